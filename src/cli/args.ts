@@ -1,0 +1,44 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from './io.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Value = string | boolean | (string | boolean)[] | undefined;
+
+export interface ParsedArgs {
+  readonly values: Readonly<Record<string, Value>>;
+  readonly positionals: readonly string[];
+}
+
+/** node:util parseArgs, with its errors turned into UsageError. */
+export function parse(args: readonly string[], options: Options): ParsedArgs {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** A string option's value. */
+export function str(a: ParsedArgs, name: string): string | undefined {
+  const v = a.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A boolean flag's value. */
+export function flag(a: ParsedArgs, name: string): boolean {
+  return a.values[name] === true;
+}
+
+/** Checks an option against its allowed values. */
+export function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}

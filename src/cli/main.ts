@@ -1,0 +1,70 @@
+/**
+ * `pgtopo`: thin commands over the layers. Each command module is imported
+ * only when it runs, so `pgtopo check` never loads cdktf or provider bindings.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from './command.js';
+import { type CliIo, EXIT, processIo, UsageError } from './io.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+  check: { summary: 'Validate a spec and run the policy rules', load: () => import('./commands/check.js') },
+  schema: { summary: 'Print the JSON Schema of the spec', load: () => import('./commands/schema.js') },
+};
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'pgtopo: typed multi-region PostgreSQL (Patroni + etcd) topologies on AWS',
+    '',
+    'Usage: pgtopo <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  --help, -h     show help (also after a command)',
+    '  --version, -v  print the version',
+    '',
+    'Exit codes: 0 ok, 1 policy errors, 2 invalid spec, 64 bad command line, 70 internal error.',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(help());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(version());
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.err(`pgtopo: unknown command ${JSON.stringify(name)}\n\n${help()}`);
+    return EXIT.usage;
+  }
+  const { command } = await entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`pgtopo ${name}: ${e.message}\n\n${command.usage}`);
+      return EXIT.usage;
+    }
+    io.err(`pgtopo ${name}: internal error: ${(e as Error).message}`);
+    if (process.env.PGTOPO_DEBUG) io.err(String((e as Error).stack));
+    return EXIT.internal;
+  }
+}

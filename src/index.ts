@@ -1,0 +1,8 @@
+/** pgtopo's library entry point: spec, model, policy and renderers. cdktf constructs live in `pgtopo/aws`. */
+export * from './model/constants.js';
+export { loadTopology, type ResolveResult, topologyFrom, tryLoad, tryResolve } from './model/load.js';
+export type * from './model/types.js';
+export { formatIssue, formatPath, SpecError, type SpecIssue, type SpecIssueCode } from './spec/issues.js';
+export { topologyJsonSchema } from './spec/json-schema.js';
+export { parseSpec, parseSpecFile, parseSpecText } from './spec/parse.js';
+export { type ParsedSpec, TopologySpec, type TopologySpecInput } from './spec/schema.js';

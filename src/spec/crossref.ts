@@ -1,0 +1,183 @@
+/**
+ * Cross-reference checks over a schema-valid spec: the facts one field cannot
+ * check alone. Reported in the same form as schema issues.
+ */
+import { overlaps, parseCidr } from './cidr.js';
+import { describeValue, type PathSegment, type SpecIssue } from './issues.js';
+import type { ParsedSpec } from './schema.js';
+import { closest } from './suggest.js';
+
+export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const add = (
+    code: SpecIssue['code'],
+    path: PathSegment[],
+    found: string,
+    expected: string,
+    hint?: string,
+  ) => issues.push({ code, path, found, expected, ...(hint ? { hint } : {}) });
+
+  const regionNames = spec.regions.map((r) => r.name);
+
+  // Duplicate region names and primary region.
+  firstDuplicates(regionNames).forEach(([i, n]) =>
+    add('duplicate_name', ['regions', i, 'name'], JSON.stringify(n), 'a region name used once'),
+  );
+  if (!regionNames.includes(spec.primaryRegion)) {
+    const s = closest(spec.primaryRegion, regionNames);
+    add(
+      'primary_region_missing',
+      ['primaryRegion'],
+      JSON.stringify(spec.primaryRegion),
+      `one of the regions: ${regionNames.join(', ')}`,
+      s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+    );
+  }
+
+  // Region roles agree with primaryRegion.
+  spec.regions.forEach((r, i) => {
+    const expected = r.name === spec.primaryRegion ? 'primary' : 'standby';
+    if (r.role !== undefined && r.role !== expected) {
+      add(
+        'region_role',
+        ['regions', i, 'role'],
+        JSON.stringify(r.role),
+        `"${expected}" (${r.name} ${expected === 'primary' ? 'is' : 'is not'} primaryRegion)`,
+      );
+    }
+  });
+
+  // AZ lists: unique, in the region.
+  spec.regions.forEach((r, i) => {
+    firstDuplicates(r.azs).forEach(([j, az]) =>
+      add('duplicate_name', ['regions', i, 'azs', j], JSON.stringify(az), 'each AZ listed once'),
+    );
+    r.azs.forEach((az, j) => {
+      if (!az.startsWith(r.name) || az.length !== r.name.length + 1) {
+        add(
+          'az_region_mismatch',
+          ['regions', i, 'azs', j],
+          JSON.stringify(az),
+          `an AZ of ${r.name} (${r.name}a, ${r.name}b, ...)`,
+        );
+      }
+    });
+  });
+
+  // Member names unique across the whole spec; AZ in region list; replicateFrom resolves.
+  const members = spec.regions.flatMap((r, i) => r.members.map((m, j) => ({ m, i, j, region: r })));
+  const seen = new Map<string, string>();
+  for (const { m, i, j } of members) {
+    const path = `regions[${i}].members[${j}]`;
+    const first = seen.get(m.name);
+    if (first) {
+      add(
+        'duplicate_name',
+        ['regions', i, 'members', j, 'name'],
+        JSON.stringify(m.name),
+        `a name not used by ${first}`,
+      );
+    } else {
+      seen.set(m.name, path);
+    }
+  }
+  for (const { m, i, j, region } of members) {
+    if (!region.azs.includes(m.az)) {
+      const s = closest(m.az, region.azs);
+      add(
+        'unknown_az',
+        ['regions', i, 'members', j, 'az'],
+        JSON.stringify(m.az),
+        `one of ${region.name}'s azs: ${region.azs.join(', ')}`,
+        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+      );
+    }
+    if (m.replicateFrom !== undefined && !seen.has(m.replicateFrom)) {
+      const s = closest(
+        m.replicateFrom,
+        region.members.map((x) => x.name),
+      );
+      add(
+        'unknown_member',
+        ['regions', i, 'members', j, 'replicateFrom'],
+        JSON.stringify(m.replicateFrom),
+        'the name of a member of the spec',
+        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+      );
+    }
+    if (m.volume.type === 'io2' && m.volume.iops === undefined) {
+      add(
+        'inconsistent',
+        ['regions', i, 'members', j, 'volume', 'iops'],
+        'nothing',
+        'provisioned IOPS for an io2 volume',
+      );
+    }
+  }
+
+  // Region CIDRs do not overlap (PGT-NET-005 restates this as policy; here the spec is unusable).
+  const cidrs = spec.regions.map((r) => parseCidr(r.cidr));
+  for (let a = 0; a < cidrs.length; a++) {
+    for (let b = a + 1; b < cidrs.length; b++) {
+      if (overlaps(cidrs[a]!, cidrs[b]!)) {
+        add(
+          'cidr_overlap',
+          ['regions', b, 'cidr'],
+          JSON.stringify(spec.regions[b]!.cidr),
+          `a CIDR that does not overlap regions[${a}] (${spec.regions[a]!.cidr})`,
+        );
+      }
+    }
+  }
+
+  // DCS regions, archive copies name known regions.
+  if (spec.dcs.mode === 'stretched' && spec.dcs.regions) {
+    spec.dcs.regions.forEach((r, k) => {
+      if (!regionNames.includes(r)) {
+        add(
+          'unknown_region',
+          ['dcs', 'regions', k],
+          JSON.stringify(r),
+          `one of the regions: ${regionNames.join(', ')}`,
+        );
+      }
+    });
+  }
+  const copies = spec.archive.copyTo === undefined ? [] : [spec.archive.copyTo].flat();
+  copies.forEach((r, k) => {
+    const path: PathSegment[] = Array.isArray(spec.archive.copyTo)
+      ? ['archive', 'copyTo', k]
+      : ['archive', 'copyTo'];
+    if (r === spec.primaryRegion) {
+      add(
+        'inconsistent',
+        path,
+        JSON.stringify(r),
+        'a region other than primaryRegion (the source bucket lives there)',
+      );
+    } else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r)) {
+      add('invalid_format', path, describeValue(r), 'an AWS region name such as us-west-2');
+    }
+  });
+
+  // Durability settings agree with each other.
+  if (spec.durability.rpo === 'zero-in-region' && spec.durability.synchronousMode === 'off') {
+    add(
+      'inconsistent',
+      ['durability', 'synchronousMode'],
+      '"off"',
+      '"on" or "strict": rpo zero-in-region needs synchronous replication',
+    );
+  }
+  return issues;
+}
+
+function firstDuplicates<T>(values: readonly T[]): [number, T][] {
+  const seen = new Set<T>();
+  const dups: [number, T][] = [];
+  values.forEach((v, i) => {
+    if (seen.has(v)) dups.push([i, v]);
+    seen.add(v);
+  });
+  return dups;
+}

@@ -1,0 +1,102 @@
+/**
+ * Spec problems as data. Printing is a separate concern (see cli/).
+ */
+
+export type PathSegment = string | number;
+
+/** Stable issue codes. Tests and users match on these, never on prose. */
+export const SPEC_ISSUE_CODES = [
+  'syntax',
+  'invalid_type',
+  'invalid_value',
+  'invalid_format',
+  'too_small',
+  'too_big',
+  'unknown_key',
+  'invalid_union',
+  'custom',
+  'duplicate_name',
+  'unknown_az',
+  'unknown_member',
+  'unknown_region',
+  'cidr_overlap',
+  'cidr_too_small',
+  'primary_region_missing',
+  'region_role',
+  'az_region_mismatch',
+  'inconsistent',
+] as const;
+export type SpecIssueCode = (typeof SPEC_ISSUE_CODES)[number];
+
+export interface SourceLocation {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+export interface SpecIssue {
+  readonly code: SpecIssueCode;
+  /** Path segments into the spec, e.g. ['regions', 1, 'members', 0, 'az']. */
+  readonly path: readonly PathSegment[];
+  /** What the spec holds at `path` (a short rendering), or `undefined` when missing. */
+  readonly found: string;
+  /** What would be accepted. */
+  readonly expected: string;
+  /** Optional hint, e.g. a did-you-mean suggestion. */
+  readonly hint?: string;
+  readonly location?: SourceLocation;
+}
+
+/** `['regions', 1, 'members', 0, 'az']` -> `regions[1].members[0].az`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** A short, single-line rendering of a found value. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The value at `path` in `root`, or undefined. */
+export function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** Thrown by the library entry points when a spec is invalid; carries every issue. */
+export class SpecError extends Error {
+  readonly issues: readonly SpecIssue[];
+  constructor(issues: readonly SpecIssue[]) {
+    super(
+      `invalid topology spec (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((i) => `  ${formatIssue(i)}`).join('\n'),
+    );
+    this.name = 'SpecError';
+    this.issues = issues;
+  }
+}
+
+/** One line: `file:line:col regions[1].members[0].az [unknown_az] found "x", expected y (hint)`. */
+export function formatIssue(issue: SpecIssue): string {
+  const where = issue.location
+    ? `${issue.location.file}:${issue.location.line}:${issue.location.column} `
+    : '';
+  const hint = issue.hint ? ` (${issue.hint})` : '';
+  return `${where}${formatPath(issue.path)} [${issue.code}] found ${issue.found}, expected ${issue.expected}${hint}`;
+}

@@ -1,0 +1,716 @@
+/**
+ * The topology spec: the one document an engineer writes.
+ *
+ * Every field states its unit and its default beside its declaration. Defaults
+ * that depend on other fields (for example the failover profile's timers) are
+ * left undefined here and resolved once, in `model/`.
+ */
+import { z } from 'zod';
+
+const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const AZ = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const RULE_ID = /^PGT-[A-Z0-9]+-\d{3}$/;
+
+const name = (what: string) =>
+  z
+    .string()
+    .regex(NAME, `a ${what} name: 2-40 lowercase letters, digits or '-', starting with a letter`)
+    .describe(`Name of the ${what}: 2-40 lowercase letters, digits or '-', starting with a letter.`);
+
+export const Ipv4Cidr = z
+  .string()
+  .regex(CIDR, 'an IPv4 CIDR such as 10.10.0.0/16')
+  .refine((s) => {
+    const m = CIDR.exec(s);
+    return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  }, 'an IPv4 CIDR with octets 0-255 and a prefix length 0-32')
+  .describe('IPv4 CIDR block, e.g. 10.10.0.0/16.');
+
+const positiveInt = (description: string) => z.number().int().positive().describe(description);
+
+export const MemberTags = z
+  .strictObject({
+    nosync: z
+      .boolean()
+      .default(false)
+      .describe('Patroni tag `nosync`: never chosen as a synchronous standby. Default false.'),
+    nofailover: z
+      .boolean()
+      .default(false)
+      .describe('Patroni tag `nofailover`: never promoted automatically. Default false.'),
+    failoverPriority: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe(
+        'Patroni tag `failover_priority` (0-1000, higher wins among equally fresh candidates; 0 means never). Default: unset, Patroni treats it as 1.',
+      ),
+  })
+  .describe('Patroni member tags. Default: no tags.');
+
+export const DataVolume = z
+  .strictObject({
+    sizeGiB: z
+      .number()
+      .int()
+      .min(20)
+      .max(65536)
+      .default(100)
+      .describe('Size of the PostgreSQL data volume in GiB (20-65536). Default 100.'),
+    type: z.enum(['gp3', 'io2']).default('gp3').describe('EBS volume type. Default gp3.'),
+    iops: z
+      .number()
+      .int()
+      .min(3000)
+      .max(256000)
+      .optional()
+      .describe('Provisioned IOPS. Default: 3000 for gp3; required for io2.'),
+    throughputMiBps: z
+      .number()
+      .int()
+      .min(125)
+      .max(1000)
+      .optional()
+      .describe('gp3 throughput in MiB/s (125-1000). Default 125.'),
+  })
+  .describe('Data volume of a member. Default: 100 GiB gp3, 3000 IOPS, 125 MiB/s.');
+
+export const Member = z
+  .strictObject({
+    name: name('member'),
+    az: z
+      .string()
+      .regex(AZ, 'an availability zone name such as us-east-1a')
+      .describe("Availability zone of the member; must be in its region's `azs`."),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as r6i.xlarge')
+      .default('r6i.large')
+      .describe('EC2 instance type. Default r6i.large.'),
+    volume: DataVolume.default({ sizeGiB: 100, type: 'gp3' }),
+    tags: MemberTags.default({ nosync: false, nofailover: false }),
+    replicateFrom: z
+      .string()
+      .optional()
+      .describe(
+        'Name of a member in the same region to stream from (cascading replica, Patroni tag `replicatefrom`). Default: stream from the regional leader.',
+      ),
+    recoveryMinApplyDelay: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .optional()
+      .describe(
+        'Delayed replica: `recovery_min_apply_delay` in seconds (0-604800). Default: unset (no delay).',
+      ),
+  })
+  .describe('One PostgreSQL node managed by Patroni.');
+
+export const Region = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(REGION, 'an AWS region name such as us-east-1')
+      .describe('AWS region name, e.g. us-east-1.'),
+    role: z
+      .enum(['primary', 'standby'])
+      .optional()
+      .describe(
+        '`primary` hosts the writable cluster; `standby` runs a Patroni standby cluster following it. Default: `primary` for `primaryRegion`, `standby` otherwise.',
+      ),
+    cidr: Ipv4Cidr.describe('VPC CIDR of the region, e.g. 10.10.0.0/16. Must not overlap another region.'),
+    azs: z
+      .array(z.string().regex(AZ, 'an availability zone name such as us-east-1a'))
+      .min(1)
+      .max(6)
+      .describe('Availability zones used in the region (1-6). Subnets are carved for each.'),
+    members: z.array(Member).min(1).max(64).describe('PostgreSQL members of the regional cluster (1-64).'),
+  })
+  .describe('One AWS region and the regional Patroni cluster in it.');
+
+const etcdCommon = {
+  placement: z
+    .enum(['dedicated', 'co-located'])
+    .default('dedicated')
+    .describe(
+      '`dedicated`: etcd runs on its own small instances; `co-located`: on the PostgreSQL members. Default dedicated.',
+    ),
+  instanceType: z
+    .string()
+    .default('t3.small')
+    .describe('EC2 instance type of dedicated etcd members. Default t3.small.'),
+  heartbeatIntervalMs: z
+    .number()
+    .int()
+    .min(10)
+    .max(5000)
+    .optional()
+    .describe(
+      'etcd `heartbeat-interval` in ms. Default: 100 in a region; for a stretched quorum, the inter-region round trip (at least 100).',
+    ),
+  electionTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(50000)
+    .optional()
+    .describe('etcd `election-timeout` in ms. Default: 10x the heartbeat interval.'),
+  tls: z
+    .strictObject({
+      client: z.boolean().default(true).describe('TLS between Patroni and etcd. Default true.'),
+      peer: z.boolean().default(true).describe('TLS between etcd members. Default true.'),
+    })
+    .default({ client: true, peer: true })
+    .describe('etcd transport security. Default: TLS for clients and peers.'),
+};
+
+export const Dcs = z
+  .discriminatedUnion('mode', [
+    z
+      .strictObject({
+        mode: z.literal('per-region').describe('One etcd quorum in each region.'),
+        membersPerRegion: z
+          .number()
+          .int()
+          .min(1)
+          .max(9)
+          .default(3)
+          .describe('etcd members in each region (3, 5 or 7 keep a safe quorum). Default 3.'),
+        ...etcdCommon,
+      })
+      .describe('One etcd quorum per region; standby clusters keep their own DCS.'),
+    z
+      .strictObject({
+        mode: z.literal('stretched').describe('One etcd quorum spread over several regions.'),
+        members: z
+          .number()
+          .int()
+          .min(1)
+          .max(9)
+          .default(3)
+          .describe('Total etcd members, spread round-robin over `regions`. Default 3.'),
+        regions: z
+          .array(z.string())
+          .optional()
+          .describe('Regions holding etcd members. Default: every region in the spec.'),
+        interRegionRttMs: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(80)
+          .describe('Worst inter-region round trip in ms between etcd regions. Default 80.'),
+        ...etcdCommon,
+      })
+      .describe('One etcd quorum stretched across at least three regions.'),
+  ])
+  .describe('Distributed configuration store (etcd v3) used by Patroni.');
+
+export const FailoverProfileName = z.enum(['conservative', 'balanced', 'fast']);
+
+export const Failover = z
+  .strictObject({
+    profile: FailoverProfileName.default('balanced').describe(
+      'Timer preset. conservative = Patroni defaults (ttl 30 s, loop_wait 10 s, retry_timeout 10 s); balanced = 20/5/5; fast = 10/2/4. Default balanced.',
+    ),
+    ttl: positiveInt('Patroni `ttl`: leader lock lifetime in seconds. Default: from the profile.').optional(),
+    loopWait: positiveInt('Patroni `loop_wait` in seconds. Default: from the profile.').optional(),
+    retryTimeout: positiveInt(
+      'Patroni `retry_timeout` for DCS and PostgreSQL operations, in seconds. Default: from the profile.',
+    ).optional(),
+    maximumLagOnFailover: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Patroni `maximum_lag_on_failover` in bytes: a replica further behind is not promoted. Default 1048576 (1 MiB).',
+      ),
+    rtoTargetSeconds: positiveInt(
+      'Recovery time objective in seconds: the predicted worst case of every single failure must fit. Default: unset.',
+    ).optional(),
+    healthCheck: z
+      .strictObject({
+        intervalSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(300)
+          .optional()
+          .describe(
+            'Load-balancer health-check interval in seconds (NLB: 5-300). Default: from the profile.',
+          ),
+        healthyThreshold: z
+          .number()
+          .int()
+          .min(2)
+          .max(10)
+          .optional()
+          .describe('Consecutive passes before a target is healthy (2-10). Default: from the profile.'),
+        unhealthyThreshold: z
+          .number()
+          .int()
+          .min(2)
+          .max(10)
+          .optional()
+          .describe('Consecutive failures before a target is unhealthy (2-10). Default: from the profile.'),
+      })
+      .optional()
+      .describe('Health checks of the writer and reader target groups. Default: from the profile.'),
+  })
+  .describe('How fast and how cautiously Patroni fails over. Default: the balanced profile.');
+
+export const Durability = z
+  .strictObject({
+    rpo: z
+      .enum(['zero-in-region', 'bounded', 'async'])
+      .default('bounded')
+      .describe(
+        '`zero-in-region`: a synchronous standby in another AZ, no committed write lost to a single AZ failure; `bounded`: async, failover refused beyond `maximumLagOnFailover`; `async`: no bound. Default bounded.',
+      ),
+    synchronousMode: z
+      .enum(['off', 'on', 'strict'])
+      .optional()
+      .describe(
+        'Patroni `synchronous_mode` (`on`) and `synchronous_mode_strict` (`strict`). Default: `on` when rpo is zero-in-region, otherwise `off`.',
+      ),
+    synchronousNodeCount: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(1)
+      .describe('Patroni `synchronous_node_count`. Default 1.'),
+    allowCrossRegionSync: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Allow members outside the primary region to be synchronous standbys (adds a region round trip to every commit). Default false.',
+      ),
+  })
+  .describe('How much committed data a failure may lose. Default: bounded lag, asynchronous.');
+
+export const StorageTier = z.strictObject({
+  afterDays: positiveInt('Days after creation when objects move to this class.'),
+  storageClass: z
+    .enum(['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'])
+    .describe('S3 storage class.'),
+});
+
+export const Archive = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Archive WAL and backups with pgBackRest. Default true.'),
+    retentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(14)
+      .describe('Point-in-time-recovery window in days (1-3650). Default 14.'),
+    fullBackupEveryDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .default(7)
+      .describe('Days between full backups; differential backups run on the other days. Default 7.'),
+    backupHourUtc: z
+      .number()
+      .int()
+      .min(0)
+      .max(23)
+      .default(1)
+      .describe('Hour of day (UTC) when scheduled backups start. Default 1.'),
+    copyTo: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe(
+        'Region(s) that receive a replicated copy of the archive. Default: every standby region (none in a single-region layout).',
+      ),
+    objectLock: z
+      .enum(['none', 'governance', 'compliance'])
+      .default('none')
+      .describe('S3 Object Lock mode of the archive bucket and its copies. Default none.'),
+    objectLockDays: positiveInt(
+      'Object Lock default retention in days. Default: `retentionDays`.',
+    ).optional(),
+    expireAfterDays: positiveInt(
+      'Lifecycle expiry of archived objects in days. Default: retentionDays + fullBackupEveryDays + 1.',
+    ).optional(),
+    tiers: z
+      .array(StorageTier)
+      .default([])
+      .describe('Lifecycle transitions to colder storage classes. Default: none.'),
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a full KMS key ARN')
+      .optional()
+      .describe('Existing customer-managed KMS key ARN for the source bucket. Default: pgtopo creates one.'),
+    sse: z
+      .enum(['aws:kms', 'AES256'])
+      .default('aws:kms')
+      .describe('Server-side encryption. Default aws:kms with a customer-managed key.'),
+    keyRotation: z
+      .boolean()
+      .default(true)
+      .describe('Yearly rotation of pgtopo-created KMS keys. Default true.'),
+    versioning: z
+      .boolean()
+      .default(true)
+      .describe('S3 versioning on the bucket and its copies. Default true.'),
+    blockPublicAccess: z
+      .boolean()
+      .default(true)
+      .describe('All four S3 Block Public Access settings. Default true.'),
+    tlsOnlyPolicy: z
+      .boolean()
+      .default(true)
+      .describe('Bucket policy denying requests without TLS. Default true.'),
+    replicationTimeControl: z
+      .boolean()
+      .default(false)
+      .describe('S3 Replication Time Control (15-minute SLA) on copies. Default false.'),
+  })
+  .describe('WAL archive and backups (pgBackRest to S3). Default: enabled, 14-day PITR window.');
+
+export const Pgbouncer = z
+  .strictObject({
+    poolMode: z
+      .enum(['session', 'transaction', 'statement'])
+      .default('transaction')
+      .describe('Default transaction.'),
+    defaultPoolSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(10000)
+      .default(20)
+      .describe('Server connections per user/database pair. Default 20.'),
+    reservePoolSize: z
+      .number()
+      .int()
+      .min(0)
+      .max(10000)
+      .default(5)
+      .describe('Extra connections under load. Default 5.'),
+    maxClientConn: z
+      .number()
+      .int()
+      .min(1)
+      .max(100000)
+      .default(1000)
+      .describe('Client connections. Default 1000.'),
+    maxDbConnections: z
+      .number()
+      .int()
+      .min(0)
+      .max(10000)
+      .default(100)
+      .describe('Server connections per database, 0 = unlimited. Default 100.'),
+  })
+  .describe('PgBouncer settings on every member. Default: transaction pooling, 20 per pool.');
+
+export const Endpoints = z
+  .strictObject({
+    internal: z
+      .boolean()
+      .default(true)
+      .describe('Network load balancers are internal (no public address). Default true.'),
+    pooler: z
+      .enum(['pgbouncer', 'none'])
+      .default('pgbouncer')
+      .describe('Connection pooler. Default pgbouncer.'),
+    pgbouncer: Pgbouncer.default({
+      poolMode: 'transaction',
+      defaultPoolSize: 20,
+      reservePoolSize: 5,
+      maxClientConn: 1000,
+      maxDbConnections: 100,
+    }),
+    dnsZone: z
+      .string()
+      .regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/, 'a DNS zone such as db.internal')
+      .optional()
+      .describe('Route 53 private hosted zone for writer/reader names. Default `<name>.pgtopo.internal`.'),
+    dnsTtlSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(30)
+      .describe('TTL of the records that move on a region promotion, in seconds. Default 30.'),
+    readerMaxLagBytes: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Readers further behind than this leave the reader pool. Default: maximumLagOnFailover.'),
+    healthCheckProtocol: z
+      .enum(['http', 'tcp'])
+      .default('http')
+      .describe(
+        'Target health checks: HTTP on the Patroni REST API (`/primary`, `/replica?lag=`), or plain TCP (unsafe). Default http.',
+      ),
+  })
+  .describe('How clients reach the cluster. Default: internal NLB, PgBouncer, private DNS.');
+
+const secretRef = z
+  .string()
+  .regex(
+    /^(generate|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+)$/,
+    '`generate`, or the ARN of an existing Secrets Manager secret (values never go in the spec)',
+  );
+
+export const Security = z
+  .strictObject({
+    allowedCidrs: z
+      .array(Ipv4Cidr)
+      .default([])
+      .describe(
+        'Client CIDRs allowed to reach PostgreSQL and PgBouncer. Default: none (only allowed groups).',
+      ),
+    allowedSecurityGroupIds: z
+      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0'))
+      .default([])
+      .describe('Security groups allowed to reach PostgreSQL and PgBouncer. Default: none.'),
+    adminCidrs: z
+      .array(Ipv4Cidr)
+      .default([])
+      .describe('CIDRs allowed to reach SSH (22) and the Patroni REST API. Default: none (use SSM).'),
+    tls: z
+      .boolean()
+      .default(true)
+      .describe('TLS for client, replication and REST API traffic. Default true.'),
+    secrets: z
+      .strictObject({
+        superuser: secretRef.default('generate'),
+        replication: secretRef.default('generate'),
+        rewind: secretRef.default('generate'),
+        pgbouncer: secretRef.default('generate'),
+        restApi: secretRef.default('generate'),
+        archiveCipher: secretRef.default('generate'),
+      })
+      .default({
+        superuser: 'generate',
+        replication: 'generate',
+        rewind: 'generate',
+        pgbouncer: 'generate',
+        restApi: 'generate',
+        archiveCipher: 'generate',
+      })
+      .describe(
+        'Where each credential comes from: `generate` (the first node generates it into Secrets Manager) or an existing secret ARN. Never a value. Default: generate all.',
+      ),
+  })
+  .describe('Who may connect, and where credentials come from. Default: closed, TLS on, generated secrets.');
+
+export const Hosts = z
+  .strictObject({
+    imageId: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id such as ami-0123456789abcdef0')
+      .optional()
+      .describe('AMI for every node (Debian 12). Default: the region map in the AWS layer.'),
+    egress: z
+      .enum(['nat', 'none'])
+      .default('nat')
+      .describe(
+        'Internet egress: a NAT gateway per AZ, or none (pre-built image, VPC endpoints only). Default nat.',
+      ),
+    requireImdsV2: z
+      .boolean()
+      .default(true)
+      .describe('Instance metadata requires IMDSv2 tokens. Default true.'),
+    imdsHopLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe('IMDS PUT response hop limit. Default 1.'),
+    associatePublicIp: z.boolean().default(false).describe('Give nodes public IPs (unsafe). Default false.'),
+    ebsKmsKeyArn: z
+      .string()
+      .optional()
+      .describe('Customer-managed KMS key for data volumes. Default: the cluster key pgtopo creates.'),
+    ebsEncrypted: z.boolean().default(true).describe('Encrypt data volumes. Default true.'),
+  })
+  .describe('EC2 host settings. Default: IMDSv2, hop limit 1, private, encrypted.');
+
+export const Observability = z
+  .strictObject({
+    exporters: z
+      .strictObject({
+        postgres: z.boolean().default(true).describe('Run postgres_exporter on every member. Default true.'),
+        node: z.boolean().default(true).describe('Run node_exporter on every member. Default true.'),
+      })
+      .default({ postgres: true, node: true }),
+    alarms: z
+      .strictObject({
+        replicaLagBytes: z
+          .number()
+          .int()
+          .min(1)
+          .default(16 * 1024 * 1024)
+          .describe('Alarm when a replica lags more than this many bytes. Default 16777216 (16 MiB).'),
+        archiveFailures: z
+          .number()
+          .int()
+          .min(1)
+          .default(1)
+          .describe('Alarm on this many failed WAL archive attempts in 5 minutes. Default 1.'),
+        snsTopicArn: z
+          .string()
+          .optional()
+          .describe('Existing SNS topic for alarms. Default: a new topic per region.'),
+      })
+      .default({ replicaLagBytes: 16 * 1024 * 1024, archiveFailures: 1 }),
+  })
+  .describe('Exporters and alarms. Default: both exporters, lag and archive alarms.');
+
+export const Waiver = z
+  .strictObject({
+    rule: z.string().regex(RULE_ID, 'a rule id such as PGT-ETCD-002').describe('Rule id to waive.'),
+    target: z
+      .string()
+      .optional()
+      .describe('Member, region or spec path the waiver covers. Default: every finding of the rule.'),
+    reason: z.string().describe('Why the finding is accepted (at least 20 characters).'),
+    expires: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2027-03-31')
+      .optional()
+      .describe('Date (YYYY-MM-DD, UTC) after which the waiver is an error. Default: never.'),
+  })
+  .describe('An accepted policy finding.');
+
+export const ParameterValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const Postgres = z
+  .strictObject({
+    version: z
+      .number()
+      .int()
+      .min(13)
+      .max(17)
+      .default(15)
+      .describe('PostgreSQL major version (13-17). Default 15.'),
+    parameters: z
+      .record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'a PostgreSQL parameter name'), ParameterValue)
+      .default({})
+      .describe(
+        'postgresql.conf parameters. Parameters pgtopo manages are rejected (PGT-PG-004). Default: none.',
+      ),
+    dataChecksums: z.boolean().default(true).describe('initdb with data checksums. Default true.'),
+    usePgRewind: z
+      .boolean()
+      .default(true)
+      .describe('Patroni `use_pg_rewind`: rewind a failed primary instead of re-cloning it. Default true.'),
+    walLogHints: z
+      .boolean()
+      .default(true)
+      .describe('`wal_log_hints`, needed by pg_rewind without checksums. Default true.'),
+    maxCascadeDepth: z
+      .number()
+      .int()
+      .min(1)
+      .max(3)
+      .default(2)
+      .describe('Deepest allowed cascade below the regional leader (1-3). Default 2.'),
+  })
+  .describe('PostgreSQL settings. Default: version 15, checksums, pg_rewind.');
+
+export const TopologySpec = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema reference for editors. Ignored.'),
+    name: name('cluster'),
+    postgres: Postgres.default({
+      version: 15,
+      parameters: {},
+      dataChecksums: true,
+      usePgRewind: true,
+      walLogHints: true,
+      maxCascadeDepth: 2,
+    }),
+    primaryRegion: z.string().describe('Region that holds the writable cluster; must be one of `regions`.'),
+    dcs: Dcs.default({
+      mode: 'per-region',
+      membersPerRegion: 3,
+      placement: 'dedicated',
+      instanceType: 't3.small',
+      tls: { client: true, peer: true },
+    }),
+    failover: Failover.default({ profile: 'balanced' }),
+    durability: Durability.default({ rpo: 'bounded', synchronousNodeCount: 1, allowCrossRegionSync: false }),
+    regions: z.array(Region).min(1).max(64).describe('Regions, one Patroni cluster each (1-64).'),
+    archive: Archive.default({
+      enabled: true,
+      retentionDays: 14,
+      fullBackupEveryDays: 7,
+      backupHourUtc: 1,
+      objectLock: 'none',
+      tiers: [],
+      sse: 'aws:kms',
+      keyRotation: true,
+      versioning: true,
+      blockPublicAccess: true,
+      tlsOnlyPolicy: true,
+      replicationTimeControl: false,
+    }),
+    endpoints: Endpoints.default({
+      internal: true,
+      pooler: 'pgbouncer',
+      pgbouncer: {
+        poolMode: 'transaction',
+        defaultPoolSize: 20,
+        reservePoolSize: 5,
+        maxClientConn: 1000,
+        maxDbConnections: 100,
+      },
+      dnsTtlSeconds: 30,
+      healthCheckProtocol: 'http',
+    }),
+    security: Security.default({
+      allowedCidrs: [],
+      allowedSecurityGroupIds: [],
+      adminCidrs: [],
+      tls: true,
+      secrets: {
+        superuser: 'generate',
+        replication: 'generate',
+        rewind: 'generate',
+        pgbouncer: 'generate',
+        restApi: 'generate',
+        archiveCipher: 'generate',
+      },
+    }),
+    hosts: Hosts.default({
+      egress: 'nat',
+      requireImdsV2: true,
+      imdsHopLimit: 1,
+      associatePublicIp: false,
+      ebsEncrypted: true,
+    }),
+    observability: Observability.default({
+      exporters: { postgres: true, node: true },
+      alarms: { replicaLagBytes: 16 * 1024 * 1024, archiveFailures: 1 },
+    }),
+    waivers: z
+      .array(Waiver)
+      .default([])
+      .describe('Accepted policy findings, each with a reason. Default: none.'),
+  })
+  .describe('A multi-region PostgreSQL (Patroni + etcd) topology on AWS.');
+
+/** What a TypeScript user writes: every defaulted field optional, with completion. */
+export type TopologySpecInput = z.input<typeof TopologySpec>;
+/** The spec after schema defaults: what `model/` resolves. */
+export type ParsedSpec = z.output<typeof TopologySpec>;
+export type MemberSpec = z.output<typeof Member>;
+export type RegionSpec = z.output<typeof Region>;
+export type FailoverProfile = z.output<typeof FailoverProfileName>;
