@@ -20,9 +20,9 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
   const regionNames = spec.regions.map((r) => r.name);
 
   // Duplicate region names and primary region.
-  firstDuplicates(regionNames).forEach(([i, n]) =>
-    add('duplicate_name', ['regions', i, 'name'], JSON.stringify(n), 'a region name used once'),
-  );
+  for (const [i, n] of firstDuplicates(regionNames)) {
+    add('duplicate_name', ['regions', i, 'name'], JSON.stringify(n), 'a region name used once');
+  }
   if (!regionNames.includes(spec.primaryRegion)) {
     const s = closest(spec.primaryRegion, regionNames);
     add(
@@ -49,9 +49,9 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
 
   // AZ lists: unique, in the region.
   spec.regions.forEach((r, i) => {
-    firstDuplicates(r.azs).forEach(([j, az]) =>
-      add('duplicate_name', ['regions', i, 'azs', j], JSON.stringify(az), 'each AZ listed once'),
-    );
+    for (const [j, az] of firstDuplicates(r.azs)) {
+      add('duplicate_name', ['regions', i, 'azs', j], JSON.stringify(az), 'each AZ listed once');
+    }
     r.azs.forEach((az, j) => {
       if (!az.startsWith(r.name) || az.length !== r.name.length + 1) {
         add(
