@@ -34,19 +34,6 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     );
   }
 
-  // Region roles agree with primaryRegion.
-  spec.regions.forEach((r, i) => {
-    const expected = r.name === spec.primaryRegion ? 'primary' : 'standby';
-    if (r.role !== undefined && r.role !== expected) {
-      add(
-        'region_role',
-        ['regions', i, 'role'],
-        JSON.stringify(r.role),
-        `"${expected}" (${r.name} ${expected === 'primary' ? 'is' : 'is not'} primaryRegion)`,
-      );
-    }
-  });
-
   // AZ lists: unique, in the region.
   spec.regions.forEach((r, i) => {
     for (const [j, az] of firstDuplicates(r.azs)) {

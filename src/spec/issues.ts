@@ -22,7 +22,6 @@ export const SPEC_ISSUE_CODES = [
   'cidr_overlap',
   'cidr_too_small',
   'primary_region_missing',
-  'region_role',
   'az_region_mismatch',
   'inconsistent',
 ] as const;
