@@ -58,7 +58,25 @@ export function parseSpecText(text: string, file = '<input>'): ParseResult {
     const offset = offsetOf(doc.contents as Node | null, path);
     return offset === undefined ? undefined : position(offset);
   };
-  return parseSpec(doc.toJS({ maxAliasCount: 100 }), locate);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // Unresolved aliases and alias bombs surface only when the document is converted.
+    return {
+      ok: false,
+      issues: [
+        {
+          code: 'syntax',
+          path: [],
+          found: (e as Error).message,
+          expected: 'well-formed YAML or JSON',
+          location: position(0),
+        },
+      ],
+    };
+  }
+  return parseSpec(value, locate);
 }
 
 /** Reads and parses a spec file. A missing or unreadable file is an issue, not an exception. */

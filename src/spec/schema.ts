@@ -24,7 +24,8 @@ export const Ipv4Cidr = z
   .regex(CIDR, 'an IPv4 CIDR such as 10.10.0.0/16')
   .refine((s) => {
     const m = CIDR.exec(s);
-    return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+    if (!m) return true; // the format issue is already reported
+    return m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
   }, 'an IPv4 CIDR with octets 0-255 and a prefix length 0-32')
   .describe('IPv4 CIDR block, e.g. 10.10.0.0/16.');
 
@@ -488,12 +489,26 @@ export const Security = z
       .describe('TLS for client, replication and REST API traffic. Default true.'),
     secrets: z
       .strictObject({
-        superuser: secretRef.default('generate'),
-        replication: secretRef.default('generate'),
-        rewind: secretRef.default('generate'),
-        pgbouncer: secretRef.default('generate'),
-        restApi: secretRef.default('generate'),
-        archiveCipher: secretRef.default('generate'),
+        superuser: secretRef
+          .default('generate')
+          .describe(
+            'PostgreSQL superuser (postgres) password: `generate` or a secret ARN. Default generate.',
+          ),
+        replication: secretRef
+          .default('generate')
+          .describe('replication user password: `generate` or a secret ARN. Default generate.'),
+        rewind: secretRef
+          .default('generate')
+          .describe('pg_rewind user password: `generate` or a secret ARN. Default generate.'),
+        pgbouncer: secretRef
+          .default('generate')
+          .describe('PgBouncer auth_user password: `generate` or a secret ARN. Default generate.'),
+        restApi: secretRef
+          .default('generate')
+          .describe('Patroni REST API basic-auth password: `generate` or a secret ARN. Default generate.'),
+        archiveCipher: secretRef
+          .default('generate')
+          .describe('pgBackRest repository cipher passphrase: `generate` or a secret ARN. Default generate.'),
       })
       .default({
         superuser: 'generate',
@@ -549,7 +564,8 @@ export const Observability = z
         postgres: z.boolean().default(true).describe('Run postgres_exporter on every member. Default true.'),
         node: z.boolean().default(true).describe('Run node_exporter on every member. Default true.'),
       })
-      .default({ postgres: true, node: true }),
+      .default({ postgres: true, node: true })
+      .describe('Prometheus exporters on every member. Default: postgres_exporter and node_exporter.'),
     alarms: z
       .strictObject({
         replicaLagBytes: z
@@ -569,7 +585,8 @@ export const Observability = z
           .optional()
           .describe('Existing SNS topic for alarms. Default: a new topic per region.'),
       })
-      .default({ replicaLagBytes: 16 * 1024 * 1024, archiveFailures: 1 }),
+      .default({ replicaLagBytes: 16 * 1024 * 1024, archiveFailures: 1 })
+      .describe('CloudWatch alarm thresholds. Default: 16 MiB replica lag, 1 archive failure.'),
   })
   .describe('Exporters and alarms. Default: both exporters, lag and archive alarms.');
 

@@ -1,0 +1,111 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { tryLoad, tryResolve } from '../../src/model/load.js';
+import { formatPath } from '../../src/spec/issues.js';
+import { variant } from '../helpers/spec.js';
+
+/** Issues after schema, cross-reference and model checks, as `code path`. */
+function problems(edit: (s: Record<string, any>) => void): string[] {
+  const r = tryResolve(variant(edit));
+  return r.ok ? [] : r.issues.map((i) => `${i.code} ${formatPath(i.path)}`);
+}
+
+const standby = (name = 'us-west-2', cidr = '10.20.0.0/16') => ({
+  name,
+  cidr,
+  azs: [`${name}a`, `${name}b`],
+  members: [
+    { name: `${name}-m1`, az: `${name}a` },
+    { name: `${name}-m2`, az: `${name}b` },
+  ],
+});
+
+describe('cross-reference checks', () => {
+  test.each<[string, (s: Record<string, any>) => void, string[]]>([
+    ['valid base spec', () => {}, []],
+    [
+      'duplicate member names across regions',
+      (s) => {
+        s.regions.push(standby());
+        s.regions[1].members[0].name = 'use1-a';
+      },
+      ['duplicate_name regions[1].members[0].name'],
+    ],
+    [
+      'duplicate region names',
+      (s) => s.regions.push(standby('us-east-1', '10.20.0.0/16')),
+      ['duplicate_name regions[1].name'],
+    ],
+    [
+      'duplicate AZ in a region',
+      (s) => s.regions[0].azs.push('us-east-1a'),
+      ['duplicate_name regions[0].azs[3]'],
+    ],
+    [
+      'member AZ not in its region',
+      (s) => (s.regions[0].members[2].az = 'us-east-1d'),
+      ['unknown_az regions[0].members[2].az'],
+    ],
+    [
+      'AZ of another region',
+      (s) => (s.regions[0].azs[2] = 'us-west-2c'),
+      ['az_region_mismatch regions[0].azs[2]', 'unknown_az regions[0].members[2].az'],
+    ],
+    [
+      'replicateFrom an unknown member',
+      (s) => (s.regions[0].members[2].replicateFrom = 'use1-x'),
+      ['unknown_member regions[0].members[2].replicateFrom'],
+    ],
+    [
+      'overlapping region CIDRs',
+      (s) => s.regions.push(standby('us-west-2', '10.10.128.0/17')),
+      ['cidr_overlap regions[1].cidr'],
+    ],
+    ['adjacent region CIDRs do not overlap', (s) => s.regions.push(standby('us-west-2', '10.11.0.0/16')), []],
+    [
+      'primary region not among the regions',
+      (s) => (s.primaryRegion = 'us-east-2'),
+      ['primary_region_missing primaryRegion'],
+    ],
+    [
+      'archive copy to the primary region',
+      (s) => (s.archive = { copyTo: 'us-east-1' }),
+      ['inconsistent archive.copyTo'],
+    ],
+    [
+      'stretched DCS naming an unknown region',
+      (s) => (s.dcs = { mode: 'stretched', regions: ['us-east-1', 'eu-west-9'] }),
+      ['unknown_region dcs.regions[1]'],
+    ],
+    [
+      'rpo zero-in-region with synchronous mode off',
+      (s) => (s.durability = { rpo: 'zero-in-region', synchronousMode: 'off' }),
+      ['inconsistent durability.synchronousMode'],
+    ],
+    [
+      'more co-located etcd members than PostgreSQL members',
+      (s) => (s.dcs = { mode: 'per-region', membersPerRegion: 5, placement: 'co-located' }),
+      ['inconsistent dcs.membersPerRegion'],
+    ],
+  ])('%s', (_, edit, expected) => {
+    expect(problems(edit).sort()).toEqual([...expected].sort());
+  });
+
+  test.each([
+    ['10.10.0.0/16', []],
+    ['10.10.0.0/23', []],
+    ['10.10.0.0/24', ['cidr_too_small regions[0].cidr']],
+    ['10.10.0.0/28', ['cidr_too_small regions[0].cidr']],
+  ])('region CIDR %s for three AZs (subnets of /26 or larger)', (cidr, expected) => {
+    expect(problems((s) => (s.regions[0].cidr = cidr))).toEqual(expected);
+  });
+
+  test('cross-reference and model issues from a file carry line and column', () => {
+    const r = tryLoad(fileURLToPath(new URL('./fixtures/crossref-problems.yaml', import.meta.url)));
+    expect(r.ok).toBe(false);
+    const got = r.ok
+      ? []
+      : r.issues.map((i) => `${i.code} ${formatPath(i.path)} ${i.location?.line}:${i.location?.column}`);
+    expect(got).toEqual(['unknown_az regions[0].members[1].az 9:25']);
+  });
+});
