@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Real daemons (etcd, Patroni, PostgreSQL) start in some files: keep the machine's 2 cores for them.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

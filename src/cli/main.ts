@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   schema: { summary: 'Print the JSON Schema of the spec', load: () => import('./commands/schema.js') },
 };
 
+/** The package version. Both dist/cli/main.js and the bundled dist/bin/main.js sit two levels below the root. */
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;

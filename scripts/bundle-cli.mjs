@@ -1,0 +1,19 @@
+// Bundles the CLI entry (src/cli/main.ts) with zod and yaml into dist/bin/ so `pgtopo check` starts fast
+// (bench/check.mjs: ~2.3x `node -e ''` bundled vs ~3.1x unbundled). Commands stay lazily loaded chunks;
+// cdktf, the provider bindings, pg and graphviz stay external and load only in the commands that use them.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outdir: 'dist/bin',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['cdktf', 'cdktf-cli', '@cdktf/*', 'constructs', 'pg', '@hpcc-js/*', 'fast-check', 'vitest'],
+  // yaml is CommonJS and requires node built-ins: give the ESM bundle a real `require`.
+  banner: { js: "import { createRequire as __pgtopoRequire } from 'node:module'; const require = __pgtopoRequire(import.meta.url);" },
+});

@@ -1,0 +1,103 @@
+/**
+ * The layer rules of DESIGN.md, enforced on the source: each layer imports only
+ * layers above it, only src/aws/ touches cdktf (deep imports only), and the
+ * `check` command's import closure never reaches cdktf.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+const LAYERS = ['spec', 'model', 'policy', 'render', 'aws', 'review', 'rehearsal', 'cli'] as const;
+const CDKTF = /^(cdktf|cdktf-cli|constructs|@cdktf\/.+)$/;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Module specifiers a file imports (static, dynamic and re-exports; type-only imports included). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  return [...new Set(specs)];
+}
+
+function layerOf(file: string): string | undefined {
+  return relative(SRC, file).split('/')[0];
+}
+
+function resolveLocal(from: string, spec: string): string | undefined {
+  const base = resolve(dirname(from), spec.replace(/\.js$/, '.ts'));
+  return existsSync(base) ? base : existsSync(join(base, 'index.ts')) ? join(base, 'index.ts') : undefined;
+}
+
+const all = files(SRC);
+
+describe('layering', () => {
+  test('only src/aws/ imports cdktf, constructs or provider bindings', () => {
+    const offenders = all
+      .filter((f) => layerOf(f) !== 'aws')
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => CDKTF.test(s))
+          .map((s) => `${relative(SRC, f)} -> ${s}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  test('provider bindings are deep imports, never the package barrel', () => {
+    const barrels = all.flatMap((f) =>
+      importsOf(f)
+        .filter(
+          (s) =>
+            s === '@cdktf/provider-aws' ||
+            s === '@cdktf/provider-aws/lib' ||
+            s === '@cdktf/provider-aws/lib/index.js',
+        )
+        .map((s) => `${relative(SRC, f)} -> ${s}`),
+    );
+    expect(barrels).toEqual([]);
+  });
+
+  test('each layer imports only itself and layers above it', () => {
+    const rank = new Map<string, number>(LAYERS.map((l, i) => [l, i]));
+    const offenders = all.flatMap((f) => {
+      const own = layerOf(f)!;
+      if (!rank.has(own)) return [];
+      return importsOf(f)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolveLocal(f, s))
+        .filter((target): target is string => target !== undefined)
+        .filter((target) => {
+          const other = layerOf(target)!;
+          return rank.has(other) && rank.get(other)! > rank.get(own)! && own !== 'cli';
+        })
+        .map((target) => `${relative(SRC, f)} -> ${relative(SRC, target)}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  test('the check command never loads cdktf or provider bindings', () => {
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const s of importsOf(file)) {
+        if (s.startsWith('.')) {
+          const target = resolveLocal(file, s);
+          if (target) visit(target);
+        } else {
+          external.add(s);
+        }
+      }
+    };
+    visit(join(SRC, 'cli/commands/check.ts'));
+    expect([...external].filter((s) => CDKTF.test(s))).toEqual([]);
+    expect(seen.size).toBeGreaterThan(5);
+  });
+});
