@@ -1,0 +1,122 @@
+/**
+ * What the rehearsal needs from the machine: root, a cgroup v2 hierarchy (one cgroup per node, so a
+ * drill can kill a whole node at once and iptables can match a node's traffic), iptables, the
+ * loopback range and the unprivileged `postgres` user. Checked up front with clear messages.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A host prerequisite is missing. `code` is stable; the message says how to fix it. */
+export class HostError extends Error {
+  constructor(
+    readonly code: 'not_root' | 'no_cgroup2' | 'no_iptables' | 'no_user' | 'address_in_use' | 'no_tool',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Where cgroup v2 is mounted (`/sys/fs/cgroup` on systemd hosts, `/sys/fs/cgroup/unified` in hybrid mode). */
+export function cgroup2Root(mounts = readFileSync('/proc/mounts', 'utf8')): string | undefined {
+  for (const line of mounts.split('\n')) {
+    const [, mountPoint, type] = line.split(' ');
+    if (type === 'cgroup2' && mountPoint) return mountPoint;
+  }
+  return undefined;
+}
+
+/** The cgroup (relative to the cgroup2 root) this process lives in, e.g. `/` or `/user.slice/x`. */
+export function ownCgroup(text = readFileSync('/proc/self/cgroup', 'utf8')): string {
+  const line = text.split('\n').find((l) => l.startsWith('0::'));
+  return line ? line.slice(3) || '/' : '/';
+}
+
+export interface RunAs {
+  readonly user: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+}
+
+export function lookupUser(user: string): RunAs {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
+  if (!line) {
+    throw new HostError('no_user', `user ${user} does not exist: install postgresql-15 (it creates it)`);
+  }
+  const f = line.split(':');
+  return { user, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' };
+}
+
+/** Checks every prerequisite; returns the cgroup2 root. */
+export function checkHost(opts: { needIptables: boolean; tools: readonly string[] }): { cgroupRoot: string } {
+  if (process.getuid?.() !== 0) {
+    throw new HostError(
+      'not_root',
+      'the rehearsal must run as root (it runs the daemons as user postgres, and uses cgroups and iptables)',
+    );
+  }
+  const root = cgroup2Root();
+  if (!root || !existsSync(`${root}/cgroup.procs`)) {
+    throw new HostError(
+      'no_cgroup2',
+      'no cgroup v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup)',
+    );
+  }
+  for (const tool of opts.tools) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+      throw new HostError('no_tool', `${tool} is not installed (see README, "Rehearsal set-up")`);
+    }
+  }
+  if (opts.needIptables) {
+    const r = spawnSync('iptables', ['-w', '5', '-S', 'OUTPUT'], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      throw new HostError(
+        'no_iptables',
+        `iptables does not work here: ${(r.stderr || r.error?.message || '').trim()}`,
+      );
+    }
+  }
+  lookupUser('postgres');
+  return { cgroupRoot: root };
+}
+
+/**
+ * Linux routes all of 127.0.0.0/8 to `lo`: binding any 127.x.y.z works without set-up. This binds each
+ * (address, port) the cluster will use, so a clash (an earlier rehearsal still running, a system
+ * PostgreSQL on 0.0.0.0) is reported before anything starts.
+ */
+export async function assertBindable(endpoints: readonly { host: string; port: number; who: string }[]) {
+  for (const e of endpoints) {
+    await new Promise<void>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new HostError(
+            'address_in_use',
+            `cannot bind ${e.host}:${e.port} for ${e.who} (${err.code}): is an earlier rehearsal still running? ` +
+              'stop it, or choose another --base-address',
+          ),
+        ),
+      );
+      srv.listen({ host: e.host, port: e.port, exclusive: true }, () => srv.close(() => resolve()));
+    });
+  }
+}
+
+/** Runs a command and returns stdout; throws with stderr on failure. */
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+) {
+  return execFileSync(cmd, [...args], {
+    encoding: 'utf8',
+    input: opts.input,
+    env: opts.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * Measurements as a client sees them, and the verdict of a drill. Pure functions over what the load
+ * client and the writer probe recorded, so they are unit-tested without daemons.
+ */
+import type { Ack } from './load.js';
+
+export const DRILL_NAMES = [
+  'kill-primary',
+  'switchover',
+  'etcd-member-loss',
+  'az-loss',
+  'dcs-partition',
+  'pitr',
+  'region-promotion',
+] as const;
+export type DrillName = (typeof DRILL_NAMES)[number];
+
+/** The failure-domain analysis' prediction for the failure a drill injects. */
+export interface PredictedRto {
+  /** Failure domain the prediction is for, e.g. `member:use1-a`, `az:us-east-1a`. */
+  readonly domain: string;
+  readonly bestSeconds: number;
+  readonly typicalSeconds: number;
+  readonly worstSeconds: number;
+  /** How writes resume according to the analysis (`auto`, `manual`, `none`). */
+  readonly writable?: string;
+}
+
+export interface Check {
+  readonly id:
+    | 'rto-within-prediction'
+    | 'no-lost-writes'
+    | 'single-writer'
+    | 'pitr-rows'
+    | 'writes-resumed'
+    | 'healthy';
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface PitrCounts {
+  /** Recovery target (ISO timestamp, server clock). */
+  readonly target: string;
+  readonly beforeWritten: number;
+  readonly beforeFound: number;
+  readonly afterWritten: number;
+  readonly afterFound: number;
+  /** Load writes acknowledged before the target that the restore lacks. */
+  readonly loadAckedBeforeMissing: number;
+  /** Load writes sent after the target that the restore has anyway. */
+  readonly loadSentAfterPresent: number;
+}
+
+export interface DrillResult {
+  readonly drill: DrillName;
+  readonly status: 'passed' | 'failed' | 'error' | 'skipped';
+  /** What was done, in words. */
+  readonly fault: string;
+  readonly oldPrimary?: string;
+  readonly newPrimary?: string;
+  /** Fault -> first committed write through the writer endpoint (on the new primary when it moved). */
+  readonly rtoSeconds: number | null;
+  /** Longest stretch without an acknowledged write after the fault. */
+  readonly longestWriteGapSeconds: number | null;
+  readonly acknowledgedWrites: number;
+  readonly lostAcknowledgedWrites: number | null;
+  readonly maxConcurrentWriters: number | null;
+  readonly predicted?: PredictedRto;
+  readonly pitr?: PitrCounts;
+  readonly checks: readonly Check[];
+  readonly durationSeconds: number;
+  readonly error?: string;
+}
+
+/**
+ * RTO as the client sees it: from the fault to the first write acknowledged after it. When the drill
+ * moves the primary, only a write committed by a server other than the old primary counts (writes the
+ * old primary still acknowledged after the fault do not end the outage).
+ */
+export function rtoSeconds(
+  acks: readonly Ack[],
+  faultAt: number,
+  opts: { oldServer?: string; moved: boolean },
+): number | null {
+  const first = acks.find(
+    (a) =>
+      a.sentAt >= faultAt &&
+      (!opts.moved || opts.oldServer === undefined || (a.server !== null && a.server !== opts.oldServer)),
+  );
+  return first ? round((first.ackAt - faultAt) / 1000) : null;
+}
+
+/** Longest interval without an acknowledgement between `from` and `to` (ms epoch). */
+export function longestGapSeconds(acks: readonly Ack[], from: number, to: number): number {
+  let prev = from;
+  let gap = 0;
+  for (const a of acks) {
+    if (a.ackAt < from) continue;
+    if (a.ackAt > to) break;
+    gap = Math.max(gap, a.ackAt - prev);
+    prev = a.ackAt;
+  }
+  gap = Math.max(gap, to - prev);
+  return round(gap / 1000);
+}
+
+/** Acknowledged writes missing from what the (new) primary holds. */
+export function lostWrites(acked: readonly number[], present: ReadonlySet<number>): number[] {
+  return acked.filter((s) => !present.has(s));
+}
+
+export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** The checks every drill's figures must pass. */
+export function evaluate(m: {
+  rtoSeconds: number | null;
+  lost: number | null;
+  maxWriters: number | null;
+  predicted?: PredictedRto;
+  /** Zero loss is promised (synchronous replication in the region). */
+  zeroLossPromised: boolean;
+  expectWrites: boolean;
+  pitr?: PitrCounts;
+}): Check[] {
+  const checks: Check[] = [];
+  if (m.expectWrites) {
+    checks.push({
+      id: 'writes-resumed',
+      ok: m.rtoSeconds !== null,
+      detail: m.rtoSeconds === null ? 'no write was acknowledged after the fault' : `after ${m.rtoSeconds} s`,
+    });
+    if (m.predicted && m.rtoSeconds !== null) {
+      checks.push({
+        id: 'rto-within-prediction',
+        ok: m.rtoSeconds <= m.predicted.worstSeconds,
+        detail: `measured ${m.rtoSeconds} s, predicted worst ${m.predicted.worstSeconds} s (${m.predicted.domain})`,
+      });
+    }
+  }
+  if (m.lost !== null) {
+    checks.push({
+      id: 'no-lost-writes',
+      ok: !m.zeroLossPromised || m.lost === 0,
+      detail: `${m.lost} acknowledged write(s) missing${m.zeroLossPromised ? ' (zero promised: synchronous mode)' : ' (asynchronous: not promised)'}`,
+    });
+  }
+  if (m.maxWriters !== null) {
+    checks.push({
+      id: 'single-writer',
+      ok: m.maxWriters <= 1,
+      detail: `at most ${m.maxWriters} member(s) accepted writes at the same time`,
+    });
+  }
+  if (m.pitr) {
+    const p = m.pitr;
+    checks.push({
+      id: 'pitr-rows',
+      ok:
+        p.beforeFound === p.beforeWritten &&
+        p.afterFound === 0 &&
+        p.loadAckedBeforeMissing === 0 &&
+        p.loadSentAfterPresent === 0,
+      detail:
+        `before target ${p.beforeFound}/${p.beforeWritten} rows, after target ${p.afterFound}/0 rows; ` +
+        `load: ${p.loadAckedBeforeMissing} acknowledged before missing, ${p.loadSentAfterPresent} sent after present`,
+    });
+  }
+  return checks;
+}

@@ -1,0 +1,81 @@
+/**
+ * The rehearsal report: a table for people, a stable JSON document for machines.
+ */
+import type { DrillResult } from './measure.js';
+
+export interface RehearsalReport {
+  readonly version: 1;
+  readonly spec: string;
+  readonly topology: string;
+  readonly cluster: string;
+  readonly profile: string;
+  readonly timers: { readonly ttl: number; readonly loopWait: number; readonly retryTimeout: number };
+  readonly synchronousMode: string;
+  readonly startedAt: string;
+  readonly bootSeconds: number;
+  readonly drills: readonly DrillResult[];
+  readonly passed: boolean;
+  /** Where the cluster's files and logs are (kept with --keep or when a drill failed). */
+  readonly runDir: string;
+  readonly kept: boolean;
+}
+
+const fmt = (x: number | null | undefined, digits = 1): string =>
+  x === null || x === undefined ? '-' : x.toFixed(digits);
+
+function pad(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function formatTable(r: RehearsalReport): string {
+  const head = [
+    'drill',
+    'result',
+    'RTO s',
+    'predicted s (best/typ/worst)',
+    'lost',
+    'writers',
+    'acked',
+    'primary',
+  ];
+  const rows = r.drills.map((d) => [
+    d.drill,
+    d.status,
+    fmt(d.rtoSeconds),
+    d.predicted
+      ? `${fmt(d.predicted.bestSeconds, 0)}/${fmt(d.predicted.typicalSeconds, 0)}/${fmt(d.predicted.worstSeconds, 0)}`
+      : '-',
+    d.lostAcknowledgedWrites === null ? '-' : String(d.lostAcknowledgedWrites),
+    d.maxConcurrentWriters === null ? '-' : String(d.maxConcurrentWriters),
+    String(d.acknowledgedWrites),
+    d.oldPrimary && d.newPrimary ? `${d.oldPrimary} -> ${d.newPrimary}` : (d.oldPrimary ?? '-'),
+  ]);
+  const lines = [
+    `rehearsal of ${r.topology} (${r.cluster}), profile ${r.profile} ` +
+      `(ttl ${r.timers.ttl}, loop_wait ${r.timers.loopWait}, retry_timeout ${r.timers.retryTimeout}), ` +
+      `synchronous_mode ${r.synchronousMode}; booted in ${fmt(r.bootSeconds)} s`,
+    '',
+    ...pad([head, ...rows]),
+    '',
+  ];
+  for (const d of r.drills) {
+    const bad = d.checks.filter((c) => !c.ok);
+    if (d.error) lines.push(`${d.drill}: ${d.error}`);
+    for (const c of bad) lines.push(`${d.drill}: ${c.id} failed: ${c.detail}`);
+    if (d.pitr) {
+      lines.push(
+        `${d.drill}: target ${d.pitr.target}: ${d.pitr.beforeFound}/${d.pitr.beforeWritten} rows before, ` +
+          `${d.pitr.afterFound} of ${d.pitr.afterWritten} rows after`,
+      );
+    }
+  }
+  lines.push(r.passed ? 'all drills passed' : 'some drills FAILED');
+  if (r.kept) lines.push(`cluster left running; files and logs in ${r.runDir}`);
+  return lines.join('\n');
+}
