@@ -1,0 +1,63 @@
+import { tryLoad } from '../../model/load.js';
+import { diffTopologies, formatDiffText, type TopologyDiff } from '../../review/diff.js';
+import { oneOf, parse, str } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT, paint, UsageError } from '../io.js';
+import { printIssues } from './check.js';
+
+/** The stable JSON document printed by `pgtopo diff --format json`. */
+export interface DiffReport extends TopologyDiff {
+  readonly version: 1;
+  readonly old: string;
+  readonly new: string;
+}
+
+export const command: Command = {
+  name: 'diff',
+  summary: 'What a spec change does to the topology; exit 1 when it destroys data',
+  usage: [
+    'Usage: pgtopo diff <old-spec> <new-spec> [--format text|json]',
+    '',
+    'Compares two specs: members added, removed or moved, role and tag changes, sync set changes,',
+    'a primary-region switchover or failback (with the ordered runbook it implies), and changes that',
+    'replace or destroy data-bearing resources (data volumes, archive buckets, KMS keys).',
+    '',
+    'Exit codes: 0 nothing data-bearing is destroyed, 1 a change destroys or replaces a data-bearing',
+    'resource (gate a pipeline on it), 2 invalid spec, 64 bad command line.',
+  ].join('\n'),
+  async run(args, io) {
+    const parsed = parse(args, { format: { type: 'string', short: 'f' } });
+    const format = oneOf('format', str(parsed, 'format'), ['text', 'json'] as const, 'text');
+    if (parsed.positionals.length !== 2)
+      throw new UsageError('expected two spec files: <old-spec> <new-spec>');
+    const [oldFile, newFile] = parsed.positionals as [string, string];
+    const a = tryLoad(oldFile);
+    const b = tryLoad(newFile);
+    if (!a.ok || !b.ok) {
+      for (const [file, r] of [
+        [oldFile, a],
+        [newFile, b],
+      ] as const) {
+        if (r.ok) continue;
+        io.err(`${paint(io, 'red', 'invalid')} ${file}: ${r.issues.length} issue(s)`);
+        printIssues(io, r.issues);
+      }
+      return EXIT.invalid;
+    }
+    const diff = diffTopologies(a.topology, b.topology);
+    if (format === 'json') {
+      const report: DiffReport = { version: 1, old: oldFile, new: newFile, ...diff };
+      io.out(JSON.stringify(report, null, 2));
+    } else {
+      const text = formatDiffText(diff, oldFile, newFile);
+      io.out(
+        io.color
+          ? text
+              .replace(/^DESTROYS DATA$/m, paint(io, 'red', 'DESTROYS DATA'))
+              .replace(/^RUNBOOK:/m, paint(io, 'bold', 'RUNBOOK:'))
+          : text,
+      );
+    }
+    return diff.destroysData ? EXIT.findings : EXIT.ok;
+  },
+};

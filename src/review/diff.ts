@@ -1,0 +1,668 @@
+/**
+ * What a spec change does to the topology: members added or removed, role and
+ * tag changes, sync set changes, a primary-region switchover or failback (with
+ * the ordered runbook it implies), and which changes replace or destroy
+ * data-bearing resources (data volumes, archive buckets, KMS keys).
+ *
+ * Both sides are resolved models; the comparison reads only the model. Which
+ * attribute changes replace an AWS resource follows the AWS provider 5.100.0,
+ * checked by planning against a state (see test/review/fixtures/README.md):
+ * an EBS volume's `availability_zone`, `kms_key_id` and `encrypted` force a new
+ * volume, while `type`, `size` (growth), `iops` and `throughput` change in place
+ * (EBS cannot shrink: a smaller size needs a new volume); an S3 bucket's name
+ * and `object_lock_enabled` force a new bucket. The plan stays the authority:
+ * review a `terraform plan` of every stack before applying.
+ */
+import type { Member, Topology } from '../model/types.js';
+import { formatPath, type PathSegment } from '../spec/issues.js';
+
+export type ChangeKind =
+  | 'cluster-renamed'
+  | 'region-added'
+  | 'region-removed'
+  | 'region-role-changed'
+  | 'primary-region-switchover'
+  | 'primary-region-failback'
+  | 'member-added'
+  | 'member-removed'
+  | 'member-moved'
+  | 'instance-type-changed'
+  | 'volume-grown'
+  | 'volume-shrunk'
+  | 'volume-type-changed'
+  | 'volume-performance-changed'
+  | 'volume-encryption-changed'
+  | 'member-tags-changed'
+  | 'replication-changed'
+  | 'sync-set-changed'
+  | 'etcd-changed'
+  | 'archive-bucket-added'
+  | 'archive-bucket-removed'
+  | 'archive-bucket-replaced'
+  | 'archive-key-changed'
+  | 'setting-changed';
+
+/**
+ * What happens to running things: `config` (no resource replaced), `in-place`
+ * (resources modified, no restart), `restart` (a node restarts), `replace`
+ * (resources re-created), `destroy` (resources removed).
+ */
+export type Impact = 'config' | 'in-place' | 'restart' | 'replace' | 'destroy';
+
+export interface TopologyChange {
+  readonly kind: ChangeKind;
+  /** Member, region, quorum or setting the change is about. */
+  readonly subject: string;
+  /** Spec path in the new spec (or the old one, for removals), as text. */
+  readonly path: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly impact: Impact;
+  /** True when a data-bearing resource (data volume, archive bucket, KMS key) is destroyed or replaced. */
+  readonly destroysData: boolean;
+  /** One line for a human. */
+  readonly summary: string;
+  /** The data-bearing resources lost, in words. */
+  readonly lost?: readonly string[];
+}
+
+export interface Runbook {
+  readonly title: string;
+  readonly steps: readonly string[];
+}
+
+export interface TopologyDiff {
+  readonly changes: readonly TopologyChange[];
+  readonly destroysData: boolean;
+  /** Ordered operator steps the change implies (a primary-region switchover or failback). */
+  readonly runbook?: Runbook;
+}
+
+const p = formatPath;
+
+function volumeText(m: Member): string {
+  const v = m.volume;
+  return `${v.sizeGiB} GiB ${v.type}, ${v.iops} IOPS${v.type === 'gp3' ? `, ${v.throughputMiBps} MiB/s` : ''}`;
+}
+
+/** Regions holding an archive bucket: the primary region (source) and every copy region. */
+export function bucketRegions(t: Topology): string[] {
+  return t.archive.enabled ? [t.primaryRegion, ...t.archive.copyTo] : [];
+}
+
+/** Whether pgtopo creates (and therefore owns) the source archive's KMS key. */
+function ownsArchiveKey(t: Topology): boolean {
+  return t.archive.enabled && t.archive.sse === 'aws:kms' && t.archive.kmsKeyArn === undefined;
+}
+
+/** Whether pgtopo creates the KMS key that encrypts data volumes. */
+function ownsVolumeKey(t: Topology): boolean {
+  return t.hosts.ebsEncrypted && t.hosts.ebsKmsKeyArn === undefined;
+}
+
+function flatten(value: unknown, path: PathSegment[], out: Map<string, string>): void {
+  if (value !== null && typeof value === 'object') {
+    const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+    if (entries.length === 0) out.set(p(path), Array.isArray(value) ? '[]' : '{}');
+    for (const [k, v] of entries) flatten(v, [...path, k], out);
+    return;
+  }
+  out.set(p(path), value === undefined ? 'unset' : JSON.stringify(value));
+}
+
+function diffSettings(
+  a: Topology,
+  b: Topology,
+  section: keyof Topology,
+  skip: (path: string) => boolean,
+): TopologyChange[] {
+  const before = new Map<string, string>();
+  const after = new Map<string, string>();
+  flatten(a[section], [section], before);
+  flatten(b[section], [section], after);
+  const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
+  return keys
+    .filter((k) => !skip(k) && before.get(k) !== after.get(k))
+    .map((k) => {
+      const from = before.get(k) ?? 'unset';
+      const to = after.get(k) ?? 'unset';
+      return {
+        kind: 'setting-changed' as const,
+        subject: k,
+        path: k,
+        from,
+        to,
+        impact: 'config' as const,
+        destroysData: false,
+        summary: `${k}: ${from} → ${to}`,
+      };
+    });
+}
+
+function switchoverRunbook(a: Topology, b: Topology, failback: boolean): Runbook {
+  const from = a.primaryRegion;
+  const to = b.primaryRegion;
+  const fromScope = a.clusters.find((c) => c.regions.includes(from))!.scope;
+  const toScopeNew = b.clusters.find((c) => c.regions.includes(to))!.scope;
+  const toScopeOld = a.clusters.find((c) => c.regions.includes(to))?.scope ?? toScopeNew;
+  const toQuorum = b.clusters.find((c) => c.regions.includes(to))!.quorum;
+  const toWriter = a.endpoints.names[toScopeOld]?.writer ?? b.endpoints.names[toScopeNew]?.writer ?? to;
+  const global = b.endpoints.globalWriter;
+  const steps = [
+    `Check ${to} is ready: \`patronictl list ${toScopeOld}\` shows a running standby leader with 0 lag; ` +
+      `\`etcdctl endpoint health --cluster\` is healthy for quorum ${toQuorum}; \`pgbackrest info\` in ${to} shows the archive copy is current.`,
+    ...(failback
+      ? [
+          `Failback only: after the earlier failover ${to}'s cluster diverged from the primary. It must have been rebuilt as a standby cluster of ${from} ` +
+            `(\`patronictl reinit ${toScopeOld} <member>\` for every member whose timeline diverged) and have caught up before you continue.`,
+        ]
+      : []),
+    `Stop application writes to \`${global}\` (maintenance window) and let in-flight transactions finish.`,
+    `Wait until ${to} has replayed everything: \`SELECT pg_current_wal_lsn()\` on the ${fromScope} leader equals ` +
+      `\`SELECT pg_last_wal_replay_lsn()\` on the ${toScopeOld} standby leader.`,
+    `Demote ${fromScope} first, so that two writable primaries never exist: \`patronictl edit-config ${fromScope}\` and add ` +
+      `\`standby_cluster: {host: ${toWriter}, port: 5432}\`. Confirm \`patronictl list ${fromScope}\` shows a Standby Leader and no Leader.`,
+    `Promote ${toScopeOld}: \`patronictl edit-config ${toScopeOld}\` and remove \`standby_cluster\`. Its standby leader promotes on a new timeline; ` +
+      `confirm \`patronictl list ${toScopeOld}\` shows a Leader.`,
+    `Apply the new spec, ${to} first: review \`terraform plan\` of each stack, then deploy. \`${global}\` moves to ${to}'s writer load balancer, ` +
+      `whose health checks now follow the new leader, and the archive source moves to ${to}.`,
+    `Confirm ${fromScope} follows the new timeline with 0 lag (\`patronictl list ${fromScope}\`); \`patronictl reinit ${fromScope} <member>\` any member that does not.`,
+    `On the new leader in ${to}: \`pgbackrest check\`, then \`pgbackrest backup --type=full\`, so the new source archive starts with a full backup.`,
+    `Resume writes through \`${global}\` and confirm one committed write; then run \`pgtopo check\` on the new spec.`,
+  ];
+  return {
+    title: `${failback ? 'Failback' : 'Switchover'} of the primary region: ${from} → ${to}`,
+    steps,
+  };
+}
+
+/** Compares two resolved topologies. */
+export function diffTopologies(a: Topology, b: Topology): TopologyDiff {
+  const changes: TopologyChange[] = [];
+  const add = (c: TopologyChange) => changes.push(c);
+
+  if (a.name !== b.name) {
+    add({
+      kind: 'cluster-renamed',
+      subject: b.name,
+      path: 'name',
+      from: a.name,
+      to: b.name,
+      impact: 'replace',
+      destroysData: true,
+      summary: `cluster renamed ${a.name} → ${b.name}: every Patroni scope, bucket and resource name changes`,
+      lost: ['every data volume, archive bucket and KMS key (re-created empty under the new name)'],
+    });
+  }
+
+  // Regions.
+  const regionsA = new Map(a.regions.map((r) => [r.name, r]));
+  const regionsB = new Map(b.regions.map((r) => [r.name, r]));
+  for (const r of b.regions) {
+    if (!regionsA.has(r.name)) {
+      add({
+        kind: 'region-added',
+        subject: r.name,
+        path: p(r.path),
+        to: r.role,
+        impact: 'in-place',
+        destroysData: false,
+        summary: `region ${r.name} added as ${r.role} with ${r.members.length} member(s)`,
+      });
+    }
+  }
+  for (const r of a.regions) {
+    if (!regionsB.has(r.name)) {
+      add({
+        kind: 'region-removed',
+        subject: r.name,
+        path: p(r.path),
+        from: r.role,
+        impact: 'destroy',
+        destroysData: true,
+        summary: `region ${r.name} (${r.role}) removed with its ${r.members.length} member(s)`,
+        lost: [
+          ...r.members.map((m) => `data volume of ${m}`),
+          ...(bucketRegions(a).includes(r.name) ? [`archive bucket in ${r.name}`] : []),
+        ],
+      });
+    }
+  }
+
+  // Primary region.
+  const switched = a.primaryRegion !== b.primaryRegion;
+  let runbook: Runbook | undefined;
+  if (switched) {
+    const home = b.regions[0]?.name;
+    const failback = b.primaryRegion === home && a.primaryRegion !== home;
+    const newExisted = regionsA.has(b.primaryRegion);
+    const oldKept = regionsB.has(a.primaryRegion);
+    const caveats = [
+      ...(newExisted
+        ? []
+        : [`${b.primaryRegion} is new: it holds no replica to promote; add it as a standby region first`]),
+      ...(oldKept
+        ? []
+        : [`${a.primaryRegion} is removed in the same change: switch first, remove in a later change`]),
+    ];
+    add({
+      kind: failback ? 'primary-region-failback' : 'primary-region-switchover',
+      subject: b.primaryRegion,
+      path: 'primaryRegion',
+      from: a.primaryRegion,
+      to: b.primaryRegion,
+      impact: 'config',
+      destroysData: false,
+      summary:
+        `primary region ${a.primaryRegion} → ${b.primaryRegion}` +
+        (failback ? ' (back to the home region, listed first)' : '') +
+        `: writes move; follow the runbook` +
+        (caveats.length > 0 ? `. Unsafe as one change: ${caveats.join('; ')}` : ''),
+    });
+    if (newExisted) runbook = switchoverRunbook(a, b, failback);
+  }
+  for (const r of b.regions) {
+    const old = regionsA.get(r.name);
+    if (!old || old.role === r.role) continue;
+    if (switched && (r.name === a.primaryRegion || r.name === b.primaryRegion)) continue;
+    add({
+      kind: 'region-role-changed',
+      subject: r.name,
+      path: p([...r.path, 'role']),
+      from: old.role,
+      to: r.role,
+      impact: 'config',
+      destroysData: false,
+      summary: `region ${r.name}: ${old.role} → ${r.role}`,
+    });
+  }
+
+  // Members.
+  const membersA = new Map(a.members.map((m) => [m.name, m]));
+  const membersB = new Map(b.members.map((m) => [m.name, m]));
+  for (const m of b.members) {
+    if (!membersA.has(m.name) && regionsA.has(m.region)) {
+      add({
+        kind: 'member-added',
+        subject: m.name,
+        path: p(m.path),
+        to: `${m.region}/${m.az}`,
+        impact: 'in-place',
+        destroysData: false,
+        summary: `member ${m.name} added in ${m.az} (${m.instanceType}, ${volumeText(m)}); it clones from the leader`,
+      });
+    }
+  }
+  for (const m of a.members) {
+    const n = membersB.get(m.name);
+    if (!n) {
+      if (!regionsB.has(m.region)) continue; // reported with its region
+      add({
+        kind: 'member-removed',
+        subject: m.name,
+        path: p(m.path),
+        from: `${m.region}/${m.az}`,
+        impact: 'destroy',
+        destroysData: true,
+        summary: `member ${m.name} removed from ${m.az}: its instance and data volume are destroyed`,
+        lost: [`data volume of ${m.name}`],
+      });
+      continue;
+    }
+    if (m.region !== n.region || m.az !== n.az) {
+      add({
+        kind: 'member-moved',
+        subject: m.name,
+        path: p([...n.path, 'az']),
+        from: `${m.region}/${m.az}`,
+        to: `${n.region}/${n.az}`,
+        impact: 'replace',
+        destroysData: true,
+        summary: `member ${m.name} moves ${m.az} → ${n.az}: a volume cannot change AZ, so the instance and data volume are replaced and the member re-clones`,
+        lost: [`data volume of ${m.name}`],
+      });
+      continue;
+    }
+    if (m.instanceType !== n.instanceType) {
+      add({
+        kind: 'instance-type-changed',
+        subject: m.name,
+        path: p([...n.path, 'instanceType']),
+        from: m.instanceType,
+        to: n.instanceType,
+        impact: 'restart',
+        destroysData: false,
+        summary: `member ${m.name}: ${m.instanceType} → ${n.instanceType} (stop and start in place; switch over first if it leads)`,
+      });
+    }
+    const va = m.volume;
+    const vb = n.volume;
+    if (vb.sizeGiB < va.sizeGiB) {
+      add({
+        kind: 'volume-shrunk',
+        subject: m.name,
+        path: p([...n.path, 'volume', 'sizeGiB']),
+        from: `${va.sizeGiB} GiB`,
+        to: `${vb.sizeGiB} GiB`,
+        impact: 'replace',
+        destroysData: true,
+        summary: `data volume of ${m.name} shrinks ${va.sizeGiB} → ${vb.sizeGiB} GiB: EBS cannot shrink a volume (the apply fails); only a new volume can be smaller, and the member re-clones onto it`,
+        lost: [`data volume of ${m.name}`],
+      });
+    } else if (vb.sizeGiB > va.sizeGiB) {
+      add({
+        kind: 'volume-grown',
+        subject: m.name,
+        path: p([...n.path, 'volume', 'sizeGiB']),
+        from: `${va.sizeGiB} GiB`,
+        to: `${vb.sizeGiB} GiB`,
+        impact: 'in-place',
+        destroysData: false,
+        summary: `data volume of ${m.name} grows ${va.sizeGiB} → ${vb.sizeGiB} GiB in place (grow the file system afterwards; one modification per volume every 6 h)`,
+      });
+    }
+    if (va.type !== vb.type) {
+      add({
+        kind: 'volume-type-changed',
+        subject: m.name,
+        path: p([...n.path, 'volume', 'type']),
+        from: va.type,
+        to: vb.type,
+        impact: 'in-place',
+        destroysData: false,
+        summary: `data volume of ${m.name}: ${va.type} → ${vb.type} in place (EBS ModifyVolume; performance varies while it optimizes)`,
+      });
+    }
+    if (va.iops !== vb.iops || va.throughputMiBps !== vb.throughputMiBps) {
+      add({
+        kind: 'volume-performance-changed',
+        subject: m.name,
+        path: p([...n.path, 'volume']),
+        from: volumeText(m),
+        to: volumeText(n),
+        impact: 'in-place',
+        destroysData: false,
+        summary: `data volume of ${m.name}: ${volumeText(m)} → ${volumeText(n)} in place`,
+      });
+    }
+    const tagsA = JSON.stringify(m.tags);
+    const tagsB = JSON.stringify(n.tags);
+    if (tagsA !== tagsB) {
+      const fmt = (x: Member['tags']) =>
+        [
+          x.nosync ? 'nosync' : '',
+          x.nofailover ? 'nofailover' : '',
+          x.failoverPriority !== undefined ? `failover_priority ${x.failoverPriority}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ') || 'no tags';
+      add({
+        kind: 'member-tags-changed',
+        subject: m.name,
+        path: p([...n.path, 'tags']),
+        from: fmt(m.tags),
+        to: fmt(n.tags),
+        impact: 'config',
+        destroysData: false,
+        summary: `member ${m.name} tags: ${fmt(m.tags)} → ${fmt(n.tags)}`,
+      });
+    }
+    const upA = `${m.replicateFrom ?? 'leader'}${m.recoveryMinApplyDelaySeconds !== undefined ? ` delayed ${m.recoveryMinApplyDelaySeconds} s` : ''}`;
+    const upB = `${n.replicateFrom ?? 'leader'}${n.recoveryMinApplyDelaySeconds !== undefined ? ` delayed ${n.recoveryMinApplyDelaySeconds} s` : ''}`;
+    if (upA !== upB) {
+      add({
+        kind: 'replication-changed',
+        subject: m.name,
+        path: p(n.path),
+        from: upA,
+        to: upB,
+        impact: 'restart',
+        destroysData: false,
+        summary: `member ${m.name} streams from ${upA} → ${upB} (PostgreSQL restarts with the new primary_conninfo)`,
+      });
+    }
+  }
+
+  // Sync set of the writable cluster.
+  const syncOf = (t: Topology) => {
+    const scope = t.clusters.find((c) => c.role === 'primary' && c.regions.includes(t.primaryRegion))?.scope;
+    const set =
+      t.durability.synchronousMode === 'off'
+        ? []
+        : t.members.filter((m) => m.syncEligible && m.cluster === scope).map((m) => m.name);
+    return {
+      set,
+      text: `${t.durability.synchronousMode === 'off' ? 'sync off' : `synchronous_mode ${t.durability.synchronousMode}, ${t.durability.synchronousNodeCount} of`} [${set.join(', ')}]`,
+    };
+  };
+  const sa = syncOf(a);
+  const sb = syncOf(b);
+  if (sa.text !== sb.text) {
+    const added = sb.set.filter((x) => !sa.set.includes(x));
+    const removed = sa.set.filter((x) => !sb.set.includes(x));
+    add({
+      kind: 'sync-set-changed',
+      subject: b.primaryRegion,
+      path: 'durability',
+      from: sa.text,
+      to: sb.text,
+      impact: 'config',
+      destroysData: false,
+      summary:
+        `synchronous standby candidates: ${sa.text} → ${sb.text}` +
+        (added.length > 0 ? `; added ${added.join(', ')}` : '') +
+        (removed.length > 0 ? `; removed ${removed.join(', ')}` : ''),
+    });
+  }
+
+  // etcd.
+  const quorumKey = (q: Topology['etcd'][number]) =>
+    `${q.mode} ${q.placement} ${q.instanceType} ${q.members.map((e) => `${e.name}@${e.az}`).join(' ')}`;
+  const quorumsA = new Map(a.etcd.map((q) => [q.id, q]));
+  for (const q of b.etcd) {
+    const old = quorumsA.get(q.id);
+    if (old && quorumKey(old) === quorumKey(q)) continue;
+    if (!old) {
+      add({
+        kind: 'etcd-changed',
+        subject: q.id,
+        path: 'dcs',
+        to: `${q.members.length} members, ${q.mode}, ${q.placement}`,
+        impact: 'in-place',
+        destroysData: false,
+        summary: `etcd quorum ${q.id} created (${q.members.length} members, ${q.mode})`,
+      });
+      continue;
+    }
+    const same = (x: { name: string; az: string }, y: { name: string; az: string }) =>
+      x.name === y.name && x.az === y.az;
+    const removed = old.members.filter((e) => !q.members.some((x) => same(x, e))).map((e) => e.name);
+    const added = q.members.filter((e) => !old.members.some((x) => same(x, e))).map((e) => e.name);
+    const what = [
+      ...(added.length > 0 ? [`adds ${added.join(', ')}`] : []),
+      ...(removed.length > 0 ? [`removes ${removed.join(', ')}`] : []),
+      ...(added.length === 0 && removed.length === 0 ? ['placement or instance type changes'] : []),
+    ].join('; ');
+    add({
+      kind: 'etcd-changed',
+      subject: q.id,
+      path: 'dcs',
+      from: `${old.members.length} members, ${old.mode}, ${old.placement}`,
+      to: `${q.members.length} members, ${q.mode}, ${q.placement}`,
+      impact: 'replace',
+      destroysData: false,
+      summary: `etcd quorum ${q.id} ${what}: change one member at a time (\`etcdctl member add\` / \`member remove\`) so the quorum keeps a majority`,
+    });
+  }
+  for (const q of a.etcd) {
+    if (b.etcd.some((x) => x.id === q.id)) continue;
+    add({
+      kind: 'etcd-changed',
+      subject: q.id,
+      path: 'dcs',
+      from: `${q.members.length} members, ${q.mode}`,
+      impact: 'destroy',
+      destroysData: false,
+      summary: `etcd quorum ${q.id} removed: the clusters it served lose their DCS state (leader key, dynamic configuration) and must register with the new quorum`,
+    });
+  }
+
+  // Data volume encryption.
+  if (a.hosts.ebsEncrypted !== b.hosts.ebsEncrypted || a.hosts.ebsKmsKeyArn !== b.hosts.ebsKmsKeyArn) {
+    const kept = b.members.filter((m) => membersA.has(m.name));
+    add({
+      kind: 'volume-encryption-changed',
+      subject: 'data volumes',
+      path: a.hosts.ebsEncrypted !== b.hosts.ebsEncrypted ? 'hosts.ebsEncrypted' : 'hosts.ebsKmsKeyArn',
+      from: a.hosts.ebsEncrypted ? (a.hosts.ebsKmsKeyArn ?? 'pgtopo key') : 'unencrypted',
+      to: b.hosts.ebsEncrypted ? (b.hosts.ebsKmsKeyArn ?? 'pgtopo key') : 'unencrypted',
+      impact: 'replace',
+      destroysData: kept.length > 0,
+      summary: `data volume encryption changes: a volume's encryption and key cannot change in place, so every data volume is replaced (${kept.length} member(s) re-clone)`,
+      lost: [
+        ...kept.map((m) => `data volume of ${m.name}`),
+        ...(ownsVolumeKey(a) && !ownsVolumeKey(b)
+          ? ['the pgtopo KMS key of the data volumes (scheduled for deletion)']
+          : []),
+      ],
+    });
+  }
+
+  // Archive buckets and keys.
+  const bucketsA = bucketRegions(a);
+  const bucketsB = bucketRegions(b);
+  const lockA = a.archive.objectLock !== 'none';
+  const lockB = b.archive.objectLock !== 'none';
+  for (const r of bucketsB) {
+    if (!bucketsA.includes(r)) {
+      add({
+        kind: 'archive-bucket-added',
+        subject: r,
+        path: 'archive',
+        to: r === b.primaryRegion ? 'source' : 'copy',
+        impact: 'in-place',
+        destroysData: false,
+        summary: `archive bucket created in ${r} (${r === b.primaryRegion ? 'source' : 'copy'})`,
+      });
+    } else if (lockA !== lockB && regionsB.has(r) && a.name === b.name) {
+      add({
+        kind: 'archive-bucket-replaced',
+        subject: r,
+        path: 'archive.objectLock',
+        from: a.archive.objectLock,
+        to: b.archive.objectLock,
+        impact: 'replace',
+        destroysData: true,
+        summary: `archive bucket in ${r} is replaced: Object Lock can only be ${lockB ? 'enabled' : 'disabled'} on a new bucket (objectLock ${a.archive.objectLock} → ${b.archive.objectLock})`,
+        lost: [`archive bucket in ${r} (WAL and backups)`],
+      });
+    }
+  }
+  for (const r of bucketsA) {
+    if (bucketsB.includes(r) || !regionsB.has(r)) continue;
+    add({
+      kind: 'archive-bucket-removed',
+      subject: r,
+      path: b.archive.enabled ? 'archive.copyTo' : 'archive.enabled',
+      from: r === a.primaryRegion ? 'source' : 'copy',
+      impact: 'destroy',
+      destroysData: true,
+      summary: `archive bucket in ${r} (${r === a.primaryRegion ? 'source' : 'copy'}) is destroyed`,
+      lost: [`archive bucket in ${r} (WAL and backups)`],
+    });
+  }
+  if (ownsArchiveKey(a) && !ownsArchiveKey(b) && b.archive.enabled) {
+    add({
+      kind: 'archive-key-changed',
+      subject: a.primaryRegion,
+      path: b.archive.sse !== 'aws:kms' ? 'archive.sse' : 'archive.kmsKeyArn',
+      from: 'pgtopo key',
+      to: b.archive.sse !== 'aws:kms' ? b.archive.sse : (b.archive.kmsKeyArn ?? ''),
+      impact: 'destroy',
+      destroysData: true,
+      summary:
+        'the archive KMS key pgtopo created is scheduled for deletion: objects already encrypted with it become unreadable once it is deleted (re-encrypt or keep the key)',
+      lost: ['the archive KMS key (and every archived object encrypted with it)'],
+    });
+  } else if (a.archive.kmsKeyArn !== b.archive.kmsKeyArn && a.archive.enabled && b.archive.enabled) {
+    add({
+      kind: 'archive-key-changed',
+      subject: b.primaryRegion,
+      path: 'archive.kmsKeyArn',
+      from: a.archive.kmsKeyArn ?? 'pgtopo key',
+      to: b.archive.kmsKeyArn ?? 'pgtopo key',
+      impact: 'in-place',
+      destroysData: false,
+      summary:
+        'new archive objects use a different KMS key; objects already archived stay encrypted with the old key, which must stay enabled',
+    });
+  }
+
+  // Everything else the model resolves: one line per changed setting.
+  const handled = (k: string) =>
+    k.startsWith('archive.copyTo') ||
+    k === 'archive.objectLock' ||
+    k === 'archive.kmsKeyArn' ||
+    k === 'archive.sse' ||
+    k === 'archive.enabled' ||
+    k.startsWith('archive.prefixes') ||
+    k === 'hosts.ebsEncrypted' ||
+    k === 'hosts.ebsKmsKeyArn' ||
+    k.startsWith('endpoints.names') ||
+    k === 'endpoints.globalWriter' ||
+    k === 'durability.synchronousMode' ||
+    k === 'durability.synchronousNodeCount';
+  for (const section of [
+    'postgres',
+    'failover',
+    'durability',
+    'endpoints',
+    'archive',
+    'security',
+    'hosts',
+    'observability',
+    'waivers',
+  ] as const) {
+    changes.push(...diffSettings(a, b, section, handled));
+  }
+
+  return {
+    changes,
+    destroysData: changes.some((c) => c.destroysData),
+    ...(runbook ? { runbook } : {}),
+  };
+}
+
+/** Plain-text rendering for the terminal. */
+export function formatDiffText(d: TopologyDiff, oldName: string, newName: string): string {
+  const out: string[] = [];
+  const destructive = d.changes.filter((c) => c.destroysData);
+  out.push(
+    `pgtopo diff ${oldName} -> ${newName}: ${d.changes.length} change(s)` +
+      (destructive.length === 0
+        ? ', no data-bearing resource destroyed'
+        : `, ${destructive.length} ${destructive.length === 1 ? 'destroys' : 'destroy'} data-bearing resources`),
+  );
+  if (d.changes.length === 0) return out.join('\n');
+  const width = Math.max(...d.changes.map((c) => c.kind.length));
+  const line = (c: TopologyChange) => `  ${c.kind.padEnd(width)}  ${c.summary}`;
+  if (destructive.length > 0) {
+    out.push('', 'DESTROYS DATA');
+    for (const c of destructive) {
+      out.push(line(c));
+      for (const l of c.lost ?? []) out.push(`  ${''.padEnd(width)}    lost: ${l}`);
+    }
+  }
+  const rest = d.changes.filter((c) => !c.destroysData);
+  if (rest.length > 0) {
+    out.push('', 'CHANGES');
+    for (const c of rest) out.push(line(c));
+  }
+  if (d.runbook) {
+    out.push('', `RUNBOOK: ${d.runbook.title}`);
+    d.runbook.steps.forEach((s, i) => {
+      out.push(`  ${String(i + 1).padStart(2)}. ${s}`);
+    });
+  }
+  return out.join('\n');
+}
