@@ -89,6 +89,8 @@ export interface WriteLoadOptions {
   readonly writeTimeoutMs?: number;
   /** Reconnect backoff: starts at min, doubles, capped at max. Default 50..500 ms. */
   readonly backoffMs?: { readonly min: number; readonly max: number };
+  /** First sequence number (each drill writes its own range). Default 1. */
+  readonly firstSeq?: number;
 }
 
 /**
@@ -99,15 +101,26 @@ export interface WriteLoadOptions {
 export class WriteLoad {
   readonly acks: Ack[] = [];
   readonly failures: Failure[] = [];
-  private seq = 0;
+  private seq: number;
   private running = false;
   private loop?: Promise<void>;
   private conn?: pg.Client;
+  private target: ConnInfo;
 
   constructor(
-    readonly target: ConnInfo,
+    target: ConnInfo,
     readonly opts: WriteLoadOptions = {},
-  ) {}
+  ) {
+    this.target = target;
+    this.seq = (opts.firstSeq ?? 1) - 1;
+  }
+
+  /** Points the load at another endpoint (the global writer name moved): the next connection goes there. */
+  retarget(target: ConnInfo): void {
+    this.target = target;
+    destroy(this.conn);
+    this.conn = undefined;
+  }
 
   get nextSeq(): number {
     return this.seq + 1;

@@ -15,9 +15,12 @@ export interface RehearsalReport {
   readonly bootSeconds: number;
   readonly drills: readonly DrillResult[];
   readonly passed: boolean;
-  /** Where the cluster's files and logs are (kept with --keep or when a drill failed). */
+  /** Where the cluster's files and logs are. */
   readonly runDir: string;
+  /** The cluster was left running (`--keep`). */
   readonly kept: boolean;
+  /** Files and logs were left for inspection (a drill failed). */
+  readonly filesKept: boolean;
 }
 
 const fmt = (x: number | null | undefined, digits = 1): string =>
@@ -77,5 +80,6 @@ export function formatTable(r: RehearsalReport): string {
   }
   lines.push(r.passed ? 'all drills passed' : 'some drills FAILED');
   if (r.kept) lines.push(`cluster left running; files and logs in ${r.runDir}`);
+  else if (r.filesKept) lines.push(`cluster stopped; files and logs kept in ${r.runDir}`);
   return lines.join('\n');
 }

@@ -140,6 +140,21 @@ export class Supervisor {
     return proc;
   }
 
+  /**
+   * Runs a one-shot command (pgBackRest, patronictl) as the daemons' user in a node's cgroup and waits
+   * for it, bounded. Output goes to its log file; the last lines come back with the exit code.
+   */
+  async run(spec: ProcessSpec, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+    const proc = this.spawn(spec);
+    try {
+      await waitFor(`${spec.name} to finish`, () => !!proc.exit, { timeoutMs, intervalMs: 50 });
+    } catch (e) {
+      this.signal(spec.name, 'SIGKILL');
+      throw e;
+    }
+    return { code: proc.exit!.code, output: this.tail(spec.name, 20) };
+  }
+
   get(name: string): Proc | undefined {
     return this.procs.get(name);
   }
@@ -251,6 +266,9 @@ export class Supervisor {
     for (const n of this.nodes) this.killNodeSync(n);
     const until = Date.now() + 10_000;
     while (Date.now() < until && [...this.nodes].some((n) => this.pidsOf(n).length > 0)) await sleep(50);
+    // The kernel emptied the groups; let Node reap the children so their exit is recorded.
+    const reaped = Date.now() + 2000;
+    while (Date.now() < reaped && [...this.procs.values()].some((p) => !p.exit)) await sleep(20);
     this.removeGroups();
     this.detach();
   }

@@ -1,0 +1,247 @@
+/**
+ * The running cluster: writes the rendered files, starts etcd, Patroni (which runs PostgreSQL),
+ * PgBouncer and HAProxy under the supervisor, and answers questions about it (who leads, is it
+ * healthy) through the same interfaces an operator uses: Patroni's REST API, etcd's health endpoint,
+ * SQL through the writer endpoint.
+ */
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { lookupUser } from './host.js';
+import type { EndpointLayout, EtcdLayout, Layout, MemberLayout } from './layout.js';
+import { type ConnInfo, client, destroy } from './load.js';
+import { type PatroniCluster, request } from './rest.js';
+import type { Supervisor } from './supervisor.js';
+import { waitFor, withTimeout } from './wait.js';
+
+export type Progress = (line: string) => void;
+
+export class LocalCluster {
+  constructor(
+    readonly layout: Layout,
+    readonly sup: Supervisor,
+    readonly progress: Progress = () => undefined,
+  ) {}
+
+  /** Creates directories and writes every file with its mode and owner. */
+  prepare(): void {
+    const pg = lookupUser('postgres');
+    const mk = (dir: string) => {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chownSync(dir, pg.uid, pg.gid);
+    };
+    for (const d of this.layout.dirs) mk(d);
+    for (const f of this.layout.files) {
+      const dir = dirname(f.path);
+      mkdirSync(dir, { recursive: true });
+      if (dir.startsWith(this.layout.runDir)) chownSync(dir, pg.uid, pg.gid);
+      writeFileSync(f.path, f.content, { mode: f.mode });
+      const [user, group] = f.owner.split(':');
+      const u = lookupUser(user ?? 'postgres');
+      const gid = group && group !== user ? lookupGroup(group) : u.gid;
+      chownSync(f.path, u.uid, gid);
+    }
+  }
+
+  // ---- connections -------------------------------------------------------------------------------
+
+  memberConn(name: string, database = 'postgres'): ConnInfo {
+    const m = this.member(name);
+    return { host: m.address, port: m.pgPort, database, ...this.layout.superuser, ssl: this.layout.pgSsl };
+  }
+
+  writerConn(scope: string, database = 'postgres'): ConnInfo {
+    const e = this.endpoint(scope);
+    return {
+      host: e.address,
+      port: e.writerPort,
+      database,
+      ...this.layout.superuser,
+      ssl: this.layout.pgSsl,
+    };
+  }
+
+  /** Runs one statement on a connection, bounded. */
+  async sql<R extends Record<string, unknown>>(
+    c: ConnInfo,
+    text: string,
+    params: unknown[] = [],
+    timeoutMs = 10_000,
+  ): Promise<R[]> {
+    const cl = client(c, {
+      connectMs: Math.min(timeoutMs, 3000),
+      queryMs: timeoutMs,
+      app: 'pgtopo-rehearsal',
+    });
+    cl.on('error', () => undefined);
+    try {
+      await withTimeout(`connect to ${c.host}:${c.port}`, cl.connect(), timeoutMs);
+      const r = await cl.query(text, params);
+      return r.rows as R[];
+    } finally {
+      destroy(cl);
+    }
+  }
+
+  // ---- lookups -----------------------------------------------------------------------------------
+
+  member(name: string): MemberLayout {
+    const m = this.layout.members.find((x) => x.name === name);
+    if (!m) throw new Error(`no member ${name} in the rehearsal`);
+    return m;
+  }
+
+  endpoint(scope: string): EndpointLayout {
+    const e = this.layout.endpoints.find((x) => x.cluster === scope);
+    if (!e) throw new Error(`no writer endpoint for ${scope} in the rehearsal`);
+    return e;
+  }
+
+  membersOf(scope: string): MemberLayout[] {
+    return this.layout.members.filter((m) => m.cluster === scope);
+  }
+
+  etcdOf(quorum: string): EtcdLayout[] {
+    return this.layout.etcd.filter((e) => e.quorum === quorum);
+  }
+
+  get primaryScope(): string {
+    return this.layout.clusters.find((c) => c.role === 'primary')!.scope;
+  }
+
+  // ---- etcd ----------------------------------------------------------------------------------------
+
+  private tlsOpts() {
+    const t = this.layout.tls;
+    return t ? { ca: t.ca, cert: t.clientCert, key: t.clientKey } : {};
+  }
+
+  async etcdHealthy(e: EtcdLayout): Promise<boolean> {
+    const r = await request(`${e.clientUrl}/health`, { ...this.tlsOpts(), timeoutMs: 1500 });
+    return r.status === 200 && r.json<{ health: string }>().health === 'true';
+  }
+
+  startEtcd(e: EtcdLayout): void {
+    this.sup.spawn(e.process);
+  }
+
+  async waitEtcd(quorum: string, timeoutMs = 60_000): Promise<void> {
+    const members = this.etcdOf(quorum).filter((e) => this.sup.running(e.process.name));
+    await waitFor(
+      `etcd quorum ${quorum} healthy`,
+      async () => {
+        for (const e of members) if (!(await this.etcdHealthy(e))) return false;
+        return true;
+      },
+      { timeoutMs, intervalMs: 250 },
+    ).catch((err) => {
+      throw this.explain(
+        err,
+        members.map((m) => m.process.name),
+      );
+    });
+  }
+
+  // ---- Patroni -------------------------------------------------------------------------------------
+
+  startMember(m: MemberLayout, opts: { pooler?: boolean } = {}): void {
+    if (!this.sup.running(m.patroni.name)) this.sup.spawn(m.patroni);
+    if (m.pgbouncer && opts.pooler !== false && !this.sup.running(m.pgbouncer.name))
+      this.sup.spawn(m.pgbouncer);
+  }
+
+  startEndpoint(e: EndpointLayout): void {
+    if (!this.sup.running(e.process.name)) this.sup.spawn(e.process);
+  }
+
+  /** Patroni's view of a cluster, from the first member whose REST API answers. */
+  async state(scope: string, skip: readonly string[] = []): Promise<PatroniCluster | undefined> {
+    for (const m of this.membersOf(scope)) {
+      if (skip.includes(m.name) || !this.sup.running(m.patroni.name)) continue;
+      try {
+        const r = await request(`${m.restUrl}/cluster`, { ...this.tlsOpts(), timeoutMs: 1000 });
+        if (r.status === 200) return r.json<PatroniCluster>();
+      } catch {
+        /* next member */
+      }
+    }
+    return undefined;
+  }
+
+  /** The member holding the leader lock (`leader`, or `standby_leader` in a standby cluster). */
+  async leader(scope: string, skip: readonly string[] = []): Promise<string | undefined> {
+    const s = await this.state(scope, skip);
+    return s?.members.find((m) => m.role === 'leader' || m.role === 'standby_leader')?.name;
+  }
+
+  /**
+   * Healthy: every member of the cluster runs under Patroni, one leader, every replica streaming,
+   * and a synchronous standby when synchronous mode is on.
+   */
+  async healthy(scope: string): Promise<string | false> {
+    const s = await this.state(scope);
+    if (!s) return false;
+    const want = this.membersOf(scope).map((m) => m.name);
+    const seen = s.members.filter((m) => want.includes(m.name));
+    if (seen.length !== want.length) return false;
+    if (!seen.every((m) => m.state === 'running' || m.state === 'streaming')) return false;
+    const leaders = seen.filter((m) => m.role === 'leader' || m.role === 'standby_leader');
+    if (leaders.length !== 1) return false;
+    const c = this.layout.clusters.find((x) => x.scope === scope)!;
+    const t = this.layout.topology;
+    if (c.role === 'primary' && t.durability.synchronousMode !== 'off') {
+      const eligible = t.members.filter((m) => m.cluster === scope && m.syncEligible).length;
+      if (eligible > 1 && !seen.some((m) => m.role === 'sync_standby')) return false;
+    }
+    const lagging = seen.filter(
+      (m) => m.role !== 'leader' && m.role !== 'standby_leader' && m.lag !== 0 && m.lag !== '0',
+    );
+    if (lagging.some((m) => typeof m.lag !== 'number' || m.lag > 16 * 1024 * 1024)) return false;
+    return leaders[0]!.name;
+  }
+
+  async waitHealthy(scope: string, timeoutMs: number): Promise<string> {
+    return waitFor(`cluster ${scope} healthy`, () => this.healthy(scope), {
+      timeoutMs,
+      intervalMs: 500,
+    }).catch((err) => {
+      throw this.explain(
+        err,
+        this.membersOf(scope).map((m) => m.patroni.name),
+      );
+    });
+  }
+
+  /** A write through the writer endpoint succeeds. */
+  async waitWriter(scope: string, timeoutMs: number): Promise<void> {
+    await waitFor(
+      `a write through the writer endpoint of ${scope}`,
+      async () => {
+        await this.sql(this.writerConn(scope), 'CREATE TEMP TABLE pgtopo_ping (x int); SELECT 1', [], 2000);
+        return true;
+      },
+      { timeoutMs, intervalMs: 300 },
+    );
+  }
+
+  /** Adds the last lines of the named processes' logs to a timeout, so a failed boot says why. */
+  explain(err: unknown, procs: readonly string[]): Error {
+    const e = err as Error;
+    const tails = procs
+      .map((p) => {
+        const proc = this.sup.get(p);
+        const state = proc?.exit ? `exited (code ${proc.exit.code}, signal ${proc.exit.signal})` : 'running';
+        return `--- ${p}: ${state}, log ${proc?.logFile ?? '?'}\n${this.sup.tail(p, 8)}`;
+      })
+      .join('\n');
+    return new Error(`${e.message}\n${tails}`);
+  }
+}
+
+function lookupGroup(group: string): number {
+  // /etc/group: name:x:gid:members
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${group}:`));
+  if (!line) throw new Error(`group ${group} does not exist`);
+  return Number(line.split(':')[2]);
+}

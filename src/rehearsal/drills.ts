@@ -1,0 +1,445 @@
+/**
+ * The drills. Each starts from a healthy cluster, runs the write load and the writer probe, injects
+ * one failure, measures what the client saw, and leaves a healthy cluster behind (it restarts what it
+ * killed and heals what it cut) so the next drill can run on the same cluster.
+ */
+import { rmSync } from 'node:fs';
+import type { FailureAnalysis, FailureResult } from '../policy/types.js';
+import type { LocalCluster, Progress } from './cluster.js';
+import type { Layout, MemberLayout } from './layout.js';
+import { type Ack, WRITES_TABLE, WriteLoad, WriterProbe } from './load.js';
+import {
+  type Check,
+  type DrillName,
+  type DrillResult,
+  evaluate,
+  longestGapSeconds,
+  lostWrites,
+  type PitrCounts,
+  type PredictedRto,
+  round,
+  rtoSeconds,
+} from './measure.js';
+import type { LinkCutter } from './netcut.js';
+import { request } from './rest.js';
+import type { Supervisor } from './supervisor.js';
+import { sleep, waitFor } from './wait.js';
+
+export interface DrillContext {
+  readonly cluster: LocalCluster;
+  readonly sup: Supervisor;
+  readonly cutter: LinkCutter;
+  readonly layout: Layout;
+  readonly analysis?: FailureAnalysis;
+  readonly progress: Progress;
+  /** First sequence number of this drill's writes (each drill writes its own range). */
+  readonly firstSeq: number;
+  /** Runs the PITR restore: provided by the runner (needs the pgBackRest set-up). */
+  readonly pitr?: (ctx: DrillContext) => Promise<PitrOutcome>;
+}
+
+export interface PitrOutcome {
+  readonly counts: PitrCounts;
+  readonly fault: string;
+}
+
+const HEAL_MS = 180_000;
+
+function predictedFor(a: FailureAnalysis | undefined, kind: string, id: string): PredictedRto | undefined {
+  const f: FailureResult | undefined = a?.failures.find((x) => x.kind === kind && x.id === id);
+  if (!f?.rto) return undefined;
+  return { domain: `${kind}:${id}`, ...f.rto, writable: f.writable };
+}
+
+interface FaultPlan {
+  /** Description of the fault, in words. */
+  readonly fault: string;
+  readonly predicted?: PredictedRto;
+  /** The writer must move to another member (RTO counts only writes on another server). */
+  readonly moved: boolean;
+  /** Injects the fault. Returns after the fault is in place. */
+  readonly inject: () => Promise<void>;
+  /** After the fault: e.g. the runbook step of a region promotion. */
+  readonly afterFault?: (load: WriteLoad) => Promise<void>;
+  /** Scope whose leader holds the data after the drill. */
+  readonly survivorScope?: string;
+  /** Brings the cluster back to full health. */
+  readonly restore: () => Promise<void>;
+  /** Extra checks on the outcome. */
+  readonly extraChecks?: (o: { oldPrimary: string; newPrimary?: string }) => Check[];
+}
+
+/** The shape every drill shares: load and probe, fault, recovery, measurements, restore. */
+async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: MemberLayout) => FaultPlan) {
+  const started = Date.now();
+  const { cluster, layout } = ctx;
+  const scope = cluster.primaryScope;
+  const t = layout.topology;
+  const oldPrimary = await cluster.waitHealthy(scope, HEAL_MS);
+  const leader = cluster.member(oldPrimary);
+  const p = plan(leader);
+  const probe = new WriterProbe(
+    layout.members
+      .filter((m) => ctx.sup.running(m.patroni.name))
+      .map((m) => ({ name: m.name, conn: cluster.memberConn(m.name) })),
+  );
+  const load = new WriteLoad(cluster.writerConn(scope), { firstSeq: ctx.firstSeq });
+  let faultAt = 0;
+  let error: string | undefined;
+  let rto: number | null = null;
+  let gap: number | null = null;
+  let lost: number | null = null;
+  let newPrimary: string | undefined;
+  let recoveredAt = 0;
+  try {
+    probe.start();
+    load.start();
+    await waitFor('the write load to flow', () => load.acks.length >= 20, { timeoutMs: 30_000 });
+    ctx.progress(`${drill}: ${p.fault}`);
+    faultAt = Date.now();
+    await p.inject();
+    if (p.afterFault) await p.afterFault(load);
+    const budget = Math.max(60_000, (p.predicted?.worstSeconds ?? 60) * 2000 + 30_000);
+    await waitFor(
+      'the first write acknowledged after the fault',
+      () => rtoSeconds(load.acks, faultAt, { oldServer: leader.address, moved: p.moved }) !== null,
+      { timeoutMs: budget, intervalMs: 100 },
+    );
+    recoveredAt = Date.now();
+    rto = rtoSeconds(load.acks, faultAt, { oldServer: leader.address, moved: p.moved });
+    ctx.progress(`${drill}: writes resumed after ${rto} s`);
+    await sleep(2000);
+  } catch (e) {
+    error = (e as Error).message;
+  } finally {
+    await load.stop();
+    await probe.stop();
+  }
+  const stoppedAt = Date.now();
+  if (faultAt > 0) gap = longestGapSeconds(load.acks, faultAt, recoveredAt || stoppedAt);
+  try {
+    const survivor = p.survivorScope ?? scope;
+    newPrimary = await waitFor(
+      `a leader of ${survivor}`,
+      async () => {
+        const s = await cluster.state(survivor);
+        return s?.members.find((m) => m.role === 'leader')?.name;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    lost = await countLost(cluster, newPrimary, load.acks);
+  } catch (e) {
+    error ??= `reading the surviving primary: ${(e as Error).message}`;
+  }
+  try {
+    ctx.progress(`${drill}: restoring the cluster`);
+    await p.restore();
+  } catch (e) {
+    error ??= `restoring the cluster after the drill: ${(e as Error).message}`;
+  }
+  const checks = evaluate({
+    rtoSeconds: rto,
+    lost,
+    maxWriters: probe.rounds.length > 0 ? probe.maxConcurrentWriters() : null,
+    predicted: p.predicted,
+    zeroLossPromised: t.durability.synchronousMode !== 'off' && !p.survivorScope,
+    expectWrites: true,
+  });
+  checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []));
+  return result(drill, started, {
+    fault: p.fault,
+    oldPrimary,
+    newPrimary,
+    rtoSeconds: rto,
+    longestWriteGapSeconds: gap,
+    acknowledgedWrites: load.acks.length,
+    lostAcknowledgedWrites: lost,
+    maxConcurrentWriters: probe.rounds.length > 0 ? probe.maxConcurrentWriters() : null,
+    predicted: p.predicted,
+    checks,
+    error,
+  });
+}
+
+function result(
+  drill: DrillName,
+  started: number,
+  r: Omit<DrillResult, 'drill' | 'status' | 'durationSeconds'>,
+): DrillResult {
+  const status = r.error ? 'error' : r.checks.every((c) => c.ok) ? 'passed' : 'failed';
+  return {
+    drill,
+    status,
+    ...r,
+    ...(r.predicted ? {} : { predicted: undefined }),
+    durationSeconds: round((Date.now() - started) / 1000, 1),
+  };
+}
+
+/** Acknowledged writes that the given primary does not hold. */
+async function countLost(cluster: LocalCluster, primary: string, acks: readonly Ack[]): Promise<number> {
+  if (acks.length === 0) return 0;
+  const from = Math.min(...acks.map((a) => a.seq));
+  const rows = await cluster.sql<{ seq: string }>(
+    cluster.memberConn(primary),
+    `SELECT seq FROM ${WRITES_TABLE} WHERE seq >= $1`,
+    [from],
+    30_000,
+  );
+  const present = new Set(rows.map((r) => Number(r.seq)));
+  return lostWrites(
+    acks.map((a) => a.seq),
+    present,
+  ).length;
+}
+
+// ---- restoring ---------------------------------------------------------------------------------------
+
+async function restartMembers(ctx: DrillContext, members: readonly MemberLayout[]): Promise<void> {
+  for (const m of members) ctx.cluster.startMember(m);
+  await ctx.cluster.waitHealthy(ctx.cluster.primaryScope, HEAL_MS);
+}
+
+// ---- the drills ----------------------------------------------------------------------------------
+
+export function killPrimary(ctx: DrillContext): Promise<DrillResult> {
+  return runFault(ctx, 'kill-primary', (leader) => ({
+    fault: `SIGKILL Patroni and PostgreSQL on the primary ${leader.name} (its PgBouncer stays up)`,
+    predicted: predictedFor(ctx.analysis, 'member', leader.name),
+    moved: true,
+    inject: () => ctx.sup.killNode(leader.node),
+    restore: () => restartMembers(ctx, [leader]),
+  }));
+}
+
+export function switchover(ctx: DrillContext): Promise<DrillResult> {
+  return runFault(ctx, 'switchover', (leader) => ({
+    fault: `planned switchover away from ${leader.name} through Patroni's REST API`,
+    moved: true,
+    inject: async () => {
+      const s = await ctx.cluster.state(ctx.cluster.primaryScope);
+      const candidate =
+        s?.members.find((m) => m.role === 'sync_standby')?.name ??
+        s?.members.find((m) => m.role === 'replica' && m.name !== leader.name)?.name;
+      if (!candidate) throw new Error('no switchover candidate');
+      const r = await request(`${leader.restUrl}/switchover`, {
+        method: 'POST',
+        body: { leader: leader.name, candidate },
+        auth: ctx.layout.restAuth,
+        ca: ctx.layout.tls?.ca,
+        timeoutMs: 60_000,
+      });
+      if (r.status !== 200) throw new Error(`switchover refused: ${r.status} ${r.text.trim()}`);
+    },
+    restore: () => ctx.cluster.waitHealthy(ctx.cluster.primaryScope, HEAL_MS).then(() => undefined),
+  }));
+}
+
+/** The etcd member that leads its Raft group (the harsher member to lose), else the first. */
+async function etcdLeader(ctx: DrillContext, quorum: string) {
+  const members = ctx.cluster.etcdOf(quorum);
+  const tls = ctx.layout.tls;
+  const opts = { method: 'POST' as const, body: {}, ca: tls?.ca, cert: tls?.clientCert, key: tls?.clientKey };
+  for (const e of members) {
+    try {
+      const st = (await request(`${e.clientUrl}/v3/maintenance/status`, opts)).json<{ leader: string }>();
+      const list = (await request(`${e.clientUrl}/v3/cluster/member/list`, opts)).json<{
+        members: { ID: string; name: string }[];
+      }>();
+      const name = list.members.find((m) => m.ID === st.leader)?.name;
+      const hit = members.find((m) => m.name === name);
+      if (hit) return hit;
+    } catch {
+      /* ask the next one */
+    }
+  }
+  return members[0]!;
+}
+
+export async function etcdMemberLoss(ctx: DrillContext): Promise<DrillResult> {
+  const scope = ctx.cluster.primaryScope;
+  const quorum = ctx.layout.clusters.find((c) => c.scope === scope)!.quorum;
+  const victim = await etcdLeader(ctx, quorum);
+  return runFault(ctx, 'etcd-member-loss', (leader) => ({
+    fault: `SIGKILL etcd member ${victim.name} (the Raft leader of ${quorum})`,
+    predicted: undefined,
+    moved: false,
+    inject: () => ctx.sup.killNode(victim.node),
+    restore: async () => {
+      ctx.cluster.startEtcd(victim);
+      await ctx.cluster.waitEtcd(quorum);
+      await ctx.cluster.waitHealthy(scope, HEAL_MS);
+    },
+    extraChecks: ({ newPrimary }) => [
+      {
+        id: 'healthy',
+        ok: newPrimary === leader.name,
+        detail: `primary ${newPrimary === leader.name ? 'stayed' : 'moved'} (${leader.name} -> ${newPrimary ?? '?'})`,
+      },
+    ],
+  }));
+}
+
+export function azLoss(ctx: DrillContext): Promise<DrillResult> {
+  return runFault(ctx, 'az-loss', (leader) => {
+    const az = leader.az;
+    const members = ctx.layout.members.filter((m) => m.az === az && m.region === leader.region);
+    const etcd = ctx.layout.etcd.filter((e) => e.az === az && e.region === leader.region);
+    const nodes = [
+      ...members.flatMap((m) => [m.node, ...(m.pgbouncer ? [m.pgbouncer.node] : [])]),
+      ...etcd.map((e) => e.node),
+    ];
+    return {
+      fault: `SIGKILL every node of ${az} at once: ${[...members.map((m) => m.name), ...etcd.map((e) => e.name)].join(', ')}`,
+      predicted: predictedFor(ctx.analysis, 'az', az),
+      moved: true,
+      inject: () => ctx.sup.killNodes([...new Set(nodes)]),
+      restore: async () => {
+        for (const e of etcd) ctx.cluster.startEtcd(e);
+        for (const q of new Set(etcd.map((e) => e.quorum))) await ctx.cluster.waitEtcd(q);
+        await restartMembers(ctx, members);
+      },
+    };
+  });
+}
+
+export function dcsPartition(ctx: DrillContext): Promise<DrillResult> {
+  return runFault(ctx, 'dcs-partition', (leader) => {
+    const quorum = ctx.layout.clusters.find((c) => c.scope === leader.cluster)!.quorum;
+    const etcd = ctx.cluster.etcdOf(quorum);
+    return {
+      fault: `cut the primary ${leader.name} off from etcd (${etcd.map((e) => e.name).join(', ')}); PostgreSQL links stay up`,
+      // A primary cut from its DCS loses the leader key like a lost member: the same timers apply.
+      predicted: predictedFor(ctx.analysis, 'member', leader.name),
+      moved: true,
+      inject: async () => {
+        ctx.cutter.cut({ node: leader.node, to: etcd.map((e) => e.address) });
+      },
+      restore: async () => {
+        ctx.cutter.healAll();
+        await ctx.cluster.waitHealthy(ctx.cluster.primaryScope, HEAL_MS);
+      },
+    };
+  });
+}
+
+export function regionPromotion(ctx: DrillContext): Promise<DrillResult> {
+  const standby = ctx.layout.clusters.find((c) => c.role === 'standby');
+  if (!standby) {
+    return Promise.resolve(
+      result('region-promotion', Date.now(), {
+        fault: 'needs a standby region: run with --region-standby on a spec that has one',
+        rtoSeconds: null,
+        longestWriteGapSeconds: null,
+        acknowledgedWrites: 0,
+        lostAcknowledgedWrites: null,
+        maxConcurrentWriters: null,
+        checks: [],
+        error: 'no standby region booted (use --region-standby)',
+      }),
+    );
+  }
+  return runFault(ctx, 'region-promotion', (leader) => {
+    const region = leader.region;
+    const members = ctx.layout.members.filter((m) => m.region === region);
+    const etcd = ctx.layout.etcd.filter((e) => e.region === region);
+    const endpoints = ctx.layout.endpoints.filter((e) => e.region === region);
+    const nodes = [
+      ...members.flatMap((m) => [m.node, ...(m.pgbouncer ? [m.pgbouncer.node] : [])]),
+      ...etcd.map((e) => e.node),
+      ...endpoints.map((e) => e.node),
+    ];
+    return {
+      fault:
+        `region ${region} goes dark (every member, etcd member and endpoint killed); runbook: ` +
+        `remove standby_cluster from ${standby.scope}'s dynamic configuration (PATCH /config)`,
+      predicted: predictedFor(ctx.analysis, 'region', region),
+      moved: true,
+      survivorScope: standby.scope,
+      inject: () => ctx.sup.killNodes([...new Set(nodes)]),
+      afterFault: async (load) => {
+        // The documented runbook step: promote the standby cluster by dropping standby_cluster.
+        const target = await waitFor(
+          `the standby leader of ${standby.scope}`,
+          () => ctx.cluster.leader(standby.scope),
+          { timeoutMs: 30_000, intervalMs: 250 },
+        );
+        const r = await request(`${ctx.cluster.member(target).restUrl}/config`, {
+          method: 'PATCH',
+          body: { standby_cluster: null },
+          auth: ctx.layout.restAuth,
+          ca: ctx.layout.tls?.ca,
+          timeoutMs: 10_000,
+        });
+        if (r.status !== 200) throw new Error(`PATCH /config refused: ${r.status} ${r.text.trim()}`);
+        // The global writer name moves with the primary region: the client follows it.
+        load.retarget(ctx.cluster.writerConn(standby.scope));
+      },
+      restore: async () => {
+        // The old region is gone for good in this drill; nothing to restore (the rehearsal ends).
+      },
+    };
+  });
+}
+
+export async function pitr(ctx: DrillContext): Promise<DrillResult> {
+  const started = Date.now();
+  if (!ctx.pitr) {
+    return result('pitr', started, {
+      fault: 'the archive is disabled in this spec',
+      rtoSeconds: null,
+      longestWriteGapSeconds: null,
+      acknowledgedWrites: 0,
+      lostAcknowledgedWrites: null,
+      maxConcurrentWriters: null,
+      checks: [],
+      error: 'archive.enabled is false: nothing to restore from',
+    });
+  }
+  try {
+    const o = await ctx.pitr(ctx);
+    return result('pitr', started, {
+      fault: o.fault,
+      rtoSeconds: null,
+      longestWriteGapSeconds: null,
+      acknowledgedWrites: o.counts.beforeWritten + o.counts.afterWritten,
+      lostAcknowledgedWrites: o.counts.loadAckedBeforeMissing,
+      maxConcurrentWriters: null,
+      pitr: o.counts,
+      checks: evaluate({
+        rtoSeconds: null,
+        lost: null,
+        maxWriters: null,
+        zeroLossPromised: false,
+        expectWrites: false,
+        pitr: o.counts,
+      }),
+    });
+  } catch (e) {
+    return result('pitr', started, {
+      fault: 'restore to a timestamp into a scratch instance',
+      rtoSeconds: null,
+      longestWriteGapSeconds: null,
+      acknowledgedWrites: 0,
+      lostAcknowledgedWrites: null,
+      maxConcurrentWriters: null,
+      checks: [],
+      error: (e as Error).message,
+    });
+  }
+}
+
+export const DRILLS: Readonly<Record<DrillName, (ctx: DrillContext) => Promise<DrillResult>>> = {
+  'kill-primary': killPrimary,
+  switchover,
+  'etcd-member-loss': etcdMemberLoss,
+  'az-loss': azLoss,
+  'dcs-partition': dcsPartition,
+  pitr,
+  'region-promotion': regionPromotion,
+};
+
+/** Removes a directory tree (scratch instances). */
+export function removeTree(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
