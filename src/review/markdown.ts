@@ -55,7 +55,7 @@ export function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '∞';
   const s = Math.round(seconds);
   if (s < 120) return `${s} s`;
-  if (s < 7200) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
   const h = Math.floor(s / 3600);
   const m = Math.round((s % 3600) / 60);
   return m === 0 ? `${h} h` : `${h} h ${m} min`;

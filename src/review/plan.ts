@@ -1,8 +1,10 @@
 /**
  * Summary of a `terraform show -json <planfile>` document: creates, updates,
  * replacements and destroys, from `resource_changes[].change.actions`, with
- * every replacement or destroy of a stateful resource called out. Values are
- * never printed: only addresses, types and the names of changed attributes.
+ * every replacement or destroy of a stateful resource called out. Attribute
+ * values are never printed (sensitive or not): only addresses, types, the names
+ * of changed attributes, and a resource's own name (its `Name` tag, bucket name
+ * or description) to identify it.
  */
 import { basename } from 'node:path';
 import { code, plural, raw, table } from './markdown.js';
@@ -99,6 +101,22 @@ function changedAttributes(change: Json): string[] {
   });
 }
 
+/** The resource's name, unless the plan marks the attribute it comes from as sensitive. */
+function labelOf(change: Json): string | undefined {
+  const [values, mask] = isObject(change.before)
+    ? [change.before, change.before_sensitive]
+    : [change.after, change.after_sensitive];
+  const label = resourceLabel(values);
+  if (!label || !isObject(values)) return undefined;
+  if (mask === true) return undefined;
+  if (isObject(mask)) {
+    const tags = mask.tags;
+    if (tags === true || (isObject(tags) && (tags.Name === true || tags.name === true))) return undefined;
+    if (mask.bucket === true || mask.description === true) return undefined;
+  }
+  return label;
+}
+
 function regionOf(doc: Json): string | undefined {
   const cfg = isObject(doc.configuration) ? doc.configuration : undefined;
   const providers = isObject(cfg?.provider_config) ? cfg.provider_config : undefined;
@@ -148,7 +166,7 @@ export function parsePlan(doc: unknown, source: string): PlanSummary {
     const before = rc.change.before;
     const after = rc.change.after;
     const stateful = statefulReason(type, isObject(before) ? before : after);
-    const label = resourceLabel(isObject(before) ? before : after);
+    const label = labelOf(rc.change);
     const replacePaths = Array.isArray(rc.change.replace_paths) ? rc.change.replace_paths.map(pathText) : [];
     changes.push({
       address,
@@ -185,6 +203,24 @@ function countsLine(p: PlanSummary): string {
   );
 }
 
+/** Terraform's `action_reason` values, in words. */
+const REASONS: Readonly<Record<string, string>> = {
+  replace_because_tainted: 'tainted',
+  replace_because_cannot_update: 'an attribute cannot change in place',
+  replace_by_request: '`-replace` requested',
+  replace_by_triggers: '`replace_triggered_by`',
+  delete_because_no_resource_config: 'removed from the configuration',
+  delete_because_no_module: 'its module was removed',
+  delete_because_wrong_repetition: 'count/for_each changed',
+  delete_because_count_index: 'count index out of range',
+  delete_because_each_key: 'for_each key removed',
+  delete_because_no_move_target: 'moved target missing',
+};
+
+export function reasonText(reason: string | undefined): string {
+  return reason === undefined ? '' : (REASONS[reason] ?? reason);
+}
+
 function lossText(c: PlannedChange): string {
   return c.action === 'destroy'
     ? 'destroyed'
@@ -204,7 +240,11 @@ export function renderStatefulCallout(plans: readonly PlanSummary[]): string {
     ...losses.map(
       ({ p, c }) =>
         `> - ${code(c.address)}${c.label ? ` (${c.label})` : ''} in ${p.region ?? p.name}: **${lossText(c)}**` +
-        (c.replacePaths ? `, forced by ${c.replacePaths.map(code).join(', ')}` : '') +
+        (c.replacePaths
+          ? `, forced by ${c.replacePaths.map(code).join(', ')}`
+          : c.reason
+            ? ` (${reasonText(c.reason)})`
+            : '') +
         `. ${c.stateful}.`,
     ),
   ].join('\n');
@@ -232,7 +272,7 @@ export function renderPlans(plans: readonly PlanSummary[]): string {
           risky.map((c) => [
             raw(code(c.address) + (c.label ? `<br>${c.label}` : '')),
             c.action === 'destroy' ? '**destroy**' : raw(`**replace** (${c.order})`),
-            c.replacePaths ? raw(c.replacePaths.map(code).join(', ')) : (c.reason ?? ''),
+            c.replacePaths ? raw(c.replacePaths.map(code).join(', ')) : reasonText(c.reason),
             c.stateful ? raw(`**yes**: ${c.stateful}`) : 'no',
           ]),
         ),
