@@ -29,17 +29,22 @@ export function rpoText(r: RpoBound): string {
   }
 }
 
-function writableText(f: FailureResult): string {
-  const recovery: Record<FailureResult['recovery'], string> = {
-    unaffected: 'unaffected',
-    'sync-standby-replaced': 'sync standby replaced',
-    failover: 'automatic failover',
-    'manual-failover': 'operator forces a failover',
-    'promote-standby-cluster': 'operator promotes a standby cluster',
-    none: 'no writable primary',
-  };
-  const mark = f.writable === 'auto' ? '✅ auto' : f.writable === 'manual' ? '⚠️ manual' : '❌ none';
-  return `${mark}: ${recovery[f.recovery]}${f.writer ? ` (${f.writer})` : ''}`;
+function writableText(f: FailureResult, writableCluster?: string): string {
+  const other = f.writer && f.writer !== writableCluster ? ` (${f.writer})` : '';
+  switch (f.recovery) {
+    case 'unaffected':
+      return `✅ unaffected${other}`;
+    case 'sync-standby-replaced':
+      return `✅ sync standby replaced${other}`;
+    case 'failover':
+      return `✅ automatic failover${other}`;
+    case 'manual-failover':
+      return `⚠️ manual: operator forces a failover${other}`;
+    case 'promote-standby-cluster':
+      return `⚠️ manual: operator promotes standby cluster${f.writer ? ` ${f.writer}` : ''}`;
+    case 'none':
+      return '❌ none';
+  }
 }
 
 function quorumText(f: FailureResult): string {
@@ -50,6 +55,7 @@ function quorumText(f: FailureResult): string {
 function rtoText(f: FailureResult, target?: number): string {
   if (!f.rto) return '–';
   const r = f.rto;
+  if (r.worstSeconds === 0) return 'no interruption';
   const over = target !== undefined && r.worstSeconds > target ? ' ⚠️ over target' : '';
   const range = `${duration(r.bestSeconds)} / ${duration(r.typicalSeconds)} / ${duration(r.worstSeconds)}`;
   return `${f.writable === 'manual' ? 'after the decision: ' : ''}${range}${over}`;
@@ -63,14 +69,14 @@ function lostText(f: FailureResult): string {
   return parts.length > 0 ? parts.join('<br>') : f.kind === 'link' ? 'network only' : 'nothing';
 }
 
-function failureTable(rows: readonly FailureResult[], target?: number): string {
+function failureTable(rows: readonly FailureResult[], writableCluster?: string, target?: number): string {
   return table(
     ['Failure', 'Lost', 'etcd quorum', 'Writable primary', 'RPO', 'RTO best / typical / worst'],
     rows.map((f) => [
       raw(`**${failureName(f)}**`),
       raw(lostText(f)),
       raw(quorumText(f)),
-      writableText(f),
+      writableText(f, writableCluster),
       rpoText(f.rpo),
       rtoText(f, target),
     ]),
@@ -103,7 +109,9 @@ export function failureHeadline(a: FailureAnalysis): FailureHeadline {
     manual: a.failures.filter((f) => f.writable === 'manual').map(failureName),
     none: a.failures.filter((f) => f.writable === 'none').map(failureName),
     ...(worst ? { worstAuto: worst } : {}),
-    lossy: a.failures.filter((f) => f.rpo.bound !== 'zero').map(failureName),
+    lossy: a.failures
+      .filter((f) => f.rpo.bound !== 'zero')
+      .map((f) => `${failureName(f)} (${rpoText(f.rpo)})`),
   };
 }
 
@@ -117,13 +125,17 @@ export function renderFailures(a: FailureAnalysis, rtoTargetSeconds?: number): s
       `: ${h.auto} recover automatically, ${h.manual.length} need an operator, ${h.none.length} leave no writable primary. ` +
       'RTO is counted from the fault to the first committed write through the writer endpoint; RPO is acknowledged data that may be lost.',
     '',
-    failureTable(a.failures, rtoTargetSeconds),
+    failureTable(a.failures, a.writableCluster, rtoTargetSeconds),
     '',
   );
-  const notes = a.failures.filter((f) => f.notes.length > 0);
-  if (notes.length > 0) {
+  // Notes grouped: failures that share an explanation are listed together.
+  const byNote = new Map<string, string[]>();
+  for (const f of a.failures) {
+    for (const n of f.notes) byNote.set(n, [...(byNote.get(n) ?? []), failureName(f)]);
+  }
+  if (byNote.size > 0) {
     out.push('<details><summary>Assumptions behind these answers</summary>', '');
-    for (const f of notes) out.push(`- **${failureName(f)}**: ${f.notes.join(' ')}`);
+    for (const [note, names] of byNote) out.push(`- **${names.join(', ')}**: ${note.replace(/\.?$/, '.')}`);
     out.push('', '</details>', '');
   }
   if (a.doubleAzFailures.length > 0) {
@@ -131,7 +143,7 @@ export function renderFailures(a: FailureAnalysis, rtoTargetSeconds?: number): s
     out.push(
       `<details><summary>Double-AZ failures (information only: ${plural(a.doubleAzFailures.length, 'pair')}, ${none} without a writable primary)</summary>`,
       '',
-      failureTable(a.doubleAzFailures, rtoTargetSeconds),
+      failureTable(a.doubleAzFailures, a.writableCluster, rtoTargetSeconds),
       '',
       '</details>',
     );

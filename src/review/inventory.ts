@@ -20,6 +20,8 @@ export interface StatefulResource {
   readonly type: string;
   readonly label?: string;
   readonly reason: string;
+  /** `lifecycle.prevent_destroy`: Terraform refuses any plan that would destroy it. */
+  readonly protected: boolean;
 }
 
 export interface StackInventory {
@@ -65,7 +67,14 @@ export function stackInventory(stack: string, doc: unknown): StackInventory {
       if (reason) {
         held += n;
         const label = resourceLabel(body);
-        stateful.push({ address: `${type}.${name}`, type, reason, ...(label ? { label } : {}) });
+        const lifecycle = isObject(body) && isObject(body.lifecycle) ? body.lifecycle : {};
+        stateful.push({
+          address: `${type}.${name}`,
+          type,
+          reason,
+          protected: lifecycle.prevent_destroy === true,
+          ...(label ? { label } : {}),
+        });
       }
     }
     total += count;
@@ -144,9 +153,15 @@ export function renderInventory(stacks: readonly StackInventory[] | undefined, w
       '<details><summary>Stateful resources (' + held + ')</summary>',
       '',
       table(
-        ['Stack', 'Resource', 'Name', 'Holds'],
+        ['Stack', 'Resource', 'Name', 'Holds', 'prevent_destroy'],
         stacks.flatMap((s) =>
-          s.stateful.map((r) => [s.stack, raw(code(r.address)), r.label ?? '', r.reason]),
+          s.stateful.map((r) => [
+            s.stack,
+            raw(code(r.address)),
+            r.label ?? '',
+            r.reason,
+            r.protected ? 'yes' : raw('**no**'),
+          ]),
         ),
       ),
       '',

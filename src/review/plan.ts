@@ -8,7 +8,7 @@
  */
 import { basename } from 'node:path';
 import { code, plural, raw, table } from './markdown.js';
-import { resourceLabel, statefulReason } from './stateful.js';
+import { disruption, resourceLabel, statefulReason } from './stateful.js';
 
 export type PlanAction = 'create' | 'update' | 'replace' | 'destroy' | 'read' | 'no-op' | 'forget';
 
@@ -26,6 +26,8 @@ export interface PlannedChange {
   readonly changedAttributes?: readonly string[];
   /** What is lost when this resource is replaced or destroyed; undefined for stateless resources. */
   readonly stateful?: string;
+  /** What replacing or destroying this stateless resource still disrupts (a member restart). */
+  readonly disruption?: string;
   /** The resource's `Name` tag, bucket name or description. */
   readonly label?: string;
 }
@@ -166,6 +168,7 @@ export function parsePlan(doc: unknown, source: string): PlanSummary {
     const before = rc.change.before;
     const after = rc.change.after;
     const stateful = statefulReason(type, isObject(before) ? before : after);
+    const disrupts = stateful ? undefined : disruption(type, isObject(before) ? before : after);
     const label = labelOf(rc.change);
     const replacePaths = Array.isArray(rc.change.replace_paths) ? rc.change.replace_paths.map(pathText) : [];
     changes.push({
@@ -179,6 +182,7 @@ export function parsePlan(doc: unknown, source: string): PlanSummary {
         ? { changedAttributes: changedAttributes(rc.change) }
         : {}),
       ...(stateful ? { stateful } : {}),
+      ...(disrupts && (action === 'replace' || action === 'destroy') ? { disruption: disrupts } : {}),
       ...(label ? { label } : {}),
     });
   }
@@ -268,12 +272,16 @@ export function renderPlans(plans: readonly PlanSummary[]): string {
     if (risky.length > 0) {
       out.push(
         table(
-          ['Resource', 'Action', 'Forced by', 'Stateful'],
+          ['Resource', 'Action', 'Forced by', 'Data'],
           risky.map((c) => [
             raw(code(c.address) + (c.label ? `<br>${c.label}` : '')),
             c.action === 'destroy' ? '**destroy**' : raw(`**replace** (${c.order})`),
             c.replacePaths ? raw(c.replacePaths.map(code).join(', ')) : reasonText(c.reason),
-            c.stateful ? raw(`**yes**: ${c.stateful}`) : 'no',
+            c.stateful
+              ? raw(`**lost**: ${c.stateful}`)
+              : c.disruption
+                ? `kept; ${c.disruption}`
+                : 'none held',
           ]),
         ),
         '',

@@ -8,39 +8,39 @@ export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
   aws_ebs_volume: 'EBS volume: the PostgreSQL data directory of a member',
   aws_s3_bucket: 'S3 bucket: WAL archive and backups (or a copy of them)',
   aws_kms_key:
-    'KMS key: everything encrypted with it (volumes, archive) becomes unreadable once the key is deleted',
+    'KMS key: everything encrypted with it (volumes, archive, secrets) becomes unreadable once the key is deleted',
 };
+
+/**
+ * Tags the AWS layer puts on EC2 instances (src/aws/member.ts, src/aws/etcd.ts).
+ * A rename there shows up in test/review/inventory.test.ts, which reads a real synth.
+ */
+export const NODE_TAGS = { member: 'pgtopo:member', etcd: 'pgtopo:etcd' } as const;
 
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Tag keys the AWS layer may use to name a node's role. Matched case-insensitively. */
-const ROLE_TAG = /(^|[:/_-])role$/i;
-const DATA_ROLES = /^(postgres|postgresql|patroni|member|etcd|dcs)$/i;
+function tagsOf(values: Json): Json | undefined {
+  return isObject(values.tags) ? values.tags : isObject(values.tags_all) ? values.tags_all : undefined;
+}
 
 /**
  * Why an `aws_instance` holds data, or undefined. An instance holds data when it
  * carries an EBS block device inline (replacing the instance replaces the
- * volume), or when its tags mark it as a PostgreSQL member or an etcd member
- * (an etcd member keeps its data directory on the root volume; PostgreSQL
- * members hold WAL and the running primary).
+ * volume), or when it is a dedicated etcd member (its data directory lives on
+ * the root volume, which is deleted with the instance). A PostgreSQL member's
+ * instance does not: its data volume is a separate `aws_ebs_volume`.
  */
 function instanceHoldsData(values: Json | undefined): string | undefined {
   if (!values) return undefined;
   const inline = values.ebs_block_device;
   if (Array.isArray(inline) && inline.length > 0) {
-    return 'EC2 instance with an inline EBS data volume: replacing the instance replaces the volume';
+    return 'EC2 instance with an inline EBS volume: replacing the instance replaces the volume';
   }
-  const tags = isObject(values.tags) ? values.tags : isObject(values.tags_all) ? values.tags_all : undefined;
-  if (tags) {
-    for (const [k, v] of Object.entries(tags)) {
-      if (ROLE_TAG.test(k) && typeof v === 'string' && DATA_ROLES.test(v)) {
-        return /etcd|dcs/i.test(v)
-          ? 'EC2 instance of an etcd member: its data directory (DCS state) lives on the root volume'
-          : 'EC2 instance of a PostgreSQL member: replacing it restarts the member and re-attaches or re-clones its data';
-      }
-    }
+  const etcd = tagsOf(values)?.[NODE_TAGS.etcd];
+  if (typeof etcd === 'string') {
+    return `EC2 instance of etcd member ${etcd}: its data directory is on the root volume, deleted with the instance`;
   }
   return undefined;
 }
@@ -57,13 +57,27 @@ export function statefulReason(type: string, values?: unknown): string | undefin
   return undefined;
 }
 
-/** A human name for a resource: its `Name` tag when it has one. */
+/**
+ * What replacing a stateless resource still disrupts, or undefined. A member's
+ * instance restarts PostgreSQL (a failover when it leads) while its data volume
+ * is detached and re-attached.
+ */
+export function disruption(type: string, values?: unknown): string | undefined {
+  if (!isObject(values)) return undefined;
+  if (type === 'aws_instance') {
+    const member = tagsOf(values)?.[NODE_TAGS.member];
+    if (typeof member === 'string') {
+      return `member ${member} restarts (a failover if it leads); its data volume is re-attached`;
+    }
+  }
+  if (type === 'aws_volume_attachment') return 'the data volume is detached while the instance is stopped';
+  return undefined;
+}
+
+/** A human name for a resource: its `Name` tag, bucket name or description. */
 export function resourceLabel(values: unknown): string | undefined {
   if (!isObject(values)) return undefined;
   const tags = isObject(values.tags) ? values.tags : undefined;
-  const name = tags?.Name ?? tags?.name;
-  if (typeof name === 'string') return name;
-  if (typeof values.bucket === 'string') return values.bucket;
-  if (typeof values.description === 'string') return values.description;
-  return undefined;
+  const literal = (v: unknown) => (typeof v === 'string' && !v.includes('${') ? v : undefined);
+  return literal(tags?.Name ?? tags?.name) ?? literal(values.bucket) ?? literal(values.description);
 }

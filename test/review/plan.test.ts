@@ -78,10 +78,10 @@ describe('parsePlan on a real offline plan (test/review/fixtures/handwritten)', 
     const plan = md.slice(md.indexOf('## Plan'));
     expect(plan).toContain('1 to create, 1 to update, 1 to replace, 1 to destroy (2 unchanged)');
     expect(plan).toMatch(
-      /\| `aws_ebs_volume\.data_use1_c`<br>orders\/use1-c\/data \| \*\*replace\*\* \(destroy-before-create\) \| `availability_zone` \| \*\*yes\*\*/,
+      /\| `aws_ebs_volume\.data_use1_c`<br>orders\/use1-c\/data \| \*\*replace\*\* \(destroy-before-create\) \| `availability_zone` \| \*\*lost\*\*/,
     );
     expect(plan).toMatch(
-      /\| `aws_s3_bucket\.old_copy`<br>orders-pgtopo-wal-copy-us-east-1 \| \*\*destroy\*\* \| removed from the configuration \| \*\*yes\*\*/,
+      /\| `aws_s3_bucket\.old_copy`<br>orders-pgtopo-wal-copy-us-east-1 \| \*\*destroy\*\* \| removed from the configuration \| \*\*lost\*\*/,
     );
     expect(md).toMatch(/\| ❌ \| Plan \| .*2 stateful resources replaced or destroyed/);
   });
