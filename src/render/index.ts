@@ -1,0 +1,81 @@
+/**
+ * Node configuration renderers: pure functions from the resolved model, a
+ * host name and an address map to files. The AWS render and the rehearsal
+ * render differ only in the map.
+ */
+export {
+  type AwsAddressMapOptions,
+  awsAddressMap,
+  defaultArchiveBucket,
+  type LocalAddressMapOptions,
+  localAddressMap,
+  UnknownNodeError,
+} from './address-map.js';
+export {
+  bootScripts,
+  DEBIAN_POSTGRES_VERSION,
+  hostPackages,
+  hostRegion,
+  nodeDirectories,
+  renderBootScript,
+  renderIssueCert,
+  renderWriteSecrets,
+  secretEnvName,
+} from './boot.js';
+export { etcdDataDir, etcdHost, etcdSettings, renderEtcdEnv } from './etcd.js';
+export { postgresExporterSettings, renderPostgresExporterEnv } from './exporter.js';
+export { envFile, parseEnvFile } from './format.js';
+export { haproxyListeners, renderHaproxy } from './haproxy.js';
+export { replicationCapacity, SENDER_HEADROOM, SLOT_HEADROOM } from './lookup.js';
+export {
+  BIN,
+  haproxyHost,
+  IDENT_MAP,
+  type Layout,
+  layout,
+  PACKAGE_UNITS,
+  PATRONI_NAMESPACE,
+  REST_API_USER,
+  ROLES,
+  standbySlotName,
+  stanzaOf,
+  UNITS,
+} from './names.js';
+export { bootableHosts, renderEtcdNode, renderHost, renderMember, renderUserData } from './node.js';
+export { etcdHosts, MANAGED_PARAMETERS, pgHba, pgIdent, renderPatroni, renderPostBootstrap } from './patroni.js';
+export {
+  archiveCommand,
+  archiveStanza,
+  type MemberRepository,
+  pgbackrestEnvironment,
+  renderBackupScript,
+  renderPgbackrest,
+  repositoriesOf,
+  restoreCommand,
+} from './pgbackrest.js';
+export { AUTH_QUERY, renderPgbouncer, renderPgbouncerHba } from './pgbouncer.js';
+export {
+  ALL_SECRET_KEYS,
+  type CertificateSubjects,
+  certificateSubjects,
+  fillSecretTemplate,
+  generatedSecretName,
+  SECRET_KEYS,
+  SECRET_VALUE_PATTERN,
+  type SecretFileTemplate,
+  type SecretKey,
+  type SecretSource,
+  secretFiles,
+  secretSource,
+  secretsNeeded,
+} from './secrets.js';
+export { etcdEnvPath, hostKind, renderUnits, servicesOf } from './services.js';
+export type {
+  Account,
+  AddressMap,
+  NodeDirectory,
+  NodePaths,
+  RenderedFile,
+  RepoLocation,
+  ServiceSpec,
+} from './types.js';

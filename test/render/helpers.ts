@@ -1,0 +1,259 @@
+/**
+ * Helpers for the real-tool tests: write a local render to disk, issue a
+ * throwaway CA, plant fake secrets with the rendered boot scripts, start
+ * daemons as the unprivileged `postgres` account and stop them again.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Topology } from '../../src/model/types.js';
+import {
+  type AddressMap,
+  bootScripts,
+  type ServiceSpec,
+  etcdSettings,
+  nodeDirectories,
+  parseEnvFile,
+  type RenderedFile,
+  renderHost,
+  type SecretKey,
+  secretEnvName,
+  secretFiles,
+} from '../../src/render/index.js';
+
+const pexec = promisify(execFile);
+
+export const RUN_AS = 'postgres';
+
+function ids(user: string): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
+  if (!line) throw new Error(`no account ${user}`);
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** Runs a program, failing with its output when it exits non-zero. */
+export async function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; as?: string; cwd?: string } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  const [file, argv] = opts.as ? ['runuser', ['-u', opts.as, '--', cmd, ...args]] : [cmd, [...args]];
+  try {
+    return await pexec(file, argv, {
+      env: opts.env ?? process.env,
+      timeout: opts.timeoutMs ?? 30_000,
+      cwd: opts.cwd ?? '/tmp',
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    const err = e as Error & { stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+}
+
+/** A short base directory (socket paths must stay short) owned by the run-as account. */
+export function makeBaseDir(tag: string): string {
+  const dir = mkdtempSync(`/tmp/pgt-${tag}-`);
+  const { uid, gid } = ids(RUN_AS);
+  chownSync(dir, uid, gid);
+  return dir;
+}
+
+function chownTo(path: string, owner: string): void {
+  const [user, group] = owner.split(':');
+  const u = ids(user!);
+  const g = group === user ? u.gid : Number(readGroup(group!));
+  chownSync(path, u.uid, g);
+}
+
+function readGroup(group: string): number {
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${group}:`));
+  if (!line) throw new Error(`no group ${group}`);
+  return Number(line.split(':')[2]);
+}
+
+/** Creates a host's directories and writes its rendered files with their owners and modes. */
+export function materialize(t: Topology, host: string, map: AddressMap): RenderedFile[] {
+  for (const d of nodeDirectories(t, host, map)) {
+    mkdirSync(d.path, { recursive: true });
+    chmodSync(d.path, d.mode);
+    chownTo(d.path, d.owner);
+  }
+  const files = renderHost(t, host, map);
+  for (const f of files) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    writeFileSync(f.path, f.content);
+    chmodSync(f.path, f.mode);
+    chownTo(f.path, f.owner);
+  }
+  return files;
+}
+
+/** A throwaway CA bundle (key + certificate, PEM) for the tests. */
+export async function makeCa(dir: string): Promise<string> {
+  const key = join(dir, 'ca.key');
+  const crt = join(dir, 'ca.crt');
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=pgtopo test CA',
+    '-keyout',
+    key,
+    '-out',
+    crt,
+  ]);
+  const bundle = join(dir, 'ca-bundle.pem');
+  writeFileSync(bundle, readFileSync(key, 'utf8') + readFileSync(crt, 'utf8'), { mode: 0o600 });
+  return bundle;
+}
+
+/** Issues a host's certificate with its rendered issue-cert.sh. */
+export async function issueCert(t: Topology, host: string, map: AddressMap, caBundle: string): Promise<void> {
+  await run('bash', [bootScripts(t, host, map).issueCert, caBundle]);
+}
+
+/** Recognisable fake secret values (hex-ish, inside the allowed character set). */
+export function fakeSecrets(tag: string): Record<SecretKey, string> {
+  const v = (k: string) => `FAKE-${tag}-${k}-0123456789abcdef`;
+  return {
+    superuser: v('superuser'),
+    replication: v('replication'),
+    rewind: v('rewind'),
+    pgbouncer: v('pgbouncer'),
+    restApi: v('restapi'),
+    archiveCipher: v('archivecipher'),
+    tlsCa: v('tlsca'),
+  };
+}
+
+/** Plants secrets where the boot step puts them, with the rendered write-secrets.sh. */
+export async function plantSecrets(
+  t: Topology,
+  host: string,
+  map: AddressMap,
+  values: Record<SecretKey, string>,
+): Promise<string[]> {
+  const files = secretFiles(t, host, map);
+  if (files.length === 0) return [];
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+  for (const [k, v] of Object.entries(values)) env[secretEnvName(k as SecretKey)] = v;
+  await run('bash', [bootScripts(t, host, map).writeSecrets], { env });
+  return files.map((f) => f.path);
+}
+
+/** A daemon started as the run-as account; stop() sends SIGTERM and waits (SIGKILL after a grace period). */
+export interface Daemon {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function startDaemon(
+  name: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+  as = RUN_AS,
+): Daemon {
+  const { uid, gid } = ids(as);
+  const proc = spawn(argv[0]!, argv.slice(1), {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/tmp', USER: as, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: '/tmp',
+    detached: true,
+    uid,
+    gid,
+  });
+  let out = '';
+  const keep = (b: Buffer) => {
+    out = (out + b.toString()).slice(-20_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null) resolve();
+    proc.on('exit', () => resolve());
+  });
+  return {
+    name,
+    proc,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      try {
+        process.kill(-proc.pid!, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-proc.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, 8_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The environment a service runs with: its own variables plus its environment files. */
+export function serviceEnv(s: ServiceSpec): Record<string, string> {
+  const env: Record<string, string> = { ...s.environment };
+  for (const file of s.environmentFiles) Object.assign(env, parseEnvFile(readFileSync(file, 'utf8')));
+  return env;
+}
+
+/** Starts a service exactly as its ServiceSpec says (argv, environment, environment files). */
+export function startService(s: ServiceSpec, name = s.unit): Daemon {
+  return startDaemon(name, s.exec, serviceEnv(s));
+}
+
+/** Polls `probe` until it resolves truthy; bounded in time. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Client TLS arguments for etcdctl against a quorum, using one host's certificate. */
+export function etcdctlArgs(t: Topology, etcdNames: readonly string[], map: AddressMap): string[] {
+  const first = etcdSettings(t, etcdNames[0]!, map);
+  const endpoints = etcdNames.map((n) => etcdSettings(t, n, map).ETCD_ADVERTISE_CLIENT_URLS).join(',');
+  return [
+    `--endpoints=${endpoints}`,
+    `--cacert=${first.ETCD_TRUSTED_CA_FILE}`,
+    `--cert=${first.ETCD_CERT_FILE}`,
+    `--key=${first.ETCD_KEY_FILE}`,
+    '--dial-timeout=2s',
+    '--command-timeout=3s',
+  ];
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
