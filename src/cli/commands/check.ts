@@ -1,84 +1,70 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { tryLoad } from '../../model/load.js';
-import type { Topology } from '../../model/types.js';
-import { formatPath, type SpecIssue } from '../../spec/issues.js';
+import { toJunit } from '../../policy/format/junit.js';
+import { toSarif } from '../../policy/format/sarif.js';
+import { issueLines, reportLines } from '../../policy/format/text.js';
+import { type CheckReport, checkReport, summarize, type TopologySummary } from '../../policy/report.js';
+import type { SpecIssue } from '../../spec/issues.js';
 import { oneOf, parse, str } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, EXIT, paint, UsageError } from '../io.js';
 
-/** The stable JSON document printed by `pgtopo check --format json` (see README, "check output"). */
-export interface CheckReport {
-  readonly version: 1;
-  readonly spec: string;
-  readonly valid: boolean;
-  readonly issues: readonly (SpecIssue & { readonly pathText: string })[];
-  readonly summary?: TopologySummary;
-}
+/** The stable JSON document of `--format json`; its fields are documented beside CheckReport (src/policy/report.ts). */
+export type { CheckReport, TopologySummary };
+export { summarize };
 
-export interface TopologySummary {
-  readonly name: string;
-  readonly primaryRegion: string;
-  readonly regions: number;
-  readonly members: number;
-  readonly etcdQuorums: number;
-  readonly etcdMembers: number;
-}
-
-export function summarize(t: Topology): TopologySummary {
-  return {
-    name: t.name,
-    primaryRegion: t.primaryRegion,
-    regions: t.regions.length,
-    members: t.members.length,
-    etcdQuorums: t.etcd.length,
-    etcdMembers: t.etcd.reduce((n, q) => n + q.members.length, 0),
-  };
-}
+const FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
 
 export function printIssues(io: CliIo, issues: readonly SpecIssue[]): void {
-  for (const i of issues) {
-    const where = i.location ? `${i.location.file}:${i.location.line}:${i.location.column}: ` : '';
-    io.err(`${where}${paint(io, 'bold', formatPath(i.path))} ${paint(io, 'red', `[${i.code}]`)}`);
-    io.err(`    found:    ${i.found}`);
-    io.err(`    expected: ${i.expected}${i.hint ? `\n    hint:     ${i.hint}` : ''}`);
-  }
+  const report = checkReport('', { ok: false, issues });
+  for (const line of issueLines(report, (s, t) => paint(io, s, t))) io.err(line);
+}
+
+/** The spec file as a SARIF artifact URI: relative to the working directory when inside it. */
+function artifactUri(file: string): string {
+  const rel = relative(process.cwd(), resolve(file));
+  return rel.startsWith('..') || isAbsolute(rel)
+    ? pathToFileURL(resolve(file)).href
+    : rel.split(sep).join('/');
 }
 
 export const command: Command = {
   name: 'check',
   summary: 'Validate a spec and run the policy rules',
   usage: [
-    'Usage: pgtopo check <spec.yaml|spec.json> [--format text|json]',
+    'Usage: pgtopo check <spec.yaml|spec.json> [--format text|json|sarif|junit] [--endpoint nlb|haproxy]',
     '',
-    'Validates the spec against the schema and its cross-references and resolves the topology.',
-    'Exit codes: 0 valid, 2 invalid spec.',
+    'Validates the spec (schema, cross-references, model), runs every policy rule with the waivers the',
+    'spec declares, and analyses every single failure (member, AZ, region, inter-region link): etcd',
+    'quorum, writable primary, RPO bound and predicted RTO. `pgtopo explain <rule-id>` explains a rule.',
+    '',
+    'Formats: text (default; findings and the failure-domain table), json (the stable document),',
+    'sarif (SARIF 2.1.0 for GitHub code scanning), junit (JUnit XML for other CI systems).',
+    '--endpoint: the load balancer the RTO prediction assumes (default nlb; haproxy for rehearsals).',
+    '',
+    'Exit codes: 0 valid (clean or warnings only), 1 unwaived policy errors, 2 invalid spec.',
   ].join('\n'),
   async run(args, io) {
-    const parsed = parse(args, { format: { type: 'string', short: 'f' } });
-    const { positionals } = parsed;
-    const format = oneOf('format', str(parsed, 'format'), ['text', 'json'] as const, 'text');
-    if (positionals.length !== 1) throw new UsageError('expected exactly one spec file');
-    const file = positionals[0]!;
-    const result = tryLoad(file);
-    const report: CheckReport = result.ok
-      ? { version: 1, spec: file, valid: true, issues: [], summary: summarize(result.topology) }
-      : {
-          version: 1,
-          spec: file,
-          valid: false,
-          issues: result.issues.map((i) => ({ ...i, pathText: formatPath(i.path) })),
-        };
+    const parsed = parse(args, { format: { type: 'string', short: 'f' }, endpoint: { type: 'string' } });
+    const format = oneOf('format', str(parsed, 'format'), FORMATS, 'text');
+    const endpoint = oneOf('endpoint', str(parsed, 'endpoint'), ['nlb', 'haproxy'] as const, 'nlb');
+    if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
+    const file = parsed.positionals[0]!;
+    const report = checkReport(file, tryLoad(file), { endpoint });
+    const color = (s: Parameters<typeof paint>[1], t: string) => paint(io, s, t);
     if (format === 'json') {
       io.out(JSON.stringify(report, null, 2));
-    } else if (!result.ok) {
-      io.err(`${paint(io, 'red', 'invalid')} ${file}: ${result.issues.length} issue(s)`);
-      printIssues(io, result.issues);
+    } else if (format === 'sarif') {
+      io.out(JSON.stringify(toSarif(report, artifactUri(file)), null, 2));
+    } else if (format === 'junit') {
+      io.out(toJunit(report));
+    } else if (!report.valid) {
+      io.err(`${paint(io, 'red', 'invalid')} ${file}: ${report.issues.length} issue(s)`);
+      for (const line of issueLines(report, color)) io.err(line);
     } else {
-      const s = report.summary!;
-      io.out(
-        `${paint(io, 'green', 'valid')} ${file}: ${s.name}, ${s.regions} region(s), ${s.members} member(s), ` +
-          `${s.etcdQuorums} etcd quorum(s) with ${s.etcdMembers} member(s)`,
-      );
+      io.out(reportLines(report, color).join('\n'));
     }
-    return result.ok ? EXIT.ok : EXIT.invalid;
+    return report.exitCode === 2 ? EXIT.invalid : report.exitCode === 1 ? EXIT.findings : EXIT.ok;
   },
 };
