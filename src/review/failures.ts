@@ -111,7 +111,7 @@ export function failureHeadline(a: FailureAnalysis): FailureHeadline {
     ...(worst ? { worstAuto: worst } : {}),
     lossy: a.failures
       .filter((f) => f.rpo.bound !== 'zero')
-      .map((f) => `${failureName(f)} (${rpoText(f.rpo)})`),
+      .map((f) => `${failureName(f)}: ${rpoText(f.rpo)}`),
   };
 }
 

@@ -72,7 +72,7 @@ export interface EdgeStyle {
 export const EDGE_STYLES: Readonly<Record<DiagramEdgeKind, EdgeStyle>> = {
   'sync-candidate': {
     short: 'sync candidate',
-    legend: 'sync candidate (streams from the leader; may be its synchronous standby)',
+    legend: 'streams from the leader and may be picked as its synchronous standby',
     color: '#2e7d32',
     mermaidArrow: '==>',
     width: 3,
@@ -81,7 +81,7 @@ export const EDGE_STYLES: Readonly<Record<DiagramEdgeKind, EdgeStyle>> = {
   },
   async: {
     short: 'async replica',
-    legend: 'asynchronous replica of the leader',
+    legend: 'streams from the leader asynchronously',
     color: '#1565c0',
     mermaidArrow: '-->',
     dash: '6 4',
@@ -91,7 +91,7 @@ export const EDGE_STYLES: Readonly<Record<DiagramEdgeKind, EdgeStyle>> = {
   },
   cascade: {
     short: 'cascading replica',
-    legend: 'cascading replica (streams from another replica)',
+    legend: 'streams from another replica, not from the leader',
     color: '#6a1b9a',
     mermaidArrow: '-.->',
     dash: '2 3',
@@ -101,7 +101,7 @@ export const EDGE_STYLES: Readonly<Record<DiagramEdgeKind, EdgeStyle>> = {
   },
   delayed: {
     short: 'delayed replica',
-    legend: 'delayed replica (recovery_min_apply_delay)',
+    legend: 'replays WAL only after recovery_min_apply_delay',
     color: '#ef6c00',
     mermaidArrow: '-.->',
     dash: '10 3 2 3',
@@ -111,7 +111,7 @@ export const EDGE_STYLES: Readonly<Record<DiagramEdgeKind, EdgeStyle>> = {
   },
   'standby-cluster': {
     short: 'standby cluster',
-    legend: 'standby cluster (cross-region, asynchronous)',
+    legend: "the standby cluster's leader streams from the primary cluster across regions, asynchronously",
     color: '#c62828',
     mermaidArrow: '==>',
     dash: '12 4',
@@ -121,7 +121,7 @@ export const EDGE_STYLES: Readonly<Record<DiagramEdgeKind, EdgeStyle>> = {
   },
   writer: {
     short: 'global writer',
-    legend: 'global writer name (moves with the primary region)',
+    legend: 'the global writer DNS name, which moves with the primary region',
     color: '#616161',
     mermaidArrow: '-->',
     width: 1,

@@ -39,6 +39,8 @@ function node(n: DiagramNode, indent: string): string {
     `fillcolor=${q(look.fill)}`,
     `color=${q(look.stroke)}`,
     ...(n.kind === 'leader' ? ['penwidth=2'] : []),
+    // Graphviz estimates text width without the font; cylinders need extra room for their curved sides.
+    ...(n.kind === 'etcd' ? ['margin="0.3,0.05"'] : []),
   ];
   return `${indent}${n.id} [${attrs.join(', ')}];`;
 }

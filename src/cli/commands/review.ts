@@ -1,0 +1,185 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tryLoad } from '../../model/load.js';
+import { analyzeFailures, ruleById, runPolicy } from '../../policy/index.js';
+import { failureHeadline } from '../../review/failures.js';
+import { InventoryError, readInventory, type StackInventory } from '../../review/inventory.js';
+import { duration } from '../../review/markdown.js';
+import { OutputDirError, writeReviewDir } from '../../review/output.js';
+import { PlanFormatError, type PlanSummary, parsePlan } from '../../review/plan.js';
+import { buildReview } from '../../review/report.js';
+import { flag, parse, str } from '../args.js';
+import type { Command } from '../command.js';
+import { type CliIo, EXIT, paint, UsageError } from '../io.js';
+import { printIssues } from './check.js';
+
+const SVG_FILE = 'topology.svg';
+
+function readPlans(files: readonly string[]): PlanSummary[] {
+  return files.map((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new PlanFormatError(
+        `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new PlanFormatError(
+        `${file}: not JSON (${(e as Error).message}); pass the output of \`terraform show -json <planfile>\``,
+      );
+    }
+    return parsePlan(doc, file);
+  });
+}
+
+/** Synthesizes the spec into a temporary directory and reads its inventory; the directory is removed. */
+async function synthesizedInventory(specFile: string): Promise<StackInventory[]> {
+  // TEMPORARY until src/aws/index.ts lands: an untyped specifier so the tree compiles meanwhile.
+  const AWS_MODULE = '../../aws/index.js';
+  const { synthesize } = (await import(AWS_MODULE)) as {
+    synthesize: (spec: string, outdir: string) => unknown;
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'pgtopo-review-synth-'));
+  try {
+    await synthesize(specFile, dir);
+    return readInventory(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error).message ?? e).split('\n')[0]!;
+}
+
+export const command: Command = {
+  name: 'review',
+  summary: 'Write review artefacts: report, diagrams, failure table, plan summary',
+  usage: [
+    'Usage: pgtopo review <spec> --out <dir> [--plan <plan.json> ...] [--synth-dir <cdktf.out> | --no-synth]',
+    '',
+    'Writes <dir>/review.md (summary, Mermaid diagram, failure-domain table, policy results and waivers,',
+    'AWS inventory per stack, plan summary), <dir>/topology.svg and <dir>/topology.mmd.',
+    '',
+    '  --out <dir>          output directory: new, or a previous review directory (replaced as a whole)',
+    '  --plan <file>        `terraform show -json <planfile>` output, once per stack; replacements and',
+    '                       destroys of stateful resources are called out at the top of the report',
+    '  --synth-dir <dir>    read the AWS inventory from an existing cdktf output directory',
+    '  --no-synth           leave the AWS inventory out (default: synthesize into a temporary directory)',
+    '',
+    'Exit codes: 0 written, 2 invalid spec or plan file, 64 bad command line or output directory.',
+  ].join('\n'),
+  async run(args, io) {
+    const parsed = parse(args, {
+      out: { type: 'string', short: 'o' },
+      plan: { type: 'string', multiple: true },
+      'synth-dir': { type: 'string' },
+      'no-synth': { type: 'boolean' },
+    });
+    if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
+    const out = str(parsed, 'out');
+    if (!out) throw new UsageError('--out <dir> is required');
+    const synthDir = str(parsed, 'synth-dir');
+    const noSynth = flag(parsed, 'no-synth');
+    if (synthDir && noSynth) throw new UsageError('--synth-dir and --no-synth exclude each other');
+    const planFiles = ((parsed.values.plan as string[] | undefined) ?? []).filter((p) => p !== '');
+    const specFile = parsed.positionals[0]!;
+
+    const loaded = tryLoad(specFile);
+    if (!loaded.ok) {
+      io.err(`${paint(io, 'red', 'invalid')} ${specFile}: ${loaded.issues.length} issue(s)`);
+      printIssues(io, loaded.issues);
+      return EXIT.invalid;
+    }
+    let plans: PlanSummary[];
+    try {
+      plans = readPlans(planFiles);
+    } catch (e) {
+      if (!(e instanceof PlanFormatError)) throw e;
+      io.err(`${paint(io, 'red', 'invalid plan')} ${e.message}`);
+      return EXIT.invalid;
+    }
+
+    const t = loaded.topology;
+    const policy = runPolicy(t);
+    const failures = analyzeFailures(t);
+    let inventory: StackInventory[] | undefined;
+    let inventoryNote: string | undefined;
+    if (noSynth) {
+      inventoryNote = 'Left out (`--no-synth`).';
+    } else if (synthDir) {
+      try {
+        inventory = readInventory(synthDir);
+      } catch (e) {
+        if (!(e instanceof InventoryError)) throw e;
+        io.err(`${paint(io, 'red', 'invalid')} --synth-dir ${e.message}`);
+        return EXIT.invalid;
+      }
+    } else if (policy.errors > 0) {
+      inventoryNote = `Not synthesized: ${policy.errors} policy error(s) make \`cdktf synth\` refuse the spec.`;
+    } else {
+      try {
+        inventory = await synthesizedInventory(specFile);
+      } catch (e) {
+        inventoryNote = `Not synthesized: ${firstLine(e)}`;
+      }
+    }
+
+    const review = await buildReview({
+      topology: t,
+      specFile,
+      policy,
+      ruleTitle: (id) => ruleById(id)?.title,
+      failures,
+      ...(inventory ? { inventory } : {}),
+      ...(inventoryNote ? { inventoryNote } : {}),
+      plans,
+      svgFile: SVG_FILE,
+    });
+    try {
+      writeReviewDir(out, {
+        'review.md': review.markdown,
+        [SVG_FILE]: review.svg,
+        'topology.mmd': review.mermaid,
+      } as const);
+    } catch (e) {
+      if (!(e instanceof OutputDirError)) throw e;
+      throw new UsageError(e.message);
+    }
+    report(io, out, policy, failures, plans, inventory, inventoryNote);
+    return EXIT.ok;
+  },
+};
+
+function report(
+  io: CliIo,
+  out: string,
+  policy: ReturnType<typeof runPolicy>,
+  failures: ReturnType<typeof analyzeFailures>,
+  plans: readonly PlanSummary[],
+  inventory: readonly StackInventory[] | undefined,
+  inventoryNote: string | undefined,
+): void {
+  const h = failureHeadline(failures);
+  const losses = plans.reduce((n, p) => n + p.statefulLosses.length, 0);
+  const lines = [
+    `${paint(io, 'green', 'wrote')} ${join(out, 'review.md')}, ${join(out, SVG_FILE)}, ${join(out, 'topology.mmd')}`,
+    `  policy:   ${policy.errors} error(s), ${policy.warnings} warning(s), ${policy.waived} waived`,
+    `  failures: ${h.auto} of ${h.total} single failures recover automatically` +
+      (h.worstAuto ? `, worst ${duration(h.worstAuto.seconds)} (${h.worstAuto.name})` : '') +
+      (h.none.length > 0 ? `; ${paint(io, 'red', `no writable primary after ${h.none.join(', ')}`)}` : ''),
+    `  aws:      ${inventory ? `${inventory.length} stack(s), ${inventory.reduce((n, s) => n + s.total, 0)} resource(s)` : (inventoryNote ?? 'not synthesized')}`,
+  ];
+  if (plans.length > 0) {
+    lines.push(
+      `  plan:     ${losses > 0 ? paint(io, 'red', `${losses} stateful resource(s) replaced or destroyed`) : 'no stateful resource replaced or destroyed'}`,
+    );
+  }
+  io.out(lines.join('\n'));
+}
