@@ -4,7 +4,7 @@
  * healthy) through the same interfaces an operator uses: Patroni's REST API, etcd's health endpoint,
  * SQL through the writer endpoint.
  */
-import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lookupUser } from './host.js';
 import type { EndpointLayout, EtcdLayout, Layout, MemberLayout } from './layout.js';
@@ -22,23 +22,30 @@ export class LocalCluster {
     readonly progress: Progress = () => undefined,
   ) {}
 
-  /** Creates directories and writes every file with its mode and owner. */
+  /** Creates directories and writes every file with its mode and owner (as the boot step does). */
   prepare(): void {
-    const pg = lookupUser('postgres');
-    const mk = (dir: string) => {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      chownSync(dir, pg.uid, pg.gid);
+    const owner = (spec: string) => {
+      const [user, group] = spec.split(':');
+      const u = lookupUser(user ?? 'postgres');
+      return { uid: u.uid, gid: group && group !== user ? lookupGroup(group) : u.gid };
     };
-    for (const d of this.layout.dirs) mk(d);
+    const pg = lookupUser('postgres');
+    for (const d of this.layout.dirs) {
+      mkdirSync(d.path, { recursive: true });
+      const o = owner(d.owner);
+      chownSync(d.path, o.uid, o.gid);
+      chmodSync(d.path, d.mode);
+    }
     for (const f of this.layout.files) {
       const dir = dirname(f.path);
-      mkdirSync(dir, { recursive: true });
-      if (dir.startsWith(this.layout.runDir)) chownSync(dir, pg.uid, pg.gid);
+      if (!existsSync(dir)) {
+        mkdirSync(dir, { recursive: true });
+        chownSync(dir, pg.uid, pg.gid);
+      }
       writeFileSync(f.path, f.content, { mode: f.mode });
-      const [user, group] = f.owner.split(':');
-      const u = lookupUser(user ?? 'postgres');
-      const gid = group && group !== user ? lookupGroup(group) : u.gid;
-      chownSync(f.path, u.uid, gid);
+      chmodSync(f.path, f.mode);
+      const o = owner(f.owner);
+      chownSync(f.path, o.uid, o.gid);
     }
   }
 
@@ -49,11 +56,18 @@ export class LocalCluster {
     return { host: m.address, port: m.pgPort, database, ...this.layout.superuser, ssl: this.layout.pgSsl };
   }
 
+  /** The writer endpoint as an application sees it: HAProxy, then PgBouncer when there is one. */
   writerConn(scope: string, database = 'postgres'): ConnInfo {
+    const e = this.endpoint(scope);
+    return { host: e.address, port: e.writerPort, database, ...this.layout.app, ssl: this.layout.pgSsl };
+  }
+
+  /** The writer endpoint straight to PostgreSQL, as the superuser (DDL, roles). */
+  writerDirectConn(scope: string, database = 'postgres'): ConnInfo {
     const e = this.endpoint(scope);
     return {
       host: e.address,
-      port: e.writerPort,
+      port: e.directPort,
       database,
       ...this.layout.superuser,
       ssl: this.layout.pgSsl,
@@ -216,7 +230,7 @@ export class LocalCluster {
     await waitFor(
       `a write through the writer endpoint of ${scope}`,
       async () => {
-        await this.sql(this.writerConn(scope), 'CREATE TEMP TABLE pgtopo_ping (x int); SELECT 1', [], 2000);
+        await this.sql(this.writerDirectConn(scope), 'CREATE TEMP TABLE pgtopo_ping (x int)', [], 2000);
         return true;
       },
       { timeoutMs, intervalMs: 300 },

@@ -165,8 +165,9 @@ function result(
   drill: DrillName,
   started: number,
   r: Omit<DrillResult, 'drill' | 'status' | 'durationSeconds'>,
+  skipped = false,
 ): DrillResult {
-  const status = r.error ? 'error' : r.checks.every((c) => c.ok) ? 'passed' : 'failed';
+  const status = skipped ? 'skipped' : r.error ? 'error' : r.checks.every((c) => c.ok) ? 'passed' : 'failed';
   return {
     drill,
     status,
@@ -327,16 +328,20 @@ export function regionPromotion(ctx: DrillContext): Promise<DrillResult> {
   const standby = ctx.layout.clusters.find((c) => c.role === 'standby');
   if (!standby) {
     return Promise.resolve(
-      result('region-promotion', Date.now(), {
-        fault: 'needs a standby region: run with --region-standby on a spec that has one',
-        rtoSeconds: null,
-        longestWriteGapSeconds: null,
-        acknowledgedWrites: 0,
-        lostAcknowledgedWrites: null,
-        maxConcurrentWriters: null,
-        checks: [],
-        error: 'no standby region booted (use --region-standby)',
-      }),
+      result(
+        'region-promotion',
+        Date.now(),
+        {
+          fault: 'skipped: no standby region booted (a spec with a standby region, and --region-standby)',
+          rtoSeconds: null,
+          longestWriteGapSeconds: null,
+          acknowledgedWrites: 0,
+          lostAcknowledgedWrites: null,
+          maxConcurrentWriters: null,
+          checks: [],
+        },
+        true,
+      ),
     );
   }
   return runFault(ctx, 'region-promotion', (leader) => {

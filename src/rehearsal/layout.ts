@@ -15,6 +15,13 @@ export interface FileToWrite {
   readonly owner: string;
 }
 
+export interface DirToMake {
+  readonly path: string;
+  readonly mode: number;
+  /** `user` or `user:group`. */
+  readonly owner: string;
+}
+
 export interface MemberLayout {
   readonly name: string;
   readonly region: string;
@@ -53,6 +60,8 @@ export interface EndpointLayout {
   readonly address: string;
   /** Writer port through the pooler when there is one, else straight to PostgreSQL. */
   readonly writerPort: number;
+  /** Writer port straight to PostgreSQL (superuser work: DDL, roles). */
+  readonly directPort: number;
   readonly node: string;
   readonly process: ProcessSpec;
 }
@@ -86,10 +95,12 @@ export interface Layout {
   readonly endpoints: readonly EndpointLayout[];
   /** Every file to write before anything starts (rendered configuration, secrets, certificates). */
   readonly files: readonly FileToWrite[];
-  /** Directories to create (owner postgres) before anything starts. */
-  readonly dirs: readonly string[];
+  /** Directories to create before anything starts (the renderers' `nodeDirectories`, plus repositories). */
+  readonly dirs: readonly DirToMake[];
   /** Superuser credentials and TLS settings for direct and endpoint connections. */
   readonly superuser: { readonly user: string; readonly password: string };
+  /** The write load's role (PgBouncer's auth_query never serves superusers). */
+  readonly app: { readonly user: string; readonly password: string };
   readonly pgSsl: ConnInfo['ssl'];
   /** `user:password` for Patroni REST API calls that change state. */
   readonly restAuth?: string;

@@ -3,7 +3,7 @@
  * directly whether it accepts writes (split brain = two members committing in the same round).
  */
 import { Socket } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import { type ConnectionOptions, checkServerIdentity } from 'node:tls';
 import pg from 'pg';
 import { sleep } from './wait.js';
 
@@ -21,11 +21,14 @@ export interface ConnInfo {
 export const WRITES_TABLE = 'pgtopo_rehearsal_writes';
 export const PROBE_TABLE = 'pgtopo_rehearsal_probe';
 
-/** DDL the load and the probe need; run once on the primary after boot. */
-export const SCHEMA_SQL = [
-  `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (seq bigint PRIMARY KEY, sent_at timestamptz NOT NULL, committed_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-  `CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (member text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-];
+/** DDL the load and the probe need, run once as the superuser on the primary after boot. */
+export function schemaSql(appRole: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (seq bigint PRIMARY KEY, sent_at timestamptz NOT NULL, committed_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    `CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (member text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    `GRANT SELECT, INSERT ON ${WRITES_TABLE} TO ${appRole}`,
+  ];
+}
 
 /** A pg client that binds a source address when asked. */
 export function client(c: ConnInfo, extra: { connectMs: number; queryMs?: number; app: string }): pg.Client {
@@ -36,7 +39,10 @@ export function client(c: ConnInfo, extra: { connectMs: number; queryMs?: number
     user: c.user,
     password: c.password,
     database: c.database,
-    ssl: c.ssl === undefined ? false : c.ssl,
+    // pg verifies an IP host against "localhost" (no SNI for addresses): check the address itself.
+    ssl: c.ssl
+      ? { ...c.ssl, checkServerIdentity: (_: string, cert) => checkServerIdentity(c.host, cert) }
+      : false,
     connectionTimeoutMillis: extra.connectMs,
     ...(extra.queryMs ? { query_timeout: extra.queryMs } : {}),
     application_name: extra.app,

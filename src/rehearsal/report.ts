@@ -69,6 +69,7 @@ export function formatTable(r: RehearsalReport): string {
   ];
   for (const d of r.drills) {
     const bad = d.checks.filter((c) => !c.ok);
+    if (d.status === 'skipped') lines.push(`${d.drill}: ${d.fault}`);
     if (d.error) lines.push(`${d.drill}: ${d.error}`);
     for (const c of bad) lines.push(`${d.drill}: ${c.id} failed: ${c.detail}`);
     if (d.pitr) {

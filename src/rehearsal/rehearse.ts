@@ -1,0 +1,234 @@
+/**
+ * The rehearsal: boot the rendered cluster on loopback addresses, run the drills in sequence on the
+ * same cluster (each leaves it healthy), report, and stop everything (unless asked to keep it).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Topology } from '../model/types.js';
+import type { FailureAnalysis } from '../policy/types.js';
+import { LocalCluster, type Progress } from './cluster.js';
+import { DRILLS, type DrillContext } from './drills.js';
+import { assertBindable, checkHost } from './host.js';
+import { bindings, type Layout } from './layout.js';
+import { schemaSql } from './load.js';
+import { DRILL_NAMES, type DrillName, type DrillResult, round } from './measure.js';
+import { LinkCutter } from './netcut.js';
+import { pitrRunner } from './pitr.js';
+import { planLayout } from './plan.js';
+import type { RehearsalReport } from './report.js';
+import { Supervisor } from './supervisor.js';
+
+export interface RehearsalOptions {
+  /** Also boot the first standby region, following the primary (needed by `region-promotion`). */
+  readonly regionStandby?: boolean;
+  /** Directory the run directory is created in. Default: the system temp directory. */
+  readonly baseDir?: string;
+  /** First three octets of the loopback /24. Default `127.0.10`. */
+  readonly subnet?: string;
+  readonly hostOffset?: number;
+  readonly progress?: Progress;
+  /** The failure-domain analysis (HAProxy endpoint) whose predictions sit beside the measurements. */
+  readonly analysis?: FailureAnalysis;
+  /** Check for iptables up front (the `dcs-partition` drill needs it). Default true. */
+  readonly needIptables?: boolean;
+  /** Leave everything running at the end, also when boot fails (for poking). */
+  readonly keep?: boolean;
+}
+
+const TOOLS = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'pgbackrest', 'openssl', 'setpriv'];
+
+/** Canonical order: drills that leave the cluster healthy first, the destructive region promotion last. */
+export function orderDrills(names: readonly DrillName[]): DrillName[] {
+  return DRILL_NAMES.filter((d) => names.includes(d));
+}
+
+/** Parses `kill-primary,switchover` or `all`. Unknown names throw with the list of known ones. */
+export function parseDrills(text: string): DrillName[] {
+  if (text.trim() === 'all') return [...DRILL_NAMES];
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(DRILL_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new RangeError(
+      `unknown drill(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${DRILL_NAMES.join(', ')}, or all`,
+    );
+  }
+  return orderDrills(names as DrillName[]);
+}
+
+export class Rehearsal {
+  private seqBlock = 0;
+  readonly startedAt = new Date();
+
+  private constructor(
+    readonly topology: Topology,
+    readonly layout: Layout,
+    readonly sup: Supervisor,
+    readonly cluster: LocalCluster,
+    readonly cutter: LinkCutter,
+    readonly bootSeconds: number,
+    readonly opts: RehearsalOptions,
+  ) {}
+
+  /** Boots the primary cluster (and the standby region when asked). Stops everything if boot fails. */
+  static async boot(t: Topology, opts: RehearsalOptions = {}): Promise<Rehearsal> {
+    const started = Date.now();
+    const progress = opts.progress ?? (() => undefined);
+    const { cgroupRoot } = checkHost({ needIptables: opts.needIptables ?? true, tools: TOOLS });
+    const runId = randomBytes(4).toString('hex');
+    let runDir: string;
+    if (opts.baseDir) {
+      runDir = join(opts.baseDir, `pgtopo-${runId}`);
+      mkdirSync(runDir, { recursive: true });
+    } else {
+      runDir = mkdtempSync('/tmp/pgtopo-');
+    }
+    const layout = planLayout(t, {
+      runDir,
+      subnet: opts.subnet,
+      hostOffset: opts.hostOffset,
+      regionStandby: opts.regionStandby ?? false,
+    });
+    const sup = new Supervisor({ runId, runDir, cgroupRoot, path: layout.binPath });
+    const cluster = new LocalCluster(layout, sup, progress);
+    const cutter = new LinkCutter(sup, runId);
+    try {
+      await assertBindable([
+        ...bindings(layout),
+        { host: layout.spareAddress, port: 5432, who: 'the PITR scratch instance' },
+      ]);
+      progress(`booting ${t.name} in ${runDir}`);
+      cluster.prepare();
+      for (const c of layout.clusters) {
+        const quorum = layout.etcd.filter((e) => e.quorum === c.quorum);
+        for (const e of quorum) if (!sup.running(e.process.name)) cluster.startEtcd(e);
+        await cluster.waitEtcd(c.quorum);
+        progress(`etcd quorum ${c.quorum}: ${quorum.length} member(s) healthy`);
+        for (const m of cluster.membersOf(c.scope)) cluster.startMember(m);
+        const leader = await cluster.waitHealthy(c.scope, 180_000);
+        progress(`cluster ${c.scope}: leader ${leader}, ${c.members.length} member(s) running`);
+        cluster.startEndpoint(cluster.endpoint(c.scope));
+        if (c.role === 'primary') {
+          await cluster.waitWriter(c.scope, 60_000);
+          const admin = cluster.writerDirectConn(c.scope);
+          // The password travels in this session only, with statement logging off.
+          await cluster.sql(
+            admin,
+            `SET log_statement = none; DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${layout.app.user}') THEN CREATE ROLE ${layout.app.user} LOGIN; END IF; END $$; ALTER ROLE ${layout.app.user} PASSWORD '${layout.app.password}'`,
+          );
+          for (const sql of schemaSql(layout.app.user)) await cluster.sql(admin, sql);
+          progress(
+            `writer endpoint ${cluster.endpoint(c.scope).address}:${cluster.endpoint(c.scope).writerPort} accepts writes`,
+          );
+        }
+      }
+    } catch (e) {
+      if (opts.keep) {
+        sup.detach();
+        progress(`boot failed; left running as asked: ${runDir}`);
+      } else {
+        await sup.stopAll();
+        rmSync(runDir, { recursive: true, force: true });
+      }
+      throw e;
+    }
+    return new Rehearsal(t, layout, sup, cluster, cutter, round((Date.now() - started) / 1000, 1), opts);
+  }
+
+  get runDir(): string {
+    return this.layout.runDir;
+  }
+
+  /** Runs one drill on the running cluster. */
+  async drill(name: DrillName): Promise<DrillResult> {
+    const progress = this.opts.progress ?? (() => undefined);
+    progress(`drill ${name}`);
+    const ctx: DrillContext = {
+      cluster: this.cluster,
+      sup: this.sup,
+      cutter: this.cutter,
+      layout: this.layout,
+      analysis: this.opts.analysis,
+      progress,
+      firstSeq: ++this.seqBlock * 10_000_000,
+      ...(this.layout.stanza ? { pitr: pitrRunner(this.pitrSetup()) } : {}),
+    };
+    const r = await DRILLS[name](ctx);
+    progress(`drill ${name}: ${r.status}${r.rtoSeconds !== null ? `, RTO ${r.rtoSeconds} s` : ''}`);
+    return r;
+  }
+
+  private pitrSetup() {
+    const t = this.topology;
+    const primary = this.layout.members.find((m) => m.cluster === this.cluster.primaryScope)!;
+    return {
+      env: (member: string) => this.cluster.member(member).patroni.env ?? {},
+      stanza: this.layout.stanza!,
+      pgbackrest: 'pgbackrest',
+      binDir: this.layout.binPath[0] ?? `/usr/lib/postgresql/${t.postgres.version}/bin`,
+      scratchAddress: this.layout.spareAddress,
+      scratchPort: primary.pgPort,
+      scratchDir: join(this.layout.runDir, 'pitr-scratch'),
+    };
+  }
+
+  /** Stops everything and removes the run directory, or leaves it all running (`keep`). */
+  async shutdown(opts: { keep?: boolean; keepFiles?: boolean } = {}): Promise<void> {
+    if (opts.keep) {
+      this.sup.detach();
+      return;
+    }
+    await this.sup.stopAll();
+    if (!opts.keepFiles) {
+      rmSync(this.layout.runDir, { recursive: true, force: true });
+    }
+  }
+
+  report(drills: readonly DrillResult[], spec: string, kept: boolean, filesKept = false): RehearsalReport {
+    const t = this.topology;
+    return {
+      version: 1,
+      spec,
+      topology: t.name,
+      cluster: this.cluster.primaryScope,
+      profile: t.failover.profile,
+      timers: {
+        ttl: t.failover.timers.ttl,
+        loopWait: t.failover.timers.loopWait,
+        retryTimeout: t.failover.timers.retryTimeout,
+      },
+      synchronousMode: t.durability.synchronousMode,
+      startedAt: this.startedAt.toISOString(),
+      bootSeconds: this.bootSeconds,
+      drills,
+      passed: drills.every((d) => d.status === 'passed' || d.status === 'skipped'),
+      runDir: this.layout.runDir,
+      kept,
+      filesKept,
+    };
+  }
+}
+
+/** Boots, runs the drills in order, reports, and stops everything (also on failure). */
+export async function rehearse(
+  t: Topology,
+  drills: readonly DrillName[],
+  opts: RehearsalOptions & { spec?: string } = {},
+): Promise<RehearsalReport> {
+  const r = await Rehearsal.boot(t, {
+    ...opts,
+    needIptables: opts.needIptables ?? drills.includes('dcs-partition'),
+  });
+  const results: DrillResult[] = [];
+  let keepFiles = false;
+  try {
+    for (const d of orderDrills(drills)) results.push(await r.drill(d));
+  } finally {
+    keepFiles = results.some((x) => x.status === 'failed' || x.status === 'error');
+    await r.shutdown({ keep: opts.keep, keepFiles });
+  }
+  return r.report(results, opts.spec ?? t.name, !!opts.keep, keepFiles);
+}
