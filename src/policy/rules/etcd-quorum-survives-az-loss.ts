@@ -15,18 +15,19 @@ export const rule: Rule = {
     "List at least three AZs in the region's `azs` (etcd members are placed round-robin over them), keep the " +
     'quorum size odd, and with `dcs.placement: co-located` put the PostgreSQL members in three AZs.',
   check(t, ctx) {
+    const quorums = new Map(t.etcd.map((q) => [q.id, q]));
     const breaking = new Map<string, string[]>();
     for (const f of ctx.analysis().failures) {
       if (f.kind !== 'az') continue;
       for (const q of f.quorums) {
-        const quorum = t.etcd.find((x) => x.id === q.id);
+        const quorum = quorums.get(q.id);
         if (q.survives || quorum?.mode !== 'per-region') continue;
         breaking.set(q.id, [...(breaking.get(q.id) ?? []), f.id]);
       }
     }
     const drafts: Draft[] = [];
     for (const [id, azs] of breaking) {
-      const q = t.etcd.find((x) => x.id === id)!;
+      const q = quorums.get(id)!;
       const region = t.regions.find((r) => r.name === q.regions[0]);
       const fewAzs = region !== undefined && region.azs.length < 3;
       drafts.push({

@@ -12,11 +12,11 @@ export const rule: Rule = {
   fix: "List at least two AZs in each region's `azs`, including every AZ a member uses.",
   check(t) {
     const drafts: Draft[] = [];
+    const memberAzs = new Map<string, Set<string>>();
+    for (const m of t.members) memberAzs.set(m.region, (memberAzs.get(m.region) ?? new Set()).add(m.az));
     for (const r of t.regions) {
       const spanned = new Set(r.subnets.map((s) => s.az));
-      const missing = [...new Set(t.members.filter((m) => m.region === r.name).map((m) => m.az))].filter(
-        (az) => !spanned.has(az),
-      );
+      const missing = [...(memberAzs.get(r.name) ?? [])].filter((az) => !spanned.has(az));
       if (spanned.size >= 2 && missing.length === 0) continue;
       drafts.push({
         path: [...r.path, 'azs'],

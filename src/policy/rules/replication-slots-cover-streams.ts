@@ -23,14 +23,21 @@ export const rule: Rule = {
       if (m.replicateFrom !== undefined)
         children.set(m.replicateFrom, (children.get(m.replicateFrom) ?? 0) + 1);
     }
+    const direct = new Map<string, { count: number; children: number }>();
+    for (const m of t.members) {
+      if (m.replicateFrom !== undefined) continue;
+      const d = direct.get(m.cluster) ?? { count: 0, children: 0 };
+      d.count++;
+      d.children = Math.max(d.children, children.get(m.name) ?? 0);
+      direct.set(m.cluster, d);
+    }
+    const followers = new Map<string, number>();
+    for (const c of t.clusters) if (c.follows) followers.set(c.follows, (followers.get(c.follows) ?? 0) + 1);
     let busiest = 0;
     let where = '';
     for (const c of t.clusters) {
-      const inC = t.members.filter((m) => m.cluster === c.scope);
-      const direct = inC.filter((m) => m.replicateFrom === undefined);
-      const followers = t.clusters.filter((x) => x.follows === c.scope).length;
-      const ownChildren = Math.max(0, ...direct.map((m) => children.get(m.name) ?? 0));
-      const streams = Math.max(0, direct.length - 1) + ownChildren + followers;
+      const d = direct.get(c.scope) ?? { count: 0, children: 0 };
+      const streams = Math.max(0, d.count - 1) + d.children + (followers.get(c.scope) ?? 0);
       if (streams > busiest) {
         busiest = streams;
         where = `the leader of ${c.scope}`;

@@ -18,10 +18,13 @@ export const rule: Rule = {
   check(t) {
     const w = primaryCluster(t);
     const drafts: Draft[] = [];
+    const scopes = new Map<string, number>();
+    for (const c of t.clusters) scopes.set(c.scope, (scopes.get(c.scope) ?? 0) + 1);
+    const copies = new Set(t.regions.filter((r) => r.archiveCopy).map((r) => r.name));
     for (const c of t.clusters) {
       if (c.role !== 'standby') continue;
       const path = regionPath(t, c.regions[0]!);
-      if (t.clusters.filter((x) => x.scope === c.scope).length > 1) {
+      if (scopes.get(c.scope)! > 1) {
         drafts.push({
           path,
           target: c.regions[0]!,
@@ -38,7 +41,7 @@ export const rule: Rule = {
         });
       }
       for (const r of c.regions) {
-        if (t.regions.find((x) => x.name === r)?.archiveCopy) continue;
+        if (copies.has(r)) continue;
         drafts.push({
           path: ['archive', 'copyTo'],
           target: r,

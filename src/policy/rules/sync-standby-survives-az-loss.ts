@@ -19,9 +19,10 @@ export const rule: Rule = {
     const w = primaryCluster(t);
     if (t.durability.rpo !== 'zero-in-region' || !w) return [];
     const drafts: Draft[] = [];
+    const regionOfAz = new Map(t.regions.flatMap((r) => r.azs.map((az) => [az, r] as const)));
     for (const f of ctx.analysis().failures) {
       if (f.kind !== 'az' || f.rpo.bound === 'zero') continue;
-      const region = t.regions.find((r) => r.azs.includes(f.id));
+      const region = regionOfAz.get(f.id);
       if (!region || !w.regions.includes(region.name)) continue;
       drafts.push({
         path: [...regionPath(t, region.name), 'members'],
