@@ -109,3 +109,17 @@ export const FIRST_HOST_OFFSET = 10;
 export const RESERVED_INTERFACES = 16;
 /** Largest private subnet prefix the plan accepts (a /26 holds 64 addresses). */
 export const MAX_SUBNET_PREFIX = 26;
+
+/**
+ * Metrics members publish to CloudWatch for the alarms (CloudWatch embedded metric format, one log
+ * stream per member named after it, in the region's log group). Dimensions: `Topology`, `Cluster`.
+ */
+export const NODE_METRICS = {
+  namespace: 'pgtopo',
+  /** Bytes a replica's replay lags its upstream (0 on a leader), from the exporter. */
+  replicaLagBytes: 'ReplicaLagBytes',
+  /** Failed WAL archive attempts since the previous datapoint (delta of pg_stat_archiver.failed_count). */
+  archiveFailures: 'ArchiveFailures',
+  /** Log group the members write their metric events to. */
+  logGroup: (topology: string) => `/pgtopo/${topology}/metrics`,
+} as const;

@@ -1,0 +1,163 @@
+/**
+ * A hardened EC2 node, shared by Patroni members and dedicated etcd members:
+ * launch template (image, encrypted root volume, IMDSv2), instance with a fixed
+ * private IP, no public IP, termination protection, and its own role with one
+ * inline least-privilege policy.
+ */
+import { gzipSync } from 'node:zlib';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+import { type TerraformProvider, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { assumeRolePolicy, type PolicyStatement, policyDocument } from './iam.js';
+
+/** Debian 12 from Debian's public SSM parameter, resolved by EC2 at launch (no API read during plan). */
+export const DEFAULT_IMAGE = {
+  amd64: 'resolve:ssm:/aws/service/debian/release/12/latest/amd64',
+  arm64: 'resolve:ssm:/aws/service/debian/release/12/latest/arm64',
+} as const;
+/** Root device name of Debian's official AMIs. */
+export const DEBIAN_ROOT_DEVICE = '/dev/xvda';
+/** EC2 user data limit in bytes; larger documents are gzip-compressed (cloud-init reads both). */
+export const USER_DATA_LIMIT = 16 * 1024;
+
+/** Graviton families (`r7g`, `m6gd`, `c7gn`, `t4g`, ...) need arm64 images. */
+export function architectureOf(instanceType: string): 'amd64' | 'arm64' {
+  const family = instanceType.split('.')[0] ?? '';
+  return /^[a-z]+\d+g[a-z]*$/.test(family) ? 'arm64' : 'amd64';
+}
+
+export interface HardenedNodeProps {
+  /** Node name (tag `Name`, role name prefix). */
+  readonly name: string;
+  readonly instanceType: string;
+  /** Subnet of the node's AZ. */
+  readonly subnetId: string;
+  /** Fixed private IPv4 address (from the model). */
+  readonly privateIp: string;
+  readonly securityGroupIds: readonly string[];
+  /** cloud-init user data, plain text. Documents over 16 KiB are gzip-compressed and base64-encoded. */
+  readonly userData: string;
+  /** KMS key ARN encrypting the root volume. */
+  readonly kmsKeyArn: string;
+  /** The node's permissions (none: no policy); no statement may use wildcard actions or unbounded resources (PGT-IAM-001). */
+  readonly statements: readonly PolicyStatement[];
+  /**
+   * AMI id, or `resolve:ssm:<parameter>`.
+   * @default Debian 12 for the instance type's architecture (DEFAULT_IMAGE)
+   */
+  readonly imageId?: string;
+  /**
+   * Root device name of the image.
+   * @default DEBIAN_ROOT_DEVICE
+   */
+  readonly rootDeviceName?: string;
+  /**
+   * Root volume size in GiB.
+   * @default 20
+   */
+  readonly rootVolumeGiB?: number;
+  /**
+   * IMDS PUT response hop limit. Anything but 1 fails synth (PGT-EC2-001).
+   * @default 1
+   */
+  readonly imdsHopLimit?: number;
+  /**
+   * Prefix for the IAM role name (Terraform adds a unique suffix).
+   * @default derived from `name`
+   */
+  readonly rolePrefix?: string;
+  /** Extra tags on the instance and role. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Extra tags on the role only (the guard reads `pgtopo:archive-prefix`). @default none */
+  readonly roleTags?: Readonly<Record<string, string>>;
+  /** @default the stack's default AWS provider */
+  readonly provider?: TerraformProvider;
+}
+
+export class HardenedNode extends Construct {
+  readonly instance: Instance;
+  readonly role: IamRole;
+  readonly launchTemplate: LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: HardenedNodeProps) {
+    super(scope, id);
+    const p = props.provider ? { provider: props.provider } : {};
+    const hopLimit = props.imdsHopLimit ?? 1;
+    const metadata = {
+      httpEndpoint: 'enabled',
+      httpTokens: 'required',
+      httpPutResponseHopLimit: hopLimit,
+      instanceMetadataTags: 'disabled',
+    };
+    const tags = { Name: props.name, ...props.tags };
+    this.role = new IamRole(this, 'role', {
+      ...p,
+      namePrefix: props.rolePrefix ?? `${props.name.slice(0, 37)}-`,
+      assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com'),
+      description: `pgtopo node ${props.name}`,
+      tags: { ...tags, ...props.roleTags },
+    });
+    if (props.statements.length > 0) {
+      new IamRolePolicy(this, 'policy', {
+        ...p,
+        name: 'pgtopo-node',
+        role: this.role.id,
+        policy: policyDocument(props.statements),
+      });
+    }
+    const profile = new IamInstanceProfile(this, 'profile', {
+      ...p,
+      namePrefix: props.rolePrefix ?? `${props.name.slice(0, 37)}-`,
+      role: this.role.name,
+      tags,
+    });
+    this.launchTemplate = new LaunchTemplate(this, 'template', {
+      ...p,
+      namePrefix: `${props.name}-`,
+      description: `pgtopo node ${props.name}`,
+      imageId: props.imageId ?? DEFAULT_IMAGE[architectureOf(props.instanceType)],
+      updateDefaultVersion: true,
+      blockDeviceMappings: [
+        {
+          deviceName: props.rootDeviceName ?? DEBIAN_ROOT_DEVICE,
+          ebs: {
+            volumeSize: props.rootVolumeGiB ?? 20,
+            volumeType: 'gp3',
+            encrypted: 'true',
+            kmsKeyId: props.kmsKeyArn,
+            deleteOnTermination: 'true',
+          },
+        },
+      ],
+      metadataOptions: metadata,
+      tagSpecifications: [{ resourceType: 'volume', tags }],
+      tags,
+    });
+    const compressed = Buffer.byteLength(props.userData) > USER_DATA_LIMIT;
+    this.instance = new Instance(this, 'instance', {
+      ...p,
+      launchTemplate: {
+        id: this.launchTemplate.id,
+        version: Token.asString(this.launchTemplate.latestVersion),
+      },
+      instanceType: props.instanceType,
+      subnetId: props.subnetId,
+      privateIp: props.privateIp,
+      vpcSecurityGroupIds: [...props.securityGroupIds],
+      associatePublicIpAddress: false,
+      iamInstanceProfile: profile.name,
+      disableApiTermination: true,
+      metadataOptions: metadata,
+      ...(compressed
+        ? { userDataBase64: gzipSync(props.userData, { level: 9 }).toString('base64') }
+        : { userData: props.userData }),
+      tags,
+      // The image and template move on without replacing a database node; user-data changes update in place.
+      lifecycle: { ignoreChanges: ['ami', 'launch_template'] },
+    });
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * What each node's role may do, derived from what its rendered boot step and
+ * services actually call: the secrets it fetches (render/secrets), the
+ * pgBackRest repositories it reads or writes (render/pgbackrest) and the log
+ * stream its metrics go to. Keys are not granted here: each key policy lets the
+ * account use the key only through S3 or Secrets Manager for pgtopo's own
+ * buckets and secrets, so the S3 and Secrets Manager grants below decide.
+ */
+import { NODE_METRICS } from '../model/constants.js';
+import type { Topology } from '../model/types.js';
+import {
+  type AddressMap,
+  awsAddressMap,
+  hostKind,
+  hostRegion,
+  repositoriesOf,
+  secretSource,
+  secretsNeeded,
+} from '../render/index.js';
+import type { PolicyStatement } from './iam.js';
+import { archiveBucketName } from './names.js';
+import type { AccountFacts } from './stack.js';
+
+/** The address map pgtopo renders AWS nodes with: buckets named by the AWS layer. */
+export function pgtopoAddressMap(t: Topology): AddressMap {
+  return awsAddressMap(t, { archiveBucket: (region) => archiveBucketName(t, region) });
+}
+
+export interface NodePermissionContext {
+  readonly facts: AccountFacts;
+  /**
+   * @default pgtopoAddressMap(topology)
+   */
+  readonly map?: AddressMap;
+}
+
+/** Name-bound ARN of a Secrets Manager secret (the service appends six random characters). */
+export function secretNameArn(facts: AccountFacts, region: string, name: string): string {
+  return `arn:${facts.partition}:secretsmanager:${region}:${facts.accountId}:secret:${name}-??????`;
+}
+
+/** ARN of the log stream a member publishes its metric events to. */
+export function metricStreamArn(t: Topology, facts: AccountFacts, region: string, host: string): string {
+  return `arn:${facts.partition}:logs:${region}:${facts.accountId}:log-group:${NODE_METRICS.logGroup(t.name)}:log-stream:${host}`;
+}
+
+/**
+ * Least-privilege statements of one bootable host (a member or a dedicated etcd
+ * node): read exactly the secrets it fetches at boot, store the generated ones
+ * only where the boot step generates them (primary region), list and read the
+ * archive prefixes of its repositories and write them only in a writable
+ * cluster (its own prefix), publish metrics to its own log stream. No wildcard
+ * action, no `*` resource (PGT-IAM-001).
+ */
+export function nodeStatements(t: Topology, host: string, ctx: NodePermissionContext): PolicyStatement[] {
+  const map = ctx.map ?? pgtopoAddressMap(t);
+  const { facts } = ctx;
+  const region = hostRegion(t, host);
+  const sources = secretsNeeded(t, host, map).map((k) => secretSource(t, k, region));
+  const arnOf = (s: (typeof sources)[number]) => (s.generate ? secretNameArn(facts, s.region, s.id) : s.id);
+  const statements: PolicyStatement[] = [];
+  if (sources.length > 0) {
+    statements.push({
+      Sid: 'ReadCredentials',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: sources.map(arnOf),
+    });
+  }
+  const generating = sources.filter((s) => s.generate && region === t.primaryRegion);
+  if (generating.length > 0) {
+    statements.push({
+      Sid: 'StoreGeneratedCredentials',
+      Effect: 'Allow',
+      Action: ['secretsmanager:PutSecretValue'],
+      Resource: generating.map(arnOf),
+    });
+  }
+  const kind = hostKind(t, host);
+  if (kind.kind !== 'member') return statements;
+  const member = t.members.find((m) => m.name === host)!;
+  const cluster = t.clusters.find((c) => c.scope === member.cluster)!;
+  const writes = cluster.role === 'primary';
+  repositoriesOf(t, host).forEach((repo) => {
+    const loc = map.repository(repo.region);
+    if (loc.kind !== 's3') return;
+    const bucket = `arn:${facts.partition}:s3:::${loc.bucket}`;
+    const n = repo.index;
+    statements.push(
+      {
+        Sid: `ListRepo${n}`,
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: bucket,
+        Condition: { StringLike: { 's3:prefix': [repo.prefix, `${repo.prefix}*`] } },
+      },
+      {
+        Sid: writes ? `ReadWriteRepo${n}` : `ReadRepo${n}`,
+        Effect: 'Allow',
+        Action: writes
+          ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']
+          : ['s3:GetObject'],
+        Resource: `${bucket}/${repo.prefix}*`,
+      },
+    );
+  });
+  statements.push({
+    Sid: 'PublishMetrics',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: metricStreamArn(t, facts, region, host),
+  });
+  return statements;
+}

@@ -1,0 +1,172 @@
+/**
+ * Stack plumbing shared by every pgtopo stack: the `offline_plan` variable, one
+ * AWS provider per region that can plan without reaching AWS, the default state
+ * backend, and reading another stack's outputs (also offline).
+ */
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import {
+  Fn,
+  LocalBackend,
+  type TerraformBackend,
+  TerraformLocal,
+  type TerraformProvider,
+  TerraformStack,
+  TerraformVariable,
+  Token,
+} from 'cdktf';
+import type { Construct } from 'constructs';
+
+/** Name of the Terraform variable that switches every provider and cross-stack read to offline mode. */
+export const OFFLINE_PLAN_VARIABLE = 'offline_plan';
+/** Placeholder credentials used only when `offline_plan` is true: they are not secrets and reach no API. */
+export const OFFLINE_CREDENTIAL = 'pgtopo-offline-plan';
+
+/**
+ * The stack's `offline_plan` variable (created once per stack).
+ *
+ * `terraform plan -var offline_plan=true` skips every AWS API call the provider
+ * makes on its own (credential, account-id, region and metadata checks), uses
+ * placeholder credentials, and reads placeholder values instead of other stacks'
+ * state. Nothing in pgtopo's stacks reads the AWS API during plan otherwise, so
+ * CI and reviewers can plan without an account. Default false: a real plan.
+ */
+export function offlinePlan(scope: Construct): TerraformVariable {
+  const stack = TerraformStack.of(scope);
+  const existing = stack.node.tryFindChild(OFFLINE_PLAN_VARIABLE);
+  if (existing instanceof TerraformVariable) return existing;
+  return new TerraformVariable(stack, OFFLINE_PLAN_VARIABLE, {
+    type: 'bool',
+    default: false,
+    nullable: false,
+    description:
+      'Plan without AWS: placeholder credentials, no account/region/metadata API calls, placeholder values for other stacks. Never apply with it.',
+  });
+}
+
+/** `${var.offline_plan ? whenOffline : otherwise}` as a token. */
+export function ifOffline(scope: Construct, whenOffline: unknown, otherwise: unknown): string {
+  return Token.asString(Fn.conditional(offlinePlan(scope).booleanValue, whenOffline, otherwise));
+}
+
+export interface RegionProviderProps {
+  /** AWS region of every resource that uses this provider. */
+  readonly region: string;
+  /**
+   * Provider alias.
+   * @default none: the stack's default `aws` provider.
+   */
+  readonly alias?: string;
+  /**
+   * Tags applied to every resource the provider creates.
+   * @default none
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** An AWS provider for one region that honours the stack's `offline_plan` variable. */
+export function regionProvider(scope: Construct, id: string, props: RegionProviderProps): AwsProvider {
+  const offline = offlinePlan(scope).booleanValue;
+  return new AwsProvider(scope, id, {
+    region: props.region,
+    ...(props.alias ? { alias: props.alias } : {}),
+    accessKey: ifOffline(scope, OFFLINE_CREDENTIAL, Token.nullValue()),
+    secretKey: ifOffline(scope, OFFLINE_CREDENTIAL, Token.nullValue()),
+    skipCredentialsValidation: offline,
+    skipRequestingAccountId: offline,
+    skipRegionValidation: offline,
+    skipMetadataApiCheck: ifOffline(scope, 'true', 'false'),
+    ...(props.tags ? { defaultTags: [{ tags: { ...props.tags } }] } : {}),
+  });
+}
+
+/**
+ * Chooses the state backend of a stack. Return the backend you created in `stack`.
+ * The default keeps local state next to the output directory (see `defaultBackend`).
+ */
+export type BackendFactory = (stack: TerraformStack, stackId: string) => TerraformBackend;
+
+/**
+ * Local state in `<outdir>/../terraform.<stack>.tfstate` (for `cdktf.out`: the
+ * project root, where cdktf keeps it too). The path is relative to the stack's
+ * working directory `<outdir>/stacks/<stack>`, so the synthesized JSON does not
+ * depend on where it was synthesized, and another stack reading this state
+ * resolves the same file. Use a remote backend for real deployments.
+ */
+export const defaultBackend: BackendFactory = (stack, stackId) =>
+  new LocalBackend(stack, { path: `../../../terraform.${stackId}.tfstate` });
+
+/**
+ * Reads the outputs of `origin` from `scope`'s stack through the origin's backend.
+ * With `offline_plan` the state is not read at all (count 0) and `placeholder`
+ * stands in; otherwise a missing output is an error, never a silent placeholder.
+ * Returns the local holding the outputs object: `${local.<id>.<output>}`.
+ */
+export function remoteOutputs(
+  scope: Construct,
+  id: string,
+  origin: TerraformStack,
+  placeholder: Readonly<Record<string, unknown>>,
+): TerraformLocal {
+  const backend = origin.ensureBackendExists();
+  const state = backend.getRemoteStateDataSource(scope, `${id}-state`, origin.node.path);
+  state.addOverride('count', ifOffline(scope, 0, 1));
+  TerraformStack.of(scope).addDependency(origin);
+  const stateAddress = `data.terraform_remote_state.${state.friendlyUniqueId}`;
+  return new TerraformLocal(
+    scope,
+    id,
+    `\${var.${OFFLINE_PLAN_VARIABLE} ? ${hclLiteral(placeholder)} : one(${stateAddress}[*].outputs)}`,
+  );
+}
+
+/** An HCL literal for plain data (strings, numbers, booleans, arrays, objects). */
+export function hclLiteral(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(hclLiteral).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)} = ${hclLiteral(v)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** `${local.<name>.<path...>}` for an attribute of a local holding an object. */
+export function localRef(local: TerraformLocal, ...path: (string | number)[]): string {
+  const suffix = path.map((p) => (typeof p === 'number' ? `[${p}]` : `[${JSON.stringify(p)}]`)).join('');
+  return `\${local.${local.friendlyUniqueId}${suffix}}`;
+}
+
+/** Account id used in offline plans, where no API tells the real one. */
+export const OFFLINE_ACCOUNT_ID = '000000000000';
+
+export interface AccountFacts {
+  /** The deploying account's id: from STS in a real plan, `000000000000` in an offline plan. */
+  readonly accountId: string;
+  /** The partition (`aws`, `aws-cn`, `aws-us-gov`), from the provider without an API call. */
+  readonly partition: string;
+}
+
+const FACTS = Symbol.for('pgtopo.aws.accountFacts');
+
+/**
+ * Account id and partition for ARNs, once per stack. The caller-identity read is
+ * skipped (count 0) in an offline plan, so planning never needs AWS.
+ */
+export function accountFacts(scope: Construct, provider?: TerraformProvider): AccountFacts {
+  const stack = TerraformStack.of(scope) as TerraformStack & { [FACTS]?: AccountFacts };
+  const cached = stack[FACTS];
+  if (cached) return cached;
+  const caller = new DataAwsCallerIdentity(stack, 'caller', provider ? { provider } : {});
+  caller.addOverride('count', ifOffline(stack, 0, 1));
+  const partition = new DataAwsPartition(stack, 'partition', provider ? { provider } : {});
+  const account = new TerraformLocal(
+    stack,
+    'account_id',
+    `\${var.${OFFLINE_PLAN_VARIABLE} ? "${OFFLINE_ACCOUNT_ID}" : one(data.aws_caller_identity.${caller.friendlyUniqueId}[*].account_id)}`,
+  );
+  const facts: AccountFacts = { accountId: account.asString, partition: partition.partition };
+  stack[FACTS] = facts;
+  return facts;
+}

@@ -1,0 +1,375 @@
+/**
+ * PostgresTopology: one spec in, every stack out.
+ *
+ * Stacks and their order (`cdktf deploy` follows the dependencies itself):
+ *   1. `<name>-<region>`, one per region, independent of each other: network
+ *      and VPC endpoints, the region's cluster key, WAL archive bucket, etcd
+ *      members, Patroni members, the cluster's NLB and alarms. Each can be
+ *      planned and deployed without touching another region.
+ *   2. `<name>-global`, after every region stack (it reads their outputs): VPC
+ *      peering and routes between regions that replicate or share a quorum,
+ *      the private DNS zone (associated with every VPC) with writer/reader
+ *      records and the global writer name, the dataset's secrets (replicated to
+ *      every region under each region's cluster key), and the archive
+ *      replication from the primary region's bucket to each copy region's.
+ * Nodes boot as soon as their region stack is applied and wait (bounded
+ * retries) for the secrets, peers and DNS names the global stack creates.
+ */
+
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
+import type { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
+import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone/index.js';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
+import { Annotations, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { NODE_METRICS } from '../model/constants.js';
+import { tryLoad, tryResolve } from '../model/load.js';
+import type { Topology } from '../model/types.js';
+import { type Finding, type PolicyReport, ruleById, runPolicy } from '../policy/index.js';
+import { bootableHosts } from '../render/index.js';
+import { formatPath, SpecError } from '../spec/issues.js';
+import type { TopologySpecInput } from '../spec/schema.js';
+import { ClusterAlarms } from './alarms.js';
+import { ArchiveReplication, WalArchive } from './archive.js';
+import { ClusterEndpoints, endpointRecords } from './endpoints.js';
+import { EtcdQuorum } from './etcd.js';
+import { ClusterKey } from './kms.js';
+import { PatroniFirewall, PatroniMember } from './member.js';
+import { archiveBucketName, clusterKeyAlias, globalStackId, regionStackId, secretPrefix } from './names.js';
+import { peeredRegionPairs, RegionNetwork, RegionPeering } from './network.js';
+import { ClusterSecrets } from './secrets.js';
+import {
+  type AccountFacts,
+  accountFacts,
+  type BackendFactory,
+  defaultBackend,
+  localRef,
+  offlinePlan,
+  regionProvider,
+  remoteOutputs,
+} from './stack.js';
+
+export interface PostgresTopologyProps {
+  /** The topology spec: a TypeScript object (the schema's input type) or the path of a YAML/JSON file. */
+  readonly spec: TopologySpecInput | string;
+  /**
+   * Clock for waiver expiry in the policy run.
+   * @default the current time
+   */
+  readonly now?: Date;
+  /**
+   * State backend of each stack.
+   * @default local state next to the output directory (`<outdir>/../terraform.<stack>.tfstate`)
+   */
+  readonly backend?: BackendFactory;
+}
+
+/** One policy finding as an annotation message: the rule id, spec path, found/expected and fix of `pgtopo check`. */
+export function findingMessage(f: Finding): string {
+  const title = ruleById(f.ruleId)?.title;
+  return `${f.ruleId} ${formatPath(f.path)}${title ? `: ${title}` : ''}. found: ${f.found}; expected: ${f.expected}; fix: ${f.fix}`;
+}
+
+/** Names of a region stack's outputs the global stack reads. */
+export const REGION_OUTPUTS = {
+  vpcId: 'vpc_id',
+  routeTables: 'private_route_table_ids',
+  endpoints: 'endpoints',
+  archiveKeyArn: 'archive_key_arn',
+} as const;
+
+/** Everything of one region. */
+export class RegionStack extends TerraformStack {
+  readonly region: string;
+  readonly provider: AwsProvider;
+  readonly facts: AccountFacts;
+  readonly clusterKey: ClusterKey;
+  readonly network: RegionNetwork;
+  readonly firewall: PatroniFirewall;
+  readonly archive?: WalArchive;
+  readonly members: Readonly<Record<string, PatroniMember>>;
+  readonly etcd: readonly EtcdQuorum[];
+  readonly endpoints: Readonly<Record<string, ClusterEndpoints>>;
+
+  constructor(scope: Construct, t: Topology, region: string, backend: BackendFactory) {
+    const id = regionStackId(t, region);
+    super(scope, id);
+    backend(this, id);
+    offlinePlan(this);
+    this.region = region;
+    this.provider = regionProvider(this, 'aws', {
+      region,
+      tags: { 'pgtopo:topology': t.name, 'pgtopo:region': region, 'pgtopo:stack': id },
+    });
+    this.facts = accountFacts(this);
+    const { partition, accountId } = this.facts;
+    const logGroupName = NODE_METRICS.logGroup(t.name);
+    const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`;
+    this.clusterKey = new ClusterKey(this, 'cluster-key', {
+      alias: clusterKeyAlias(t, region),
+      description: `pgtopo ${t.name} in ${region}: data volumes, secrets, alarms`,
+      region,
+      services: [
+        { service: 'ec2' },
+        {
+          service: 'secretsmanager',
+          encryptionContext: {
+            key: 'SecretARN',
+            like: `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${secretPrefix(t)}*`,
+          },
+        },
+      ],
+      allowCloudWatchAlarms: true,
+      logGroupArn,
+    });
+    new CloudwatchLogGroup(this, 'metrics', {
+      name: logGroupName,
+      retentionInDays: 30,
+      kmsKeyId: this.clusterKey.arn,
+    });
+    this.network = new RegionNetwork(this, 'network', { topology: t, region });
+    const vpcId = this.network.vpc.id;
+    const subnetIds = this.network.privateSubnetIds;
+    this.firewall = new PatroniFirewall(this, 'members-firewall', { topology: t, region, vpcId });
+    if (t.archive.enabled) this.archive = new WalArchive(this, 'archive', { topology: t, region });
+
+    this.etcd = t.etcd
+      .filter((q) => q.members.some((e) => e.region === region))
+      .map(
+        (q) =>
+          new EtcdQuorum(this, `etcd-${q.id}`, {
+            topology: t,
+            quorum: q.id,
+            region,
+            vpcId,
+            subnetIds,
+            memberSecurityGroupId: this.firewall.securityGroup.id,
+            kmsKeyArn: this.clusterKey.arn,
+          }),
+      );
+    const members: Record<string, PatroniMember> = {};
+    for (const m of t.members.filter((x) => x.region === region)) {
+      members[m.name] = new PatroniMember(this, `member-${m.name}`, {
+        topology: t,
+        member: m.name,
+        subnetId: subnetIds[m.az]!,
+        securityGroupIds: [this.firewall.securityGroup.id],
+        kmsKeyArn: this.clusterKey.arn,
+      });
+    }
+    this.members = members;
+
+    const topicArn =
+      t.observability.alarms.snsTopicArn ??
+      new SnsTopic(this, 'alarms-topic', {
+        name: `${t.name}-${region}-alarms`,
+        kmsMasterKeyId: this.clusterKey.arn,
+      }).arn;
+    const endpoints: Record<string, ClusterEndpoints> = {};
+    for (const c of t.clusters.filter((x) => x.regions[0] === region)) {
+      const e = new ClusterEndpoints(this, `endpoints-${c.scope}`, {
+        topology: t,
+        cluster: c.scope,
+        vpcId,
+        subnetIds,
+        firewall: this.firewall,
+        dns: 'none',
+      });
+      endpoints[c.scope] = e;
+      new ClusterAlarms(this, `alarms-${c.scope}`, {
+        topology: t,
+        cluster: c.scope,
+        loadBalancerArnSuffix: e.loadBalancer.arnSuffix,
+        writerTargetGroupArnSuffix: e.targetGroups.writer!.arnSuffix,
+        topicArn,
+      });
+    }
+    this.endpoints = endpoints;
+
+    new TerraformOutput(this, REGION_OUTPUTS.vpcId, { value: vpcId });
+    new TerraformOutput(this, REGION_OUTPUTS.routeTables, {
+      value: this.network.privateRouteTables.map((rt) => rt.id),
+    });
+    new TerraformOutput(this, REGION_OUTPUTS.endpoints, {
+      value: Object.fromEntries(
+        Object.entries(endpoints).map(([scope, e]) => [
+          scope,
+          { dns_name: e.loadBalancer.dnsName, zone_id: e.loadBalancer.zoneId },
+        ]),
+      ),
+    });
+    if (this.archive) new TerraformOutput(this, REGION_OUTPUTS.archiveKeyArn, { value: this.archive.keyArn });
+  }
+}
+
+/** Placeholder outputs of a region stack for offline plans (shape of the real ones). */
+function placeholderOutputs(t: Topology, region: string): Record<string, unknown> {
+  const r = t.regions.find((x) => x.name === region)!;
+  const slug = region.replace(/-/g, '');
+  return {
+    [REGION_OUTPUTS.vpcId]: `vpc-offline${slug}`,
+    [REGION_OUTPUTS.routeTables]: r.subnets.map((_, i) => `rtb-offline${slug}${i}`),
+    [REGION_OUTPUTS.endpoints]: Object.fromEntries(
+      t.clusters
+        .filter((c) => c.regions[0] === region)
+        .map((c) => [
+          c.scope,
+          { dns_name: `${c.scope}.elb.${region}.amazonaws.com`, zone_id: 'ZOFFLINEPLAN0' },
+        ]),
+    ),
+    [REGION_OUTPUTS.archiveKeyArn]: `arn:aws:kms:${region}:000000000000:key/00000000-0000-0000-0000-000000000000`,
+  };
+}
+
+/** What spans regions: peering, private DNS, the dataset's secrets, archive replication. */
+export class GlobalStack extends TerraformStack {
+  readonly providers: Readonly<Record<string, AwsProvider>>;
+  readonly zone: Route53Zone;
+  readonly secrets: ClusterSecrets;
+  readonly replication?: ArchiveReplication;
+
+  constructor(
+    scope: Construct,
+    t: Topology,
+    regionStacks: Readonly<Record<string, RegionStack>>,
+    backend: BackendFactory,
+  ) {
+    const id = globalStackId(t);
+    super(scope, id);
+    backend(this, id);
+    offlinePlan(this);
+    const providers: Record<string, AwsProvider> = {};
+    for (const r of t.regions) {
+      providers[r.name] = regionProvider(this, `aws-${r.name}`, {
+        region: r.name,
+        alias: r.name,
+        tags: { 'pgtopo:topology': t.name, 'pgtopo:region': r.name, 'pgtopo:stack': id },
+      });
+    }
+    this.providers = providers;
+    const home = providers[t.primaryRegion]!;
+    const { partition } = accountFacts(this, home);
+    const outputs = Object.fromEntries(
+      t.regions.map((r) => [
+        r.name,
+        remoteOutputs(this, `region-${r.name}`, regionStacks[r.name]!, placeholderOutputs(t, r.name)),
+      ]),
+    );
+    const out = (region: string, ...path: (string | number)[]) => localRef(outputs[region]!, ...path);
+
+    for (const [a, b] of peeredRegionPairs(t)) {
+      const side = (region: string) => {
+        const r = t.regions.find((x) => x.name === region)!;
+        return {
+          region,
+          vpcId: out(region, REGION_OUTPUTS.vpcId),
+          cidr: r.cidr,
+          routeTableIds: r.subnets.map((_, i) => out(region, REGION_OUTPUTS.routeTables, i)),
+          provider: providers[region]!,
+        };
+      };
+      new RegionPeering(this, `peering-${a}-${b}`, { requester: side(a), accepter: side(b) });
+    }
+
+    this.zone = new Route53Zone(this, 'zone', {
+      provider: home,
+      name: t.endpoints.zone,
+      comment: `pgtopo ${t.name}: writer and reader names of every cluster`,
+      vpc: t.regions.map((r) => ({ vpcId: out(r.name, REGION_OUTPUTS.vpcId), vpcRegion: r.name })),
+    });
+    for (const c of t.clusters) {
+      const region = c.regions[0]!;
+      endpointRecords(this, `records-${c.scope}`, {
+        provider: home,
+        zoneId: this.zone.zoneId,
+        names: t.endpoints.names[c.scope]!,
+        target: {
+          dnsName: out(region, REGION_OUTPUTS.endpoints, c.scope, 'dns_name'),
+          zoneId: out(region, REGION_OUTPUTS.endpoints, c.scope, 'zone_id'),
+        },
+      });
+    }
+    const primary = t.clusters.find((c) => c.role === 'primary' && c.regions.includes(t.primaryRegion));
+    if (primary) {
+      new Route53Record(this, 'global-writer', {
+        provider: home,
+        zoneId: this.zone.zoneId,
+        name: t.endpoints.globalWriter,
+        type: 'CNAME',
+        ttl: t.endpoints.dnsTtlSeconds,
+        records: [t.endpoints.names[primary.scope]!.writer],
+      });
+    }
+
+    this.secrets = new ClusterSecrets(this, 'secrets', { topology: t, provider: home });
+
+    const copies = t.archive.copyTo.filter((r) => r !== t.primaryRegion);
+    if (t.archive.enabled && copies.length > 0) {
+      const ref = (region: string) => {
+        const bucketName = archiveBucketName(t, region);
+        return {
+          region,
+          bucketName,
+          bucketArn: `arn:${partition}:s3:::${bucketName}`,
+          keyArn: out(region, REGION_OUTPUTS.archiveKeyArn),
+        };
+      };
+      this.replication = new ArchiveReplication(this, 'archive-replication', {
+        topology: t,
+        source: ref(t.primaryRegion),
+        copies: copies.map(ref),
+        provider: home,
+      });
+    }
+  }
+}
+
+/**
+ * The entry point: takes a spec (object or file), validates it (schema and
+ * model: an invalid spec throws SpecError listing every issue), runs the
+ * policy rules and creates one stack per region plus the global stack. Every
+ * unwaived policy error becomes an error annotation on every stack (so no
+ * stack of an unsafe layout deploys), warnings an annotation on the stack they
+ * concern; `cdktf synth` then fails with the rule ids and messages of
+ * `pgtopo check`. Resource-level rules also run over what each stack
+ * synthesizes (see guard.ts).
+ */
+export class PostgresTopology extends Construct {
+  readonly topology: Topology;
+  readonly policy: PolicyReport;
+  readonly regionStacks: Readonly<Record<string, RegionStack>>;
+  readonly globalStack: GlobalStack;
+
+  constructor(scope: Construct, id: string, props: PostgresTopologyProps) {
+    super(scope, id);
+    const resolved = typeof props.spec === 'string' ? tryLoad(props.spec) : tryResolve(props.spec);
+    if (!resolved.ok) throw new SpecError(resolved.issues);
+    const t = resolved.topology;
+    this.topology = t;
+    this.policy = runPolicy(t, props.now ? { now: props.now } : {});
+    const backend = props.backend ?? defaultBackend;
+    const stacks: Record<string, RegionStack> = {};
+    for (const r of t.regions) stacks[r.name] = new RegionStack(this, t, r.name, backend);
+    this.regionStacks = stacks;
+    this.globalStack = new GlobalStack(this, t, stacks, backend);
+
+    const all: TerraformStack[] = [...Object.values(stacks), this.globalStack];
+    for (const f of this.policy.findings) {
+      if (f.waived) continue;
+      const message = findingMessage(f);
+      if (f.severity === 'error') {
+        for (const s of all) Annotations.of(s).addError(message);
+      } else {
+        const region =
+          f.path[0] === 'regions' && typeof f.path[1] === 'number' ? t.regions[f.path[1]]?.name : undefined;
+        Annotations.of(region ? stacks[region]! : this.globalStack).addWarning(message);
+      }
+    }
+  }
+
+  /** Every host that boots from rendered user data (members and dedicated etcd nodes). */
+  get hosts(): string[] {
+    return bootableHosts(this.topology);
+  }
+}
