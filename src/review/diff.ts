@@ -90,14 +90,12 @@ export function bucketRegions(t: Topology): string[] {
   return t.archive.enabled ? [t.primaryRegion, ...t.archive.copyTo] : [];
 }
 
-/** Whether pgtopo creates (and therefore owns) the source archive's KMS key. */
-function ownsArchiveKey(t: Topology): boolean {
-  return t.archive.enabled && t.archive.sse === 'aws:kms' && t.archive.kmsKeyArn === undefined;
-}
-
-/** Whether pgtopo creates the KMS key that encrypts data volumes. */
-function ownsVolumeKey(t: Topology): boolean {
-  return t.hosts.ebsEncrypted && t.hosts.ebsKmsKeyArn === undefined;
+/**
+ * Regions where pgtopo creates an archive KMS key: every bucket region, except
+ * the primary region when `archive.kmsKeyArn` names the source bucket's key.
+ */
+function archiveKeyRegions(t: Topology): string[] {
+  return bucketRegions(t).filter((r) => !(r === t.primaryRegion && t.archive.kmsKeyArn !== undefined));
 }
 
 function flatten(value: unknown, path: PathSegment[], out: Map<string, string>): void {
@@ -519,12 +517,7 @@ export function diffTopologies(a: Topology, b: Topology): TopologyDiff {
       impact: 'replace',
       destroysData: kept.length > 0,
       summary: `data volume encryption changes: a volume's encryption and key cannot change in place, so every data volume is replaced (${kept.length} member(s) re-clone)`,
-      lost: [
-        ...kept.map((m) => `data volume of ${m.name}`),
-        ...(ownsVolumeKey(a) && !ownsVolumeKey(b)
-          ? ['the pgtopo KMS key of the data volumes (scheduled for deletion)']
-          : []),
-      ],
+      lost: kept.map((m) => `data volume of ${m.name}`),
     });
   }
 
@@ -571,20 +564,30 @@ export function diffTopologies(a: Topology, b: Topology): TopologyDiff {
       lost: [`archive bucket in ${r} (WAL and backups)`],
     });
   }
-  if (ownsArchiveKey(a) && !ownsArchiveKey(b) && b.archive.enabled) {
+  // Archive keys: pgtopo creates one per bucket region, except where `archive.kmsKeyArn` names the source's key.
+  const keysA = archiveKeyRegions(a);
+  const keysB = archiveKeyRegions(b);
+  for (const r of keysA) {
+    // A bucket removed with its region or on its own is reported above; its key goes with it.
+    if (keysB.includes(r) || !bucketsB.includes(r) || a.name !== b.name) continue;
     add({
       kind: 'archive-key-changed',
-      subject: a.primaryRegion,
-      path: b.archive.sse !== 'aws:kms' ? 'archive.sse' : 'archive.kmsKeyArn',
+      subject: r,
+      path: 'archive.kmsKeyArn',
       from: 'pgtopo key',
-      to: b.archive.sse !== 'aws:kms' ? b.archive.sse : (b.archive.kmsKeyArn ?? ''),
+      to: b.archive.kmsKeyArn ?? 'pgtopo key',
       impact: 'destroy',
       destroysData: true,
-      summary:
-        'the archive KMS key pgtopo created is scheduled for deletion: objects already encrypted with it become unreadable once it is deleted (re-encrypt or keep the key)',
-      lost: ['the archive KMS key (and every archived object encrypted with it)'],
+      summary: `the archive KMS key pgtopo created in ${r} is scheduled for deletion: objects already encrypted with it become unreadable once it is deleted (re-encrypt them or keep the key)`,
+      lost: [`the archive KMS key in ${r} (and every archived object encrypted with it)`],
     });
-  } else if (a.archive.kmsKeyArn !== b.archive.kmsKeyArn && a.archive.enabled && b.archive.enabled) {
+  }
+  if (
+    a.archive.enabled &&
+    b.archive.enabled &&
+    a.archive.kmsKeyArn !== b.archive.kmsKeyArn &&
+    !changes.some((c) => c.kind === 'archive-key-changed')
+  ) {
     add({
       kind: 'archive-key-changed',
       subject: b.primaryRegion,

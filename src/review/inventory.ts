@@ -127,13 +127,27 @@ export function renderInventory(stacks: readonly StackInventory[] | undefined, w
     `${plural(stacks.length, 'stack')}, ${plural(total, 'resource')}, ${plural(held, 'stateful resource')} (marked **S**).`,
     '',
   );
-  const types = [...new Set(stacks.flatMap((s) => s.byType.map((b) => b.type)))].sort();
+  // Per stack: totals and the stateful resources by type, the numbers an architect compares with the topology.
+  const statefulTypes = [...new Set(stacks.flatMap((s) => s.stateful.map((r) => r.type)))].sort();
   out.push(
     table(
-      [
-        'Resource type',
-        ...stacks.map((s) => (s.region && s.region !== s.stack ? `${s.stack} (${s.region})` : s.stack)),
-      ],
+      ['Stack', 'Region', 'Resources', ...statefulTypes.map((t) => `${code(t)} **S**`)],
+      stacks.map((s) => [
+        s.stack,
+        s.region ?? '',
+        s.total,
+        ...statefulTypes.map((t) => s.stateful.filter((r) => r.type === t).length),
+      ]),
+      ['l', 'l', 'r', ...statefulTypes.map(() => 'r' as const)],
+    ),
+    '',
+  );
+  const types = [...new Set(stacks.flatMap((s) => s.byType.map((b) => b.type)))].sort();
+  out.push(
+    `<details><summary>Resources by type (${types.length} types)</summary>`,
+    '',
+    table(
+      ['Resource type', ...stacks.map((s) => s.stack)],
       types.map((type) => [
         raw(
           code(type) +
@@ -146,6 +160,8 @@ export function renderInventory(stacks: readonly StackInventory[] | undefined, w
       ]),
       ['l', ...stacks.map(() => 'r' as const)],
     ),
+    '',
+    '</details>',
     '',
   );
   if (held > 0) {

@@ -163,6 +163,17 @@ const CASES: readonly {
     destroysData: true,
   },
   {
+    name: "a switchover with a customer key on the source drops the new source region's pgtopo key",
+    old: () => edit((s) => (s.archive.kmsKeyArn = KMS)),
+    new: () => {
+      const s = switched();
+      s.archive.kmsKeyArn = KMS;
+      return s;
+    },
+    kinds: ['primary-region-switchover', 'sync-set-changed', 'archive-key-changed'],
+    destroysData: true,
+  },
+  {
     name: 'the cluster is renamed',
     old: base,
     new: () => edit((s) => (s.name = 'payments')),

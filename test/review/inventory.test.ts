@@ -68,7 +68,12 @@ describe('stackInventory', () => {
       stackInventory('orders-global', { resource: { aws_route53_zone: { z: {} } } }),
     ]);
     expect(text).toContain('2 stacks, 9 resources, 3 stateful resources');
-    expect(text).toContain('| Resource type | orders-us-east-1 (us-east-1) | orders-global |');
+    expect(text).toContain(
+      '| Stack | Region | Resources | `aws_ebs_volume` **S** | `aws_instance` **S** | `aws_s3_bucket` **S** |',
+    );
+    expect(text).toContain('| orders-us-east-1 | us-east-1 | 8 | 1 | 1 | 1 |');
+    expect(text).toContain('| orders-global | – | 1 | 0 | 0 | 0 |');
+    expect(text).toContain('| Resource type | orders-us-east-1 | orders-global |');
     expect(text).toContain('| `aws_ebs_volume` **S** | 1 | – |');
     expect(text).toContain('| `aws_route53_zone` | – | 1 |');
     expect(text).toMatch(

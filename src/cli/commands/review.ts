@@ -40,14 +40,10 @@ function readPlans(files: readonly string[]): PlanSummary[] {
 
 /** Synthesizes the spec into a temporary directory and reads its inventory; the directory is removed. */
 async function synthesizedInventory(specFile: string): Promise<StackInventory[]> {
-  // TEMPORARY until src/aws/index.ts lands: an untyped specifier so the tree compiles meanwhile.
-  const AWS_MODULE = '../../aws/index.js';
-  const { synthesize } = (await import(AWS_MODULE)) as {
-    synthesize: (spec: string, outdir: string) => unknown;
-  };
+  const { synthesize } = await import('../../aws/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'pgtopo-review-synth-'));
   try {
-    await synthesize(specFile, dir);
+    synthesize(specFile, dir);
     return readInventory(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
