@@ -3,8 +3,9 @@
  * RPO bound and predicted RTO range; double-AZ failures as information. Reads
  * the policy layer's FailureAnalysis; computes nothing itself.
  */
+import { formatBytes } from '../policy/format/text.js';
 import type { FailureAnalysis, FailureResult, RpoBound } from '../policy/types.js';
-import { bytes, code, duration, plural, raw, table } from './markdown.js';
+import { code, duration, plural, raw, table } from './markdown.js';
 
 const KIND_TEXT: Record<FailureResult['kind'], string> = {
   member: 'member',
@@ -23,7 +24,7 @@ export function rpoText(r: RpoBound): string {
     case 'zero':
       return 'zero';
     case 'bounded':
-      return r.bytes !== undefined ? `≤ ${bytes(r.bytes)}` : 'bounded';
+      return r.bytes !== undefined ? `≤ ${formatBytes(r.bytes)}` : 'bounded';
     case 'unbounded':
       return 'unbounded (async)';
   }

@@ -60,15 +60,3 @@ export function duration(seconds: number): string {
   const m = Math.round((s % 3600) / 60);
   return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
-
-/** Bytes as `1 MiB`, `16 MiB`, `512 KiB`. */
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1 && v % 1024 === 0) {
-    v /= 1024;
-    u++;
-  }
-  return `${v} ${units[u]}`;
-}

@@ -40,7 +40,7 @@ function instanceHoldsData(values: Json | undefined): string | undefined {
   }
   const etcd = tagsOf(values)?.[NODE_TAGS.etcd];
   if (typeof etcd === 'string') {
-    return `EC2 instance of etcd member ${etcd}: its data directory is on the root volume, deleted with the instance`;
+    return 'EC2 instance of an etcd member: its data directory is on the root volume, deleted with the instance';
   }
   return undefined;
 }

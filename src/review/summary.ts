@@ -3,9 +3,11 @@
  * etcd placement, endpoints, the archive and its copies. Everything comes from
  * the resolved model; nothing is re-derived from the spec.
  */
+
 import { HEALTH_PATHS, PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
-import { bytes, code, duration, plural, raw, table } from './markdown.js';
+import { formatBytes } from '../policy/format/text.js';
+import { code, duration, plural, raw, table } from './markdown.js';
 
 /** Headline facts, also used by the report's first lines. */
 export interface TopologyFacts {
@@ -93,7 +95,7 @@ export function renderSummary(t: Topology): string {
       `${plural(f.etcdMembers, 'etcd member')} in ${plural(f.etcdQuorums, 'quorum')}.`,
     `- **Durability** rpo ${code(t.durability.rpo)}: ${sync}.`,
     `- **Failover** profile ${code(t.failover.profile)}: ttl ${timers.ttl} s, loop_wait ${timers.loopWait} s, ` +
-      `retry_timeout ${timers.retryTimeout} s, maximum_lag_on_failover ${bytes(timers.maximumLagOnFailover)}; ` +
+      `retry_timeout ${timers.retryTimeout} s, maximum_lag_on_failover ${formatBytes(timers.maximumLagOnFailover)}; ` +
       `load-balancer check every ${hc.intervalSeconds} s, unhealthy after ${hc.unhealthyThreshold}` +
       (t.failover.rtoTargetSeconds !== undefined
         ? `; RTO target ${duration(t.failover.rtoTargetSeconds)}.`
@@ -228,7 +230,7 @@ export function renderSummary(t: Topology): string {
     ]);
     rows.push([
       raw(code(names.reader)),
-      `readers of ${c.scope} (lag ≤ ${bytes(e.readerMaxLagBytes)})`,
+      `readers of ${c.scope} (lag ≤ ${formatBytes(e.readerMaxLagBytes)})`,
       ports(PORTS.reader, PORTS.readerPooled),
       check(HEALTH_PATHS.reader(e.readerMaxLagBytes)),
     ]);

@@ -77,7 +77,7 @@ describe('stackInventory', () => {
     expect(text).toContain('| `aws_ebs_volume` **S** | 1 | – |');
     expect(text).toContain('| `aws_route53_zone` | – | 1 |');
     expect(text).toMatch(
-      /\| orders-us-east-1 \| `aws_instance\.etcd_1` \| orders-etcd-1 \| EC2 instance of etcd member orders-etcd-1[^|]*\| \*\*no\*\* \|/,
+      /\| orders-us-east-1 \| `aws_instance\.etcd_1` \| orders-etcd-1 \| EC2 instance of an etcd member[^|]*\| \*\*no\*\* \|/,
     );
   });
 });
