@@ -63,6 +63,6 @@ export function rulesMarkdown(): string {
 function anchor(r: RuleMeta): string {
   return `${r.id}: ${r.title}`
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
 }
