@@ -116,6 +116,8 @@ export function failureHeadline(a: FailureAnalysis): FailureHeadline {
   };
 }
 
+const verb = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
 /** The `## Failure domains` section body. */
 export function renderFailures(a: FailureAnalysis, rtoTargetSeconds?: number): string {
   const out: string[] = [];
@@ -123,7 +125,8 @@ export function renderFailures(a: FailureAnalysis, rtoTargetSeconds?: number): s
   out.push(
     `${plural(h.total, 'single failure')} analysed for the ${a.endpoint === 'nlb' ? 'NLB' : 'HAProxy'} endpoint` +
       (a.writableCluster ? ` of ${code(a.writableCluster)}` : '') +
-      `: ${h.auto} recover automatically, ${h.manual.length} need an operator, ${h.none.length} leave no writable primary. ` +
+      `: ${h.auto} ${verb(h.auto, 'recovers', 'recover')} automatically, ${h.manual.length} ${verb(h.manual.length, 'needs', 'need')} an operator, ` +
+      `${h.none.length} ${verb(h.none.length, 'leaves', 'leave')} no writable primary. ` +
       'RTO is counted from the fault to the first committed write through the writer endpoint; RPO is acknowledged data that may be lost.',
     '',
     failureTable(a.failures, a.writableCluster, rtoTargetSeconds),

@@ -290,5 +290,5 @@ export function renderSummary(t: Topology): string {
       '',
     );
   }
-  return out.join('\n');
+  return out.join('\n').trimEnd();
 }
