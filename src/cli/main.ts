@@ -9,6 +9,14 @@ import { type CliIo, EXIT, processIo, UsageError } from './io.js';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   check: { summary: 'Validate a spec and run the policy rules', load: () => import('./commands/check.js') },
   schema: { summary: 'Print the JSON Schema of the spec', load: () => import('./commands/schema.js') },
+  review: {
+    summary: 'Write review artefacts: report, diagrams, failure table, plan summary',
+    load: () => import('./commands/review.js'),
+  },
+  diff: {
+    summary: 'What a spec change does to the topology; exit 1 when it destroys data',
+    load: () => import('./commands/diff.js'),
+  },
 };
 
 /** The package version. Both dist/cli/main.js and the bundled dist/bin/main.js sit two levels below the root. */
