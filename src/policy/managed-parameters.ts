@@ -40,6 +40,10 @@ export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
   ssl_crl_dir: '`security.tls`',
   ssl_passphrase_command: '`security.tls`',
   ssl_passphrase_command_supports_reload: '`security.tls`',
+  ssl_min_protocol_version: '`security.tls` (TLS 1.2 or later)',
+  password_encryption: 'pgtopo (scram-sha-256 for every generated credential)',
+  logging_collector: 'pgtopo (logs go where the node ships them from)',
+  log_directory: 'pgtopo (logs go where the node ships them from)',
 };
 
 /** Who manages `name`, or undefined when the spec may set it. */

@@ -716,7 +716,7 @@ const ACCEPTS: readonly Case[] = [
       layout(
         (s) =>
           (s.postgres = {
-            parameters: { work_mem: '64MB', shared_buffers: '4GB', ssl_min_protocol_version: 'TLSv1.3' },
+            parameters: { work_mem: '64MB', shared_buffers: '4GB', log_min_duration_statement: 500 },
           }),
       ),
     [],
