@@ -63,6 +63,11 @@ export function walSenderTimeoutSeconds(t: Topology): number {
   return s === undefined ? 60 : s === 0 ? Number.POSITIVE_INFINITY : s;
 }
 
+/** PostgreSQL's default `wal_retrieve_retry_interval` (5 s), or the spec's value. */
+export function walRetrieveRetrySeconds(t: Topology): number {
+  return durationSeconds(t.postgres.parameters.wal_retrieve_retry_interval, 'ms') ?? 5;
+}
+
 /** Clusters that accept writes (role primary). PGT-PAT-010 wants exactly one. */
 export function writableClusters(t: Topology): readonly Cluster[] {
   return t.clusters.filter((c) => c.role === 'primary');

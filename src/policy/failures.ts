@@ -323,8 +323,8 @@ function evaluate(ix: Index, d: Domain): FailureResult {
       ? { bound: 'unbounded' }
       : { bound: 'bounded', bytes: t.failover.timers.maximumLagOnFailover };
 
-  const failoverRto = () =>
-    automaticFailover(t, { endpoint: ix.endpoint, etcdLeaderMayBeLost, quorum: Wq, dnsMoves });
+  const failoverRto = (strictResync = false) =>
+    automaticFailover(t, { endpoint: ix.endpoint, etcdLeaderMayBeLost, quorum: Wq, dnsMoves, strictResync });
 
   /** The leader is lost (or cut off from the quorum); `bad` are members that cannot take over. */
   const leaderLost = (leaderIsSync: boolean, bad: Counts): Outcome => {
@@ -334,13 +334,28 @@ function evaluate(ix: Index, d: Domain): FailureResult {
     if (k >= 1) {
       const picked = Math.min(k, ix.total.Sf - l);
       if (picked > bad.Sf - l) {
+        // Strict: the promoted standby needs a sync-eligible survivor of its own, or commits block.
+        if (strict && ix.total.S - bad.S - 1 <= 0) {
+          return {
+            writable: 'none',
+            recovery: 'none',
+            writer: W.scope,
+            rpo: { bound: 'zero' },
+            notes: [
+              assumed,
+              'a synchronous standby is promoted, but synchronous_mode_strict leaves it without a synchronous standby of its own: commits block until one returns (or an operator turns strict mode off)',
+            ],
+          };
+        }
         return {
           writable: 'auto',
           recovery: 'failover',
           writer: W.scope,
           rpo: { bound: 'zero' },
-          rto: failoverRto(),
-          notes: strict ? [assumed] : [assumed, NON_STRICT_NOTE],
+          rto: failoverRto(strict),
+          notes: strict
+            ? [assumed, 'strict: commits resume once a surviving standby follows the new primary']
+            : [assumed, NON_STRICT_NOTE],
         };
       }
       if (ix.total.E - bad.E > 0) {

@@ -41,6 +41,11 @@
  *   worst = min(wal_sender_timeout, ttl + etcdElection + leaseGranularity) + loop_wait + reload
  *   best  = 0; typical = loop_wait / 2 + reload
  *
+ * In strict synchronous mode the new primary starts with synchronous_standby_names = '*': commits block
+ * until a surviving sync-eligible replica follows it and Patroni names it. That adds
+ *   worst = loop_wait (the replica notices the new leader) + wal_retrieve_retry_interval (its walreceiver
+ *           retries) + loop_wait (the leader's next HA loop picks it) + reload;  best = reload.
+ *
  * Manual recoveries are counted from the operator's decision (their own time is not modelled):
  *   forced failover:          loop_wait (wake) + promote + lb
  *   standby-cluster promotion: loop_wait (wake on the config change) + promote + lb + dns, where dns is
@@ -50,7 +55,7 @@
  * update the key within retry_timeout (before ttl runs out), so there is no writable primary at all.
  */
 import type { EtcdQuorum, Topology } from '../model/types.js';
-import { walSenderTimeoutSeconds } from './facts.js';
+import { walRetrieveRetrySeconds, walSenderTimeoutSeconds } from './facts.js';
 import type { Endpoint, RtoRange } from './types.js';
 
 interface Span {
@@ -112,6 +117,8 @@ export interface FailoverTiming {
   readonly quorum: EtcdQuorum | undefined;
   /** The writer's DNS name must move to another region. */
   readonly dnsMoves: boolean;
+  /** Strict synchronous mode: commits wait for a standby to attach to the new primary. */
+  readonly strictResync?: boolean;
 }
 
 /** Automatic failover after the leader is lost (or cut off from the quorum). */
@@ -120,10 +127,22 @@ export function automaticFailover(t: Topology, o: FailoverTiming): RtoRange {
   const lb = loadBalancerSeconds(t, o.endpoint);
   const dns = o.dnsMoves ? dnsSeconds(t) : { best: 0, typical: 0, worst: 0 };
   const election = o.etcdLeaderMayBeLost ? etcdElectionSeconds(o.quorum) : 0;
+  const retry = walRetrieveRetrySeconds(t);
+  const resync = o.strictResync
+    ? {
+        best: RELOAD_SECONDS,
+        typical: loopWait + retry / 2 + RELOAD_SECONDS,
+        worst: 2 * loopWait + retry + RELOAD_SECONDS,
+      }
+    : { best: 0, typical: 0, worst: 0 };
   return range(
-    Math.max(0, ttl - loopWait) + Math.max(PROMOTE_SECONDS.best, lb.best) + dns.best,
-    Math.max(0, ttl - loopWait / 2) + Math.max(PROMOTE_SECONDS.typical, lb.typical) + dns.typical,
-    ttl +
+    Math.max(0, ttl - loopWait) + Math.max(PROMOTE_SECONDS.best, lb.best) + dns.best + resync.best,
+    Math.max(0, ttl - loopWait / 2) +
+      Math.max(PROMOTE_SECONDS.typical, lb.typical) +
+      dns.typical +
+      resync.typical,
+    resync.worst +
+      ttl +
       election +
       LEASE_GRANULARITY_SECONDS +
       loopWait +

@@ -156,6 +156,19 @@ describe('RPO bounds', () => {
     );
   });
 
+  test('strict: commits wait for a survivor to follow the new primary (loop_wait + wal_retrieve_retry_interval + loop_wait + reload)', () => {
+    const f = one(
+      layout((s) => (s.durability = { rpo: 'zero-in-region', synchronousMode: 'strict' })),
+      'use1-a',
+    );
+    expect(rowOf(f)).toBe('member use1-a | - | auto failover orders-us-east-1 | zero | 21/33.5/58.5');
+    const faster = layout((s) => {
+      s.durability = { rpo: 'zero-in-region', synchronousMode: 'strict' };
+      s.postgres = { parameters: { wal_retrieve_retry_interval: 1000 } };
+    });
+    expect(one(faster, 'use1-a').rto!.worstSeconds).toBe(54.5);
+  });
+
   test('strict mode is noted as strict; non-strict carries the sequential-failure caveat', () => {
     const strict = one(
       layout((s) => (s.durability = { rpo: 'zero-in-region', synchronousMode: 'strict' })),
@@ -197,7 +210,7 @@ describe('synchronous standby loss with the leader alive', () => {
     });
     const f = one(t, 'use1-b');
     expect(rowOf(f)).toBe('member use1-b | - | none none orders-us-east-1 | zero | -');
-    expect(f.notes[0]).toContain('commits block');
+    expect(f.notes.join(' ')).toContain('commits block');
   });
 });
 
