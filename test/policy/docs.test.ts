@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { command as explain } from '../../src/cli/commands/explain.js';
+import { memoryIo } from '../../src/cli/io.js';
 import { RULES, rulesMarkdown } from '../../src/policy/index.js';
 
 const DOC = new URL('../../docs/rules.md', import.meta.url);
@@ -16,5 +18,11 @@ describe('docs/rules.md', () => {
       expect(md).toContain(r.rationale);
       expect(md).toContain(`**Fix:** ${r.fix}`);
     }
+  });
+
+  test('`pgtopo explain --all` prints exactly the checked-in file', async () => {
+    const io = memoryIo();
+    expect(await explain.run(['--all'], io)).toBe(0);
+    expect(io.stdout.join('')).toBe(readFileSync(DOC, 'utf8'));
   });
 });

@@ -13,6 +13,7 @@ export const rule: Rule = {
     'Tag members outside the primary region `nosync: true`, or set `durability.allowCrossRegionSync: true` if ' +
     'cross-region synchronous commits are intended.',
   check(t) {
+    // Without synchronous mode nobody is a synchronous standby: sync-eligibility outside the region is moot.
     if (t.durability.synchronousMode === 'off' || t.durability.allowCrossRegionSync) return [];
     return t.members
       .filter((m) => m.syncEligible && m.region !== t.primaryRegion)
