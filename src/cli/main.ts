@@ -8,6 +8,10 @@ import { type CliIo, EXIT, processIo, UsageError } from './io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   check: { summary: 'Validate a spec and run the policy rules', load: () => import('./commands/check.js') },
+  explain: {
+    summary: 'Explain a policy rule: what it protects, why, how to fix',
+    load: () => import('./commands/explain.js'),
+  },
   schema: { summary: 'Print the JSON Schema of the spec', load: () => import('./commands/schema.js') },
   review: {
     summary: 'Write review artefacts: report, diagrams, failure table, plan summary',
