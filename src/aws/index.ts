@@ -45,7 +45,14 @@ export {
   RegionPeering,
   type RegionPeeringProps,
 } from './network.js';
-export { architectureOf, DEFAULT_IMAGE, HardenedNode, type HardenedNodeProps } from './node.js';
+export {
+  architectureOf,
+  DEFAULT_IMAGE,
+  decodeUserData,
+  encodeUserData,
+  HardenedNode,
+  type HardenedNodeProps,
+} from './node.js';
 export { nodeStatements, pgtopoAddressMap } from './permissions.js';
 export { ClusterSecrets, type ClusterSecretsProps, generatedKeys } from './secrets.js';
 export {

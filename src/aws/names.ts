@@ -10,7 +10,7 @@ import { defaultArchiveBucket } from '../render/index.js';
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
 
 /** Fits `parts` joined by '-' into `max` characters, shortening the first part and adding a hash when needed. */
-function fit(parts: readonly string[], max: number): string {
+function fitName(parts: readonly string[], max: number): string {
   const full = parts.join('-');
   if (full.length <= max) return full;
   const rest = parts.slice(1).join('-');
@@ -30,7 +30,7 @@ export const globalStackId = (t: Topology): string => `${t.name}-global`;
  */
 export function archiveBucketName(t: Topology, region: string): string {
   const name = defaultArchiveBucket(t, region);
-  return name.length <= 63 ? name : fit([`pgtopo-${t.name}`, 'archive', region], 63);
+  return name.length <= 63 ? name : fitName([`pgtopo-${t.name}`, 'archive', region], 63);
 }
 
 /** Prefix of every secret name of the topology (render's `generatedSecretName`), for key-policy encryption contexts. */
@@ -44,4 +44,4 @@ export const archiveKeyAlias = (t: Topology, region: string): string =>
   `alias/pgtopo/${t.name}/${region}/archive`;
 
 /** Prefix for IAM role names (Terraform appends a unique suffix; IAM allows 38 characters of prefix). */
-export const rolePrefix = (t: Topology, node: string): string => `${fit([t.name, node], 37)}-`;
+export const rolePrefix = (t: Topology, node: string): string => `${fitName([t.name, node], 37)}-`;

@@ -4,7 +4,7 @@
  * private IP, no public IP, termination protection, and its own role with one
  * inline least-privilege policy.
  */
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
@@ -21,8 +21,28 @@ export const DEFAULT_IMAGE = {
 } as const;
 /** Root device name of Debian's official AMIs. */
 export const DEBIAN_ROOT_DEVICE = '/dev/xvda';
-/** EC2 user data limit in bytes; larger documents are gzip-compressed (cloud-init reads both). */
+/** EC2 user data limit in bytes (after base64). */
 export const USER_DATA_LIMIT = 16 * 1024;
+
+/**
+ * User data as EC2 gets it: gzip (cloud-init inflates it) in base64. Always
+ * compressed: rendered documents outgrow EC2's 16 KiB, and a plain string would
+ * let Terraform interpolate the shell's `${...}`. Deterministic (no timestamp).
+ */
+export function encodeUserData(userData: string): string {
+  const gz = gzipSync(userData, { level: 9 });
+  gz[9] = 255; // gzip header OS byte: "unknown", so every platform writes the same bytes
+  const encoded = gz.toString('base64');
+  if (encoded.length > USER_DATA_LIMIT) {
+    throw new Error(`user data is ${encoded.length} bytes compressed; EC2 accepts ${USER_DATA_LIMIT}`);
+  }
+  return encoded;
+}
+
+/** The user data text back from `encodeUserData` (tests, reviews). */
+export function decodeUserData(base64: string): string {
+  return gunzipSync(Buffer.from(base64, 'base64')).toString('utf8');
+}
 
 /** Graviton families (`r7g`, `m6gd`, `c7gn`, `t4g`, ...) need arm64 images. */
 export function architectureOf(instanceType: string): 'amd64' | 'arm64' {
@@ -39,7 +59,7 @@ export interface HardenedNodeProps {
   /** Fixed private IPv4 address (from the model). */
   readonly privateIp: string;
   readonly securityGroupIds: readonly string[];
-  /** cloud-init user data, plain text. Documents over 16 KiB are gzip-compressed and base64-encoded. */
+  /** cloud-init user data, plain text (passed gzip-compressed, see encodeUserData). */
   readonly userData: string;
   /** KMS key ARN encrypting the root volume. */
   readonly kmsKeyArn: string;
@@ -137,7 +157,7 @@ export class HardenedNode extends Construct {
       tagSpecifications: [{ resourceType: 'volume', tags }],
       tags,
     });
-    const compressed = Buffer.byteLength(props.userData) > USER_DATA_LIMIT;
+    const userDataBase64 = encodeUserData(props.userData);
     this.instance = new Instance(this, 'instance', {
       ...p,
       launchTemplate: {
@@ -152,9 +172,7 @@ export class HardenedNode extends Construct {
       iamInstanceProfile: profile.name,
       disableApiTermination: true,
       metadataOptions: metadata,
-      ...(compressed
-        ? { userDataBase64: gzipSync(props.userData, { level: 9 }).toString('base64') }
-        : { userData: props.userData }),
+      userDataBase64,
       tags,
       // The image and template move on without replacing a database node; user-data changes update in place.
       lifecycle: { ignoreChanges: ['ami', 'launch_template'] },

@@ -134,7 +134,15 @@ export function hclLiteral(value: unknown): string {
 
 /** `${local.<name>.<path...>}` for an attribute of a local holding an object. */
 export function localRef(local: TerraformLocal, ...path: (string | number)[]): string {
-  const suffix = path.map((p) => (typeof p === 'number' ? `[${p}]` : `[${JSON.stringify(p)}]`)).join('');
+  // Attribute syntax, not ["key"]: the reference may end up inside a JSON-encoded string (a policy document).
+  const suffix = path
+    .map((p) => {
+      if (typeof p === 'number') return `[${p}]`;
+      if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(p))
+        throw new Error(`localRef: ${JSON.stringify(p)} is not an identifier`);
+      return `.${p}`;
+    })
+    .join('');
   return `\${local.${local.friendlyUniqueId}${suffix}}`;
 }
 

@@ -5,6 +5,10 @@
 import { join } from 'node:path';
 import { App } from 'cdktf';
 import type { PolicyReport } from '../policy/index.js';
+
+/** Metadata type of `Annotations.of(x).addError`. */
+const ERROR_ANNOTATION = '@cdktf/error';
+
 import type { TopologySpecInput } from '../spec/schema.js';
 import type { BackendFactory } from './stack.js';
 import { PostgresTopology } from './topology.js';
@@ -59,7 +63,7 @@ export function synthesize(
       s.node
         .findAll()
         .flatMap((n) => n.node.metadata)
-        .filter((m) => m.type === 'error')
+        .filter((m) => m.type === ERROR_ANNOTATION)
         .map((m) => String(m.data)),
     );
     if (messages.length > 0) throw new SynthesisError([...new Set(messages)]);

@@ -21,7 +21,7 @@ import type { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
-import { Annotations, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, App, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { NODE_METRICS } from '../model/constants.js';
 import { tryLoad, tryResolve } from '../model/load.js';
@@ -326,7 +326,8 @@ export class GlobalStack extends TerraformStack {
 }
 
 /**
- * The entry point: takes a spec (object or file), validates it (schema and
+ * The entry point (create it in the App: its stacks become the App's children):
+ * takes a spec (object or file), validates it (schema and
  * model: an invalid spec throws SpecError listing every issue), runs the
  * policy rules and creates one stack per region plus the global stack. Every
  * unwaived policy error becomes an error annotation on every stack (so no
@@ -349,10 +350,13 @@ export class PostgresTopology extends Construct {
     this.topology = t;
     this.policy = runPolicy(t, props.now ? { now: props.now } : {});
     const backend = props.backend ?? defaultBackend;
+    // Stacks are children of the App itself: the cdktf CLI orders deploys by stack names, which a
+    // stack nested in another construct would not match.
+    const app = App.of(this);
     const stacks: Record<string, RegionStack> = {};
-    for (const r of t.regions) stacks[r.name] = new RegionStack(this, t, r.name, backend);
+    for (const r of t.regions) stacks[r.name] = new RegionStack(app, t, r.name, backend);
     this.regionStacks = stacks;
-    this.globalStack = new GlobalStack(this, t, stacks, backend);
+    this.globalStack = new GlobalStack(app, t, stacks, backend);
 
     const all: TerraformStack[] = [...Object.values(stacks), this.globalStack];
     for (const f of this.policy.findings) {

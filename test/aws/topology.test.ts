@@ -1,0 +1,157 @@
+/**
+ * PostgresTopology end to end: spec in (file or object), policy findings become synth errors with the
+ * rule ids of `pgtopo check`, stack dependencies give the deploy order, and one deterministic snapshot
+ * per example stack.
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'cdktf';
+import { afterAll, describe, expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { PostgresTopology, SynthesisError, synthesize } from '../../src/aws/index.js';
+import { topologyFrom } from '../../src/model/load.js';
+import { runPolicy } from '../../src/policy/index.js';
+import { SpecError } from '../../src/spec/issues.js';
+import type { TopologySpecInput } from '../../src/spec/schema.js';
+import { EXAMPLE_NAMES, EXAMPLES } from '../helpers/examples.js';
+import { type Json, synthExample, tempDir } from './helpers.js';
+
+const tmp = tempDir('topology');
+afterAll(() => tmp.cleanup());
+
+const exampleObject = (file: string) => parseYaml(readFileSync(file, 'utf8')) as TopologySpecInput;
+
+function unsafe(): TopologySpecInput {
+  const spec = exampleObject(EXAMPLES.singleRegion) as TopologySpecInput & { dcs: object };
+  return { ...spec, dcs: { mode: 'per-region', membersPerRegion: 2 } };
+}
+
+describe('policy in synth', () => {
+  test('unwaived policy errors fail synth with the same rule ids as the policy engine, in every stack', () => {
+    const spec = unsafe();
+    const expected = runPolicy(topologyFrom(spec))
+      .findings.filter((f) => f.severity === 'error' && !f.waived)
+      .map((f) => f.ruleId);
+    expect(expected.length).toBeGreaterThan(0);
+    let error: SynthesisError | undefined;
+    try {
+      synthesize(spec, `${tmp.dir}/unsafe`);
+    } catch (e) {
+      error = e as SynthesisError;
+    }
+    expect(error).toBeInstanceOf(SynthesisError);
+    const ids = [...new Set(error!.messages.map((m) => m.split(' ')[0]))].sort();
+    expect(ids).toEqual([...new Set(expected)].sort());
+    // found/expected/fix of the finding travel with the id.
+    const finding = runPolicy(topologyFrom(spec)).findings.find((f) => f.ruleId === 'PGT-ETCD-001')!;
+    expect(error!.messages.find((m) => m.startsWith('PGT-ETCD-001'))).toContain(finding.found);
+    // Every stack carries the errors: deploying any single stack of an unsafe layout fails.
+    const app = new App({ outdir: `${tmp.dir}/unsafe-app`, stackTraces: false });
+    const topo = new PostgresTopology(app, 'pgtopo', { spec });
+    for (const stack of [...Object.values(topo.regionStacks), topo.globalStack]) {
+      const errors = stack.node.metadata
+        .filter((m) => m.type === '@cdktf/error')
+        .map((m) => String(m.data).split(' ')[0]);
+      expect(errors.sort(), stack.node.id).toEqual([...expected].sort());
+    }
+  });
+
+  test('a waived error does not stop synth', () => {
+    const spec = unsafe();
+    const ids = [
+      ...new Set(
+        runPolicy(topologyFrom(spec))
+          .findings.filter((f) => f.severity === 'error')
+          .map((f) => f.ruleId),
+      ),
+    ];
+    const waived = {
+      ...spec,
+      waivers: ids.map((rule) => ({ rule, reason: 'accepted for a throwaway test environment only' })),
+    };
+    const result = synthesize(waived, `${tmp.dir}/waived`);
+    expect(result.policy.errors).toBe(0);
+    expect(result.policy.waived).toBeGreaterThan(0);
+  });
+
+  test('warnings do not stop synth and are annotated', () => {
+    const spec = { ...exampleObject(EXAMPLES.singleRegion), failover: { profile: 'fast' as const } };
+    const report = runPolicy(topologyFrom(spec));
+    expect(report.warnings).toBeGreaterThan(0);
+    expect(report.errors).toBe(0);
+    const app = new App({ outdir: `${tmp.dir}/warn`, stackTraces: false });
+    const topo = new PostgresTopology(app, 'pgtopo', { spec });
+    app.synth();
+    const warnings = [...Object.values(topo.regionStacks), topo.globalStack].flatMap((s) =>
+      s.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data).split(' ')[0]),
+    );
+    expect(warnings.sort()).toEqual(
+      report.findings
+        .filter((f) => f.severity === 'warning')
+        .map((f) => f.ruleId)
+        .sort(),
+    );
+  });
+
+  test('an invalid spec throws SpecError with the issue paths', () => {
+    const spec = { ...exampleObject(EXAMPLES.singleRegion), primaryRegion: 'eu-west-9' };
+    expect(() => synthesize(spec, `${tmp.dir}/invalid`)).toThrow(SpecError);
+    try {
+      synthesize(spec, `${tmp.dir}/invalid`);
+    } catch (e) {
+      expect((e as SpecError).issues.map((i) => i.path.join('.'))).toContain('primaryRegion');
+    }
+  });
+});
+
+describe('stacks and deploy order', () => {
+  test('region stacks are independent; the global stack depends on every region stack', () => {
+    const app = new App({ outdir: `${tmp.dir}/deps`, stackTraces: false });
+    const topo = new PostgresTopology(app, 'pgtopo', { spec: EXAMPLES.threeRegionStretched });
+    app.synth();
+    for (const s of Object.values(topo.regionStacks)) expect(s.dependencies).toEqual([]);
+    expect(topo.globalStack.dependencies.map((d) => d.node.id).sort()).toEqual(
+      Object.values(topo.regionStacks)
+        .map((s) => s.node.id)
+        .sort(),
+    );
+    const manifest = JSON.parse(readFileSync(`${tmp.dir}/deps/manifest.json`, 'utf8')) as {
+      stacks: Record<string, { dependencies: string[] }>;
+    };
+    expect(manifest.stacks['ledger-global']!.dependencies.sort()).toEqual([
+      'ledger-eu-central-1',
+      'ledger-eu-north-1',
+      'ledger-eu-west-1',
+    ]);
+  });
+
+  test('a spec object and its YAML file synthesize the same Terraform', () => {
+    const fromFile = synthExample('twoRegionStandby', `${tmp.dir}/file`);
+    const result = synthesize(exampleObject(EXAMPLES.twoRegionStandby), `${tmp.dir}/object`, {
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    for (const s of result.stacks) expect(readFileSync(s.file, 'utf8'), s.id).toBe(fromFile.text[s.id]);
+  });
+});
+
+/** User data is the renderer's (snapshotted there): keep the AWS snapshot about AWS resources. */
+function normalized(text: string): string {
+  const json = JSON.parse(text) as { resource?: Record<string, Record<string, Json>> };
+  for (const i of Object.values(json.resource?.aws_instance ?? {})) {
+    if (i.user_data_base64) i.user_data_base64 = `<rendered user data of ${(i.tags as Json).Name}>`;
+  }
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+describe('snapshots', () => {
+  test.each(EXAMPLE_NAMES.map((n) => [n] as const))(
+    '%s: deterministic, one snapshot per stack',
+    async (name) => {
+      const a = synthExample(name, `${tmp.dir}/snap-a-${name}`);
+      const b = synthExample(name, `${tmp.dir}/snap-b-${name}`);
+      expect(b.text).toEqual(a.text);
+      for (const [id, text] of Object.entries(a.text)) {
+        await expect(normalized(text)).toMatchFileSnapshot(`__snapshots__/${name}/${id}.tf.json`);
+      }
+    },
+  );
+});
