@@ -15,6 +15,7 @@ import {
   type SynthesizedExample,
   synthExample,
   tempDir,
+  tf,
 } from './helpers.js';
 
 const tmp = tempDir('constructs');
@@ -43,9 +44,9 @@ describe('stacks', () => {
       expect(providers.length, id).toBeGreaterThan(0);
       for (const p of providers) {
         expect(p).toMatchObject({
-          skip_credentials_validation: '${var.offline_plan}',
-          skip_requesting_account_id: '${var.offline_plan}',
-          access_key: '${var.offline_plan ? "pgtopo-offline-plan" : null}',
+          skip_credentials_validation: tf('var.offline_plan'),
+          skip_requesting_account_id: tf('var.offline_plan'),
+          access_key: tf('var.offline_plan ? "pgtopo-offline-plan" : null'),
         });
       }
       expect(JSON.stringify(json)).not.toContain('/opt/tf-plugins');
@@ -69,7 +70,7 @@ describe('stacks', () => {
         ),
       ).toBe(true);
       for (const k of ['aws_caller_identity', 'terraform_remote_state']) {
-        for (const d of Object.values(data[k] ?? {})) expect(d.count).toBe('${var.offline_plan ? 0 : 1}');
+        for (const d of Object.values(data[k] ?? {})) expect(d.count).toBe(tf('var.offline_plan ? 0 : 1'));
       }
     }
   });

@@ -12,7 +12,7 @@ import {
   wildcardProblems,
 } from '../../src/aws/index.js';
 import { EXAMPLES } from '../helpers/examples.js';
-import { tempDir } from './helpers.js';
+import { tempDir, tf } from './helpers.js';
 
 const tmp = tempDir('guard');
 afterAll(() => tmp.cleanup());
@@ -25,7 +25,7 @@ describe('wildcardProblems (PGT-IAM-001)', () => {
     ['bucket prefix wildcard', doc('s3:PutObject', 'arn:aws:s3:::b/orders-us-east-1/*'), []],
     [
       'interpolated partition and bucket',
-      doc('s3:PutObject', 'arn:${data.p.partition}:s3:::${aws_s3_bucket.b.id}/p/*'),
+      doc('s3:PutObject', `arn:${tf('data.p.partition')}:s3:::${tf('aws_s3_bucket.b.id')}/p/*`),
       [],
     ],
     [
@@ -40,7 +40,7 @@ describe('wildcardProblems (PGT-IAM-001)', () => {
       'interpolated account in secret ARN',
       doc(
         'secretsmanager:GetSecretValue',
-        'arn:aws:secretsmanager:us-east-1:${local.account_id}:secret:pgtopo/o/x-??????',
+        `arn:aws:secretsmanager:us-east-1:${tf('local.account_id')}:secret:pgtopo/o/x-??????`,
       ),
       [],
     ],
@@ -61,7 +61,7 @@ describe('wildcardProblems (PGT-IAM-001)', () => {
       JSON.stringify({ Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] }),
       [],
     ],
-    ['not JSON', '${data.aws_iam_policy_document.x.json}', ['Document']],
+    ['not JSON', tf('data.aws_iam_policy_document.x.json'), ['Document']],
   ])('%s', (_name, policy, fields) => {
     expect(wildcardProblems(policy).map((p) => p.field)).toEqual(fields);
   });

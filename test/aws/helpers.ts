@@ -8,6 +8,9 @@ import { type SynthResult, synthesize } from '../../src/aws/index.js';
 import { EXAMPLES, type ExampleName } from '../helpers/examples.js';
 
 export type Json = Record<string, unknown>;
+
+/** A Terraform interpolation `${expr}` as it appears in the synthesized JSON. */
+export const tf = (expr: string): string => `\${${expr}}`;
 export type Resource = { readonly name: string; readonly config: Json & Record<string, unknown> };
 
 export interface SynthesizedExample {

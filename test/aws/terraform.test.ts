@@ -43,7 +43,7 @@ const stacks: Planned[] = EXAMPLE_NAMES.flatMap((name) => {
 });
 
 /** Values a careless implementation could pick up: the boot step's secret variables, provider credentials, TF_VAR_*. */
-const CANARIES = Object.fromEntries([
+const CANARIES: Readonly<Record<string, string>> = Object.fromEntries([
   ...ALL_SECRET_KEYS.map((k) => [secretEnvName(k), `canary-${k}-7f3d9a1c5e2b4d6f8a0c`]),
   ['AWS_ACCESS_KEY_ID', 'AKIACANARY7F3D9A1C5E'],
   ['AWS_SECRET_ACCESS_KEY', 'canary-aws-secret-7f3d9a1c5e2b4d6f8a0c1e3b5d7f9a'],
