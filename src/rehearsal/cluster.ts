@@ -167,34 +167,54 @@ export class LocalCluster {
     if (!this.sup.running(e.process.name)) this.sup.spawn(e.process);
   }
 
-  /** Patroni's view of a cluster, from the first member whose REST API answers. */
-  async state(scope: string, skip: readonly string[] = []): Promise<PatroniCluster | undefined> {
-    for (const m of this.membersOf(scope)) {
-      if (skip.includes(m.name) || !this.sup.running(m.patroni.name)) continue;
-      try {
-        const r = await request(`${m.restUrl}/cluster`, { ...this.tlsOpts(), timeoutMs: 1000 });
-        if (r.status === 200) return r.json<PatroniCluster>();
-      } catch {
-        /* next member */
-      }
+  /** One member's own view of itself (`GET /patroni`): role and state. Undefined when it does not answer. */
+  async self(m: MemberLayout): Promise<{ role: string; state: string } | undefined> {
+    if (!this.sup.running(m.patroni.name)) return undefined;
+    try {
+      const r = await request(`${m.restUrl}/patroni`, { ...this.tlsOpts(), timeoutMs: 1000 });
+      return r.status === 200 ? r.json<{ role: string; state: string }>() : undefined;
+    } catch {
+      return undefined;
     }
-    return undefined;
-  }
-
-  /** The member holding the leader lock (`leader`, or `standby_leader` in a standby cluster). */
-  async leader(scope: string, skip: readonly string[] = []): Promise<string | undefined> {
-    const s = await this.state(scope, skip);
-    return s?.members.find((m) => m.role === 'leader' || m.role === 'standby_leader')?.name;
   }
 
   /**
-   * Healthy: every member of the cluster runs under Patroni, one leader, every replica streaming,
-   * and a synchronous standby when synchronous mode is on.
+   * The cluster as its leader sees it (`GET /cluster` on the member that reports itself leader). A
+   * member cut off from the DCS answers from a stale cache, so no other member's view is trusted.
+   */
+  async state(scope: string, skip: readonly string[] = []): Promise<PatroniCluster | undefined> {
+    const name = await this.leader(scope, skip);
+    if (!name) return undefined;
+    try {
+      const r = await request(`${this.member(name).restUrl}/cluster`, { ...this.tlsOpts(), timeoutMs: 1000 });
+      return r.status === 200 ? r.json<PatroniCluster>() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The one member that reports itself leader (`master`/`primary`, or `standby_leader` in a standby
+   * cluster); undefined while none or several do.
+   */
+  async leader(scope: string, skip: readonly string[] = []): Promise<string | undefined> {
+    const members = this.membersOf(scope).filter((m) => !skip.includes(m.name));
+    const views = await Promise.all(members.map(async (m) => ({ m, v: await this.self(m) })));
+    const leaders = views.filter(({ v }) => v && ['master', 'primary', 'standby_leader'].includes(v.role));
+    return leaders.length === 1 ? leaders[0]!.m.name : undefined;
+  }
+
+  /**
+   * Healthy: every member runs under Patroni, exactly one reports itself leader, and the leader's view
+   * shows every member, replicas caught up, and a synchronous standby when synchronous mode is on.
    */
   async healthy(scope: string): Promise<string | false> {
+    const members = this.membersOf(scope);
+    const views = await Promise.all(members.map((m) => this.self(m)));
+    if (!views.every((v) => v?.state === 'running')) return false;
     const s = await this.state(scope);
     if (!s) return false;
-    const want = this.membersOf(scope).map((m) => m.name);
+    const want = members.map((m) => m.name);
     const seen = s.members.filter((m) => want.includes(m.name));
     if (seen.length !== want.length) return false;
     if (!seen.every((m) => m.state === 'running' || m.state === 'streaming')) return false;

@@ -40,6 +40,8 @@ export interface DrillContext {
 
 export interface PitrOutcome {
   readonly counts: PitrCounts;
+  /** Writes the load had acknowledged through the writer endpoint while the rows were written. */
+  readonly loadAcks: number;
   readonly fault: string;
 }
 
@@ -122,8 +124,9 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
     newPrimary = await waitFor(
       `a leader of ${survivor}`,
       async () => {
-        const s = await cluster.state(survivor);
-        return s?.members.find((m) => m.role === 'leader')?.name;
+        const name = await cluster.leader(survivor);
+        const role = name ? (await cluster.self(cluster.member(name)))?.role : undefined;
+        return role === 'master' || role === 'primary' ? name : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );
@@ -407,7 +410,7 @@ export async function pitr(ctx: DrillContext): Promise<DrillResult> {
       fault: o.fault,
       rtoSeconds: null,
       longestWriteGapSeconds: null,
-      acknowledgedWrites: o.counts.beforeWritten + o.counts.afterWritten,
+      acknowledgedWrites: o.loadAcks,
       lostAcknowledgedWrites: o.counts.loadAckedBeforeMissing,
       maxConcurrentWriters: null,
       pitr: o.counts,

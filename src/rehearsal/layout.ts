@@ -109,6 +109,8 @@ export interface Layout {
   readonly stanza?: string;
   /** A spare loopback address (for the PITR scratch instance). */
   readonly spareAddress: string;
+  /** Certificate and key files naming the spare address (owned by postgres). */
+  readonly scratchTls: { readonly certFile: string; readonly keyFile: string };
   /** PATH entries for the daemons (PostgreSQL's bin directory). */
   readonly binPath: readonly string[];
 }

@@ -21,6 +21,7 @@ export interface PitrSetup {
   readonly scratchAddress: string;
   readonly scratchPort: number;
   readonly scratchDir: string;
+  readonly scratchTls: { readonly certFile: string; readonly keyFile: string };
 }
 
 const PITR_TABLE = 'pgtopo_rehearsal_pitr';
@@ -41,13 +42,14 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
       );
       if (r.code !== 0) throw new Error(`pgbackrest ${args.join(' ')} failed (exit ${r.code}):\n${r.output}`);
     };
-    const w = cluster.writerConn(scope);
+    // Batches and DDL as the superuser straight through the writer endpoint; the load as the application.
+    const w = cluster.writerDirectConn(scope);
 
     ctx.progress(`pitr: full backup of ${leader} into the local repository`);
     await tool('stanza-create', [`--stanza=${setup.stanza}`, 'stanza-create'], 120_000);
     await tool('backup', [`--stanza=${setup.stanza}`, '--repo=1', '--type=full', 'backup'], 300_000);
 
-    const load = new WriteLoad(w, { firstSeq: ctx.firstSeq });
+    const load = new WriteLoad(cluster.writerConn(scope), { firstSeq: ctx.firstSeq });
     let target = '';
     let targetMs = 0;
     try {
@@ -121,6 +123,10 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
         '-c',
         `ident_file=${join(data, 'pg_ident.conf')}`,
         '-c',
+        `ssl_cert_file=${setup.scratchTls.certFile}`,
+        '-c',
+        `ssl_key_file=${setup.scratchTls.keyFile}`,
+        '-c',
         'archive_mode=off',
         '-c',
         'synchronous_standby_names=',
@@ -144,7 +150,7 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
           );
           return r?.rec === false;
         },
-        { timeoutMs: 180_000, intervalMs: 500 },
+        { timeoutMs: 120_000, intervalMs: 500 },
       ).catch((e) => {
         throw cluster.explain(e, [name]);
       });
@@ -170,6 +176,7 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
       };
       return {
         counts,
+        loadAcks: load.acks.length,
         fault: `full backup, ${BEFORE} rows, target ${target}, ${AFTER} rows, restore to the target at ${setup.scratchAddress}`,
       };
     } finally {

@@ -217,8 +217,17 @@ export function planLayout(t: Topology, opts: PlanOptions): Layout {
   add({ path: tlsFiles.clientCertFile, content: client.cert, mode: 0o644, owner: 'root:root' });
   add({ path: tlsFiles.clientKeyFile, content: client.key, mode: 0o600, owner: 'root:root' });
 
+  // The PITR scratch instance's certificate: its own spare address.
+  const spare = spareAddress(map, t);
+  const scratch = issue(ca, { commonName: 'pgtopo-pitr-scratch', ips: [spare, '127.0.0.1'], dnsNames: [] });
+  const scratchTls = { certFile: `${tlsDir}/scratch.crt`, keyFile: `${tlsDir}/scratch.key` };
+  const pgOwner = own(map.accounts.postgres);
+  add({ path: scratchTls.certFile, content: scratch.cert, mode: 0o644, owner: pgOwner });
+  add({ path: scratchTls.keyFile, content: scratch.key, mode: 0o600, owner: pgOwner });
+
   return {
     topology: t,
+    scratchTls,
     runDir: opts.runDir,
     clusters,
     members: memberLayouts,
@@ -234,7 +243,7 @@ export function planLayout(t: Topology, opts: PlanOptions): Layout {
     ...(t.archive.enabled
       ? { stanza: archiveStanza(t, members.find((m) => m.cluster === clusters[0]!.scope)!.name) }
       : {}),
-    spareAddress: spareAddress(map, t),
+    spareAddress: spare,
     binPath: [map.postgresBinDir(t.postgres.version)],
   };
 }

@@ -3,7 +3,7 @@
  * same cluster (each leaves it healthy), report, and stop everything (unless asked to keep it).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from '../model/types.js';
 import type { FailureAnalysis } from '../policy/types.js';
@@ -86,6 +86,8 @@ export class Rehearsal {
     } else {
       runDir = mkdtempSync('/tmp/pgtopo-');
     }
+    // The daemons' user must reach its files below; each node's directories keep their own modes.
+    chmodSync(runDir, 0o755);
     const layout = planLayout(t, {
       runDir,
       subnet: opts.subnet,
@@ -157,7 +159,13 @@ export class Rehearsal {
       ...(this.layout.stanza ? { pitr: pitrRunner(this.pitrSetup()) } : {}),
     };
     const r = await DRILLS[name](ctx);
-    progress(`drill ${name}: ${r.status}${r.rtoSeconds !== null ? `, RTO ${r.rtoSeconds} s` : ''}`);
+    const why = [
+      ...(r.error ? [r.error] : []),
+      ...r.checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.detail}`),
+    ];
+    progress(
+      `drill ${name}: ${r.status}${r.rtoSeconds !== null ? `, RTO ${r.rtoSeconds} s` : ''}${why.length ? ` (${why.join('; ')})` : ''}`,
+    );
     return r;
   }
 
@@ -172,6 +180,7 @@ export class Rehearsal {
       scratchAddress: this.layout.spareAddress,
       scratchPort: primary.pgPort,
       scratchDir: join(this.layout.runDir, 'pitr-scratch'),
+      scratchTls: this.layout.scratchTls,
     };
   }
 
