@@ -108,6 +108,7 @@ export class ClusterEndpoints extends Construct {
       tags: { Name: `${c.scope}-nlb` },
     });
     const listeners = endpointListeners(t);
+    const sg = this.securityGroup.id;
     const clients: Source[] = [
       ...t.security.allowedCidrs.map((x) => ({ cidr: x })),
       ...t.security.allowedSecurityGroupIds.map((x) => ({ securityGroupId: x })),
@@ -118,7 +119,7 @@ export class ClusterEndpoints extends Construct {
     for (const l of listeners) {
       if (clients.length > 0)
         allowIngress(this, `clients-${l.port}`, {
-          securityGroupId: this.securityGroup.id,
+          securityGroupId: sg,
           ports: l.port,
           sources: clients,
           description: `Allowed clients to the ${l.key} listener`,
@@ -127,7 +128,7 @@ export class ClusterEndpoints extends Construct {
     }
     if (followers.length > 0) {
       allowIngress(this, 'standby-clusters', {
-        securityGroupId: this.securityGroup.id,
+        securityGroupId: sg,
         ports: PORTS.writer,
         sources: followers.map((m) => ({ cidr: `${m.privateIp}/32` })),
         description: 'Standby clusters replicating from the writer endpoint',
@@ -138,7 +139,7 @@ export class ClusterEndpoints extends Construct {
     for (const port of targetPorts) {
       new VpcSecurityGroupEgressRule(this, `to-members-${port}`, {
         ...pp,
-        securityGroupId: this.securityGroup.id,
+        securityGroupId: sg,
         ipProtocol: 'tcp',
         fromPort: port,
         toPort: port,
@@ -148,7 +149,7 @@ export class ClusterEndpoints extends Construct {
       for (const m of members.filter((x) => x.region !== home)) {
         new VpcSecurityGroupEgressRule(this, `to-${m.name}-${port}`, {
           ...pp,
-          securityGroupId: this.securityGroup.id,
+          securityGroupId: sg,
           ipProtocol: 'tcp',
           fromPort: port,
           toPort: port,
@@ -157,7 +158,7 @@ export class ClusterEndpoints extends Construct {
         });
       }
     }
-    props.firewall.allowFrom('nlb', this.securityGroup.id, targetPorts, `Load balancer of ${c.scope}`);
+    props.firewall.allowFrom('nlb', sg, targetPorts, `Load balancer of ${c.scope}`);
 
     this.loadBalancer = new Lb(this, 'nlb', {
       ...pp,
@@ -168,7 +169,7 @@ export class ClusterEndpoints extends Construct {
         if (!s) throw new Error(`ClusterEndpoints: no subnet for ${az}`);
         return s;
       }),
-      securityGroups: [this.securityGroup.id],
+      securityGroups: [sg],
       enableCrossZoneLoadBalancing: true,
       enableDeletionProtection: true,
       ipAddressType: 'ipv4',
@@ -178,6 +179,7 @@ export class ClusterEndpoints extends Construct {
     const hc = t.failover.healthCheck;
     const tls = t.security.tls;
     const groups: Partial<Record<EndpointListener['key'], LbTargetGroup>> = {};
+    const lbArn = this.loadBalancer.arn;
     for (const l of listeners) {
       const path =
         l.role === 'writer' ? writerHealthPath(c) : HEALTH_PATHS.reader(t.endpoints.readerMaxLagBytes);
@@ -216,13 +218,14 @@ export class ClusterEndpoints extends Construct {
         lifecycle: { createBeforeDestroy: true },
       });
       groups[l.key] = tg;
-      for (const m of members) this.attach(tg, l, m, home, pp);
+      const tgArn = tg.arn;
+      for (const m of members) this.attach(tgArn, l, m, home, pp);
       new LbListener(this, `listener-${l.key}`, {
         ...pp,
-        loadBalancerArn: this.loadBalancer.arn,
+        loadBalancerArn: lbArn,
         port: l.port,
         protocol: 'TCP',
-        defaultAction: [{ type: 'forward', targetGroupArn: tg.arn }],
+        defaultAction: [{ type: 'forward', targetGroupArn: tgArn }],
         tags: { Name: `${c.scope}-${l.key}` },
       });
     }
@@ -253,7 +256,7 @@ export class ClusterEndpoints extends Construct {
   }
 
   private attach(
-    tg: LbTargetGroup,
+    tgArn: string,
     l: EndpointListener,
     m: Member,
     home: string,
@@ -261,7 +264,7 @@ export class ClusterEndpoints extends Construct {
   ) {
     new LbTargetGroupAttachment(this, `${l.key}-${m.name}`, {
       ...pp,
-      targetGroupArn: tg.arn,
+      targetGroupArn: tgArn,
       targetId: m.privateIp,
       port: l.targetPort,
       // Members of the cluster in another (peered) region are IP targets outside the VPC.

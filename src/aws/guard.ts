@@ -8,8 +8,8 @@
  * and the resources under the construct are checked. Other resources in the
  * same stack are left alone.
  */
-import { Annotations, Aspects, type IAspect, TerraformStack } from 'cdktf';
-import type { Construct, IConstruct } from 'constructs';
+import { TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
 import { SENSITIVE_PORTS } from '../model/constants.js';
 import { wildcardProblems } from './iam.js';
 
@@ -353,29 +353,46 @@ function archiveWrites(policy: string): string[] {
   }
 }
 
-const GUARDED = Symbol.for('pgtopo.aws.guarded');
-
-class ResourceGuard implements IAspect {
-  readonly roots = new Set<string>();
-  constructor(private readonly stack: TerraformStack) {}
-  visit(node: IConstruct): void {
-    if (node !== this.stack) return;
-    const json = this.stack.toTerraform() as Json;
-    const roots = [...this.roots];
-    const checked = (path: string) => roots.some((root) => path === root || path.startsWith(`${root}/`));
-    for (const f of checkSynthesized(json, checked))
-      Annotations.of(this.stack).addError(formatGuardFinding(f));
+/** Resource-level rules broke: thrown while the stack's Terraform JSON is produced, so synth fails. */
+export class GuardError extends Error {
+  constructor(readonly findings: readonly GuardFinding[]) {
+    super(`resource-level rules failed:\n  ${findings.map(formatGuardFinding).join('\n  ')}`);
   }
 }
 
-/** Puts `construct`'s resources under the resource-level rules of its stack (adds the guard to the stack once). */
+const GUARDED = Symbol.for('pgtopo.aws.guarded');
+type Guarded = TerraformStack & { [GUARDED]?: Set<string> };
+
+/**
+ * Puts `construct`'s resources under the resource-level rules of its stack. The
+ * first call on a stack wraps its `toTerraform()` (and `toHclTerraform()`): the
+ * rules judge exactly the JSON cdktf writes, after every aspect and override,
+ * at no extra serialization, and a finding aborts synthesis with GuardError.
+ */
 export function protect(construct: Construct): void {
-  const stack = TerraformStack.of(construct) as TerraformStack & { [GUARDED]?: ResourceGuard };
-  let guard = stack[GUARDED];
-  if (!guard) {
-    guard = new ResourceGuard(stack);
-    stack[GUARDED] = guard;
-    Aspects.of(stack).add(guard);
+  const stack = TerraformStack.of(construct) as Guarded;
+  let roots = stack[GUARDED];
+  if (!roots) {
+    const own = new Set<string>();
+    roots = own;
+    stack[GUARDED] = own;
+    const checked = (path: string) => {
+      for (const root of own) if (path === root || path.startsWith(`${root}/`)) return true;
+      return false;
+    };
+    const judge = (json: Json) => {
+      const findings = checkSynthesized(json, checked);
+      if (findings.length > 0) throw new GuardError(findings);
+      return json;
+    };
+    const toTerraform = stack.toTerraform.bind(stack);
+    const toHclTerraform = stack.toHclTerraform.bind(stack);
+    const mutable = stack as unknown as { toTerraform: () => unknown; toHclTerraform: () => unknown };
+    mutable.toTerraform = () => judge(toTerraform() as Json);
+    mutable.toHclTerraform = () => {
+      judge(toTerraform() as Json);
+      return toHclTerraform();
+    };
   }
-  guard.roots.add(construct.node.path);
+  roots.add(construct.node.path);
 }

@@ -20,7 +20,7 @@ export {
   writerHealthPath,
 } from './endpoints.js';
 export { EtcdQuorum, type EtcdQuorumProps } from './etcd.js';
-export { checkSynthesized, formatGuardFinding, type GuardFinding, protect } from './guard.js';
+export { checkSynthesized, formatGuardFinding, GuardError, type GuardFinding, protect } from './guard.js';
 export { type PolicyDocument, type PolicyStatement, wildcardProblems } from './iam.js';
 export { ClusterKey, type ClusterKeyProps, type KeyServiceUse } from './kms.js';
 export {

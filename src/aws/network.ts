@@ -92,20 +92,25 @@ export class RegionNetwork extends Construct {
       tags: { Name: name },
     });
 
+    // Each attribute read makes a new cdktf token: read once.
+    const vpcId = this.vpc.id;
     const subnetIds: Record<string, string> = {};
     const tables: RouteTable[] = [];
+    const tableIds: string[] = [];
     let igw: InternetGateway | undefined;
     let publicTable: RouteTable | undefined;
+    let publicTableId = '';
     if (egress === 'nat') {
-      igw = new InternetGateway(this, 'igw', { ...p, vpcId: this.vpc.id, tags: { Name: name } });
+      igw = new InternetGateway(this, 'igw', { ...p, vpcId, tags: { Name: name } });
       publicTable = new RouteTable(this, 'public', {
         ...p,
-        vpcId: this.vpc.id,
+        vpcId,
         tags: { Name: `${name}-public` },
       });
+      publicTableId = publicTable.id;
       new Route(this, 'public-default', {
         ...p,
-        routeTableId: publicTable.id,
+        routeTableId: publicTableId,
         destinationCidrBlock: '0.0.0.0/0',
         gatewayId: igw.id,
       });
@@ -113,37 +118,41 @@ export class RegionNetwork extends Construct {
     for (const plan of region.subnets) {
       const priv = new Subnet(this, `private-${plan.az}`, {
         ...p,
-        vpcId: this.vpc.id,
+        vpcId,
         availabilityZone: plan.az,
         cidrBlock: plan.privateCidr,
         mapPublicIpOnLaunch: false,
         tags: { Name: `${name}-private-${plan.az}`, 'pgtopo:tier': 'private' },
       });
-      subnetIds[plan.az] = priv.id;
+      const privId = priv.id;
+      subnetIds[plan.az] = privId;
       const table = new RouteTable(this, `private-rt-${plan.az}`, {
         ...p,
-        vpcId: this.vpc.id,
+        vpcId,
         tags: { Name: `${name}-private-${plan.az}` },
       });
+      const tableId = table.id;
+      tableIds.push(tableId);
       new RouteTableAssociation(this, `private-rta-${plan.az}`, {
         ...p,
-        subnetId: priv.id,
-        routeTableId: table.id,
+        subnetId: privId,
+        routeTableId: tableId,
       });
       tables.push(table);
       if (igw && publicTable) {
         const pub = new Subnet(this, `public-${plan.az}`, {
           ...p,
-          vpcId: this.vpc.id,
+          vpcId,
           availabilityZone: plan.az,
           cidrBlock: plan.publicCidr,
           mapPublicIpOnLaunch: false,
           tags: { Name: `${name}-public-${plan.az}`, 'pgtopo:tier': 'public' },
         });
+        const pubId = pub.id;
         new RouteTableAssociation(this, `public-rta-${plan.az}`, {
           ...p,
-          subnetId: pub.id,
-          routeTableId: publicTable.id,
+          subnetId: pubId,
+          routeTableId: publicTableId,
         });
         const eip = new Eip(this, `nat-eip-${plan.az}`, {
           ...p,
@@ -153,13 +162,13 @@ export class RegionNetwork extends Construct {
         const nat = new NatGateway(this, `nat-${plan.az}`, {
           ...p,
           allocationId: eip.allocationId,
-          subnetId: pub.id,
+          subnetId: pubId,
           tags: { Name: `${name}-${plan.az}` },
           dependsOn: [igw],
         });
         new Route(this, `private-default-${plan.az}`, {
           ...p,
-          routeTableId: table.id,
+          routeTableId: tableId,
           destinationCidrBlock: '0.0.0.0/0',
           natGatewayId: nat.id,
         });
@@ -170,37 +179,39 @@ export class RegionNetwork extends Construct {
 
     new VpcEndpoint(this, 'endpoint-s3', {
       ...p,
-      vpcId: this.vpc.id,
+      vpcId,
       serviceName: `com.amazonaws.${region.name}.s3`,
       vpcEndpointType: 'Gateway',
-      routeTableIds: tables.map((x) => x.id),
+      routeTableIds: tableIds,
       tags: { Name: `${name}-s3` },
     });
     this.endpointSecurityGroup = new SecurityGroup(this, 'endpoints-sg', {
       ...p,
       namePrefix: `${name}-endpoints-`,
       description: 'VPC interface endpoints: HTTPS from the VPC',
-      vpcId: this.vpc.id,
+      vpcId,
       tags: { Name: `${name}-endpoints` },
     });
+    const endpointSg = this.endpointSecurityGroup.id;
     new VpcSecurityGroupIngressRule(this, 'endpoints-https', {
       ...p,
-      securityGroupId: this.endpointSecurityGroup.id,
+      securityGroupId: endpointSg,
       ipProtocol: 'tcp',
       fromPort: 443,
       toPort: 443,
       cidrIpv4: region.cidr,
       description: 'HTTPS from the VPC',
     });
+    const privateSubnets = region.subnets.map((s) => subnetIds[s.az]!);
     for (const service of props.interfaceEndpoints ?? INTERFACE_ENDPOINTS) {
       new VpcEndpoint(this, `endpoint-${service}`, {
         ...p,
-        vpcId: this.vpc.id,
+        vpcId,
         serviceName: `com.amazonaws.${region.name}.${service}`,
         vpcEndpointType: 'Interface',
         privateDnsEnabled: true,
-        subnetIds: region.subnets.map((s) => subnetIds[s.az]!),
-        securityGroupIds: [this.endpointSecurityGroup.id],
+        subnetIds: privateSubnets,
+        securityGroupIds: [endpointSg],
         tags: { Name: `${name}-${service}` },
       });
     }
@@ -318,9 +329,10 @@ export class RegionPeering extends Construct {
       autoAccept: false,
       tags: { Name: `${a.region}<->${b.region}` },
     });
+    const connectionId = this.connection.id;
     const accepter = new VpcPeeringConnectionAccepterA(this, 'accepter', {
       provider: b.provider,
-      vpcPeeringConnectionId: this.connection.id,
+      vpcPeeringConnectionId: connectionId,
       autoAccept: true,
       tags: { Name: `${a.region}<->${b.region}` },
     });
@@ -329,7 +341,7 @@ export class RegionPeering extends Construct {
         provider: a.provider,
         routeTableId: rt,
         destinationCidrBlock: b.cidr,
-        vpcPeeringConnectionId: this.connection.id,
+        vpcPeeringConnectionId: connectionId,
         dependsOn: [accepter],
       });
     });

@@ -30,7 +30,7 @@ export const USER_DATA_LIMIT = 16 * 1024;
  * let Terraform interpolate the shell's `${...}`. Deterministic (no timestamp).
  */
 export function encodeUserData(userData: string): string {
-  const gz = gzipSync(userData, { level: 9 });
+  const gz = gzipSync(userData);
   gz[9] = 255; // gzip header OS byte: "unknown", so every platform writes the same bytes
   const encoded = gz.toString('base64');
   if (encoded.length > USER_DATA_LIMIT) {

@@ -10,6 +10,7 @@ import type { PolicyReport } from '../policy/index.js';
 const ERROR_ANNOTATION = '@cdktf/error';
 
 import type { TopologySpecInput } from '../spec/schema.js';
+import { formatGuardFinding, GuardError } from './guard.js';
 import type { BackendFactory } from './stack.js';
 import { PostgresTopology } from './topology.js';
 
@@ -59,6 +60,7 @@ export function synthesize(
   try {
     app.synth();
   } catch (e) {
+    if (e instanceof GuardError) throw new SynthesisError(e.findings.map(formatGuardFinding));
     const messages = stacks.flatMap((s) =>
       s.node
         .findAll()
