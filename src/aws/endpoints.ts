@@ -76,7 +76,7 @@ export interface ClusterEndpointsProps {
  * Internal NLB in the cluster's first region, across every AZ holding members,
  * cross-zone, deletion-protected, behind its own security group; writer and
  * reader target groups (IP targets, so members of a multi-region cluster in a
- * peered VPC count too) health-checked over HTTP(S) on Patroni's REST port:
+ * peered VPC count too, with client IP preservation) health-checked over HTTP(S) on Patroni's REST port:
  * `/primary` (or `/standby-leader`) and `/replica?lag=<readerMaxLagBytes>`.
  * Listeners: writer 5432, reader 5433, and with PgBouncer 6432 and 6433.
  */
@@ -191,7 +191,8 @@ export class ClusterEndpoints extends Construct {
         protocol: 'TCP',
         targetType: 'ip',
         vpcId: props.vpcId,
-        preserveClientIp: 'false',
+        // Members see the client's address, so pg_hba's client networks (render) mean what they say.
+        preserveClientIp: 'true',
         deregistrationDelay: '5',
         connectionTermination: true,
         healthCheck: http
