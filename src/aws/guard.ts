@@ -77,6 +77,19 @@ export function checkSynthesized(
     findings.push({ ruleId, address: `${r.type}.${r.name}`, path: r.path, found, expected });
   const ofType = (type: string) => all.filter((r) => r.type === type);
   const mine = all.filter((r) => checked(r.path));
+  /** PGT-NET-001: an ingress rule from 0.0.0.0/0 or ::/0 that reaches a sensitive port. */
+  const publicIngress = (r: Res, cidrs: unknown[], protocol: unknown, from: unknown, to: unknown) => {
+    const open = cidrs.filter((x) => OPEN_CIDRS.has(String(x)));
+    const ports = coversSensitivePort(protocol, from, to);
+    if (open.length > 0 && ports.length > 0) {
+      add(
+        r,
+        'PGT-NET-001',
+        `ingress from ${open.join(', ')} to port(s) ${ports.join(', ')}`,
+        'no sensitive port open to the internet',
+      );
+    }
+  };
   const attached = (type: string, bucket: Res) =>
     ofType(type).filter(
       (r) =>
@@ -88,36 +101,20 @@ export function checkSynthesized(
     switch (r.type) {
       case 'aws_security_group':
         for (const rule of blocks(c.ingress)) {
-          const open = [...asArray(rule.cidr_blocks), ...asArray(rule.ipv6_cidr_blocks)].filter((x) =>
-            OPEN_CIDRS.has(String(x)),
+          publicIngress(
+            r,
+            [...asArray(rule.cidr_blocks), ...asArray(rule.ipv6_cidr_blocks)],
+            rule.protocol,
+            rule.from_port,
+            rule.to_port,
           );
-          const ports = coversSensitivePort(rule.protocol, rule.from_port, rule.to_port);
-          if (open.length > 0 && ports.length > 0)
-            add(
-              r,
-              'PGT-NET-001',
-              `ingress from ${open.join(', ')} to port(s) ${ports.join(', ')}`,
-              'no sensitive port open to the internet',
-            );
         }
         break;
       case 'aws_vpc_security_group_ingress_rule':
       case 'aws_security_group_rule': {
         if (r.type === 'aws_security_group_rule' && c.type !== 'ingress') break;
-        const open = [
-          c.cidr_ipv4,
-          c.cidr_ipv6,
-          ...asArray(c.cidr_blocks),
-          ...asArray(c.ipv6_cidr_blocks),
-        ].filter((x) => OPEN_CIDRS.has(String(x)));
-        const ports = coversSensitivePort(c.ip_protocol ?? c.protocol, c.from_port, c.to_port);
-        if (open.length > 0 && ports.length > 0)
-          add(
-            r,
-            'PGT-NET-001',
-            `ingress from ${open.join(', ')} to port(s) ${ports.join(', ')}`,
-            'no sensitive port open to the internet',
-          );
+        const cidrs = [c.cidr_ipv4, c.cidr_ipv6, ...asArray(c.cidr_blocks), ...asArray(c.ipv6_cidr_blocks)];
+        publicIngress(r, cidrs, c.ip_protocol ?? c.protocol, c.from_port, c.to_port);
         break;
       }
       case 'aws_instance': {

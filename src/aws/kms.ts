@@ -11,6 +11,9 @@ import { Construct } from 'constructs';
 import { protect } from './guard.js';
 import { accountFacts } from './stack.js';
 
+/** What a principal does with a data key: the actions a key policy grants for use (not administration). */
+const KEY_USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+
 /** One service allowed to use the key on behalf of principals in the account. */
 export interface KeyServiceUse {
   /** Service endpoint prefix: `ec2` (EBS), `secretsmanager`, `s3`, `sns`. */
@@ -76,13 +79,7 @@ export class ClusterKey extends Construct {
         Sid: `UseVia${use.service}`,
         Effect: 'Allow',
         Principal: { AWS: '*' },
-        Action: [
-          'kms:Encrypt',
-          'kms:Decrypt',
-          'kms:ReEncrypt*',
-          'kms:GenerateDataKey*',
-          'kms:DescribeKey',
-        ].concat(use.service === 'ec2' ? ['kms:CreateGrant'] : []),
+        Action: [...KEY_USE, ...(use.service === 'ec2' ? ['kms:CreateGrant'] : [])],
         Resource: '*',
         Condition: {
           StringEquals: {
@@ -116,13 +113,7 @@ export class ClusterKey extends Construct {
               Sid: 'CloudWatchLogsEncrypt',
               Effect: 'Allow',
               Principal: { Service: `logs.${props.region}.amazonaws.com` },
-              Action: [
-                'kms:Encrypt',
-                'kms:Decrypt',
-                'kms:ReEncrypt*',
-                'kms:GenerateDataKey*',
-                'kms:DescribeKey',
-              ],
+              Action: KEY_USE,
               Resource: '*',
               Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': props.logGroupArn } },
             },
