@@ -88,7 +88,10 @@ export class LocalCluster {
     });
     cl.on('error', () => undefined);
     try {
-      await withTimeout(`connect to ${c.host}:${c.port}`, cl.connect(), timeoutMs);
+      const connecting = cl.connect();
+      // If the deadline wins the race, the connect promise still settles later: never unhandled.
+      connecting.catch(() => undefined);
+      await withTimeout(`connect to ${c.host}:${c.port}`, connecting, timeoutMs);
       const r = await cl.query(text, params);
       return r.rows as R[];
     } finally {

@@ -3,7 +3,6 @@
  * one failure, measures what the client saw, and leaves a healthy cluster behind (it restarts what it
  * killed and heals what it cut) so the next drill can run on the same cluster.
  */
-import { rmSync } from 'node:fs';
 import type { FailureAnalysis, FailureResult } from '../policy/types.js';
 import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout, MemberLayout } from './layout.js';
@@ -180,6 +179,29 @@ function result(
   };
 }
 
+/** A drill that measured nothing: skipped, or failed before its fault. */
+function unmeasured(
+  drill: DrillName,
+  started: number,
+  o: { fault: string; error?: string; skipped?: boolean },
+): DrillResult {
+  return result(
+    drill,
+    started,
+    {
+      fault: o.fault,
+      rtoSeconds: null,
+      longestWriteGapSeconds: null,
+      acknowledgedWrites: 0,
+      lostAcknowledgedWrites: null,
+      maxConcurrentWriters: null,
+      checks: [],
+      ...(o.error ? { error: o.error } : {}),
+    },
+    o.skipped,
+  );
+}
+
 /** Acknowledged writes that the given primary does not hold. */
 async function countLost(cluster: LocalCluster, primary: string, acks: readonly Ack[]): Promise<number> {
   if (acks.length === 0) return 0;
@@ -331,20 +353,10 @@ export function regionPromotion(ctx: DrillContext): Promise<DrillResult> {
   const standby = ctx.layout.clusters.find((c) => c.role === 'standby');
   if (!standby) {
     return Promise.resolve(
-      result(
-        'region-promotion',
-        Date.now(),
-        {
-          fault: 'skipped: no standby region booted (a spec with a standby region, and --region-standby)',
-          rtoSeconds: null,
-          longestWriteGapSeconds: null,
-          acknowledgedWrites: 0,
-          lostAcknowledgedWrites: null,
-          maxConcurrentWriters: null,
-          checks: [],
-        },
-        true,
-      ),
+      unmeasured('region-promotion', Date.now(), {
+        fault: 'skipped: no standby region booted (a spec with a standby region, and --region-standby)',
+        skipped: true,
+      }),
     );
   }
   return runFault(ctx, 'region-promotion', (leader) => {
@@ -393,15 +405,9 @@ export function regionPromotion(ctx: DrillContext): Promise<DrillResult> {
 export async function pitr(ctx: DrillContext): Promise<DrillResult> {
   const started = Date.now();
   if (!ctx.pitr) {
-    return result('pitr', started, {
-      fault: 'the archive is disabled in this spec',
-      rtoSeconds: null,
-      longestWriteGapSeconds: null,
-      acknowledgedWrites: 0,
-      lostAcknowledgedWrites: null,
-      maxConcurrentWriters: null,
-      checks: [],
-      error: 'archive.enabled is false: nothing to restore from',
+    return unmeasured('pitr', started, {
+      fault: 'skipped: archive.enabled is false, nothing to restore from',
+      skipped: true,
     });
   }
   try {
@@ -424,14 +430,8 @@ export async function pitr(ctx: DrillContext): Promise<DrillResult> {
       }),
     });
   } catch (e) {
-    return result('pitr', started, {
+    return unmeasured('pitr', started, {
       fault: 'restore to a timestamp into a scratch instance',
-      rtoSeconds: null,
-      longestWriteGapSeconds: null,
-      acknowledgedWrites: 0,
-      lostAcknowledgedWrites: null,
-      maxConcurrentWriters: null,
-      checks: [],
       error: (e as Error).message,
     });
   }
@@ -446,8 +446,3 @@ export const DRILLS: Readonly<Record<DrillName, (ctx: DrillContext) => Promise<D
   pitr,
   'region-promotion': regionPromotion,
 };
-
-/** Removes a directory tree (scratch instances). */
-export function removeTree(path: string): void {
-  rmSync(path, { recursive: true, force: true });
-}

@@ -97,7 +97,7 @@ export async function assertBindable(endpoints: readonly { host: string; port: n
           new HostError(
             'address_in_use',
             `cannot bind ${e.host}:${e.port} for ${e.who} (${err.code}): is an earlier rehearsal still running? ` +
-              'stop it, or choose another --base-address',
+              'stop it, or choose another --subnet',
           ),
         ),
       );

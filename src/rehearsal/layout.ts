@@ -115,12 +115,6 @@ export interface Layout {
   readonly binPath: readonly string[];
 }
 
-export const memberOf = (l: Layout, name: string): MemberLayout => {
-  const m = l.members.find((x) => x.name === name);
-  if (!m) throw new Error(`no member ${name} in the rehearsal`);
-  return m;
-};
-
 /** (address, port) pairs the cluster binds, for the pre-flight check. */
 export function bindings(l: Layout): { host: string; port: number; who: string }[] {
   const out: { host: string; port: number; who: string }[] = [];

@@ -95,6 +95,8 @@ export class Rehearsal {
       regionStandby: opts.regionStandby ?? false,
     });
     const sup = new Supervisor({ runId, runDir, cgroupRoot, path: layout.binPath });
+    sup.keepRunning = opts.keep ?? false;
+    if (!opts.keep) sup.onInterrupt(() => rmSync(runDir, { recursive: true, force: true }));
     const cluster = new LocalCluster(layout, sup, progress);
     const cutter = new LinkCutter(sup, runId);
     try {
@@ -187,6 +189,8 @@ export class Rehearsal {
   /** Stops everything and removes the run directory, or leaves it all running (`keep`). */
   async shutdown(opts: { keep?: boolean; keepFiles?: boolean } = {}): Promise<void> {
     if (opts.keep) {
+      // Leave the daemons up for poking, but no cut links and no iptables chain.
+      this.cutter.dispose();
       this.sup.detach();
       return;
     }

@@ -60,9 +60,31 @@ export class Supervisor {
   private readonly hooks: CleanupHook[] = [];
   private readonly runAs: RunAs;
   private stopped = false;
-  private readonly onExit = () => this.stopAllSync();
+  private readonly interruptHooks: (() => void)[] = [];
+  /**
+   * `--keep`: on exit or interrupt only the clean-up hooks run (links are healed); the daemons stay up.
+   */
+  keepRunning = false;
+  private readonly onExit = () => {
+    if (this.keepRunning) this.runHooksSync();
+    else this.stopAllSync();
+  };
   private readonly onSignal = (sig: NodeJS.Signals) => {
-    void this.stopAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    const code = sig === 'SIGINT' ? 130 : 143;
+    if (this.keepRunning) {
+      this.runHooksSync();
+      process.exit(code);
+    }
+    void this.stopAll().finally(() => {
+      for (const f of this.interruptHooks) {
+        try {
+          f();
+        } catch {
+          /* best effort */
+        }
+      }
+      process.exit(code);
+    });
   };
 
   constructor(readonly opts: SupervisorOptions) {
@@ -98,6 +120,21 @@ export class Supervisor {
 
   addCleanup(hook: CleanupHook): void {
     this.hooks.push(hook);
+  }
+
+  /** Runs after everything stopped on SIGINT/SIGTERM (e.g. removing the run directory). */
+  onInterrupt(fn: () => void): void {
+    this.interruptHooks.push(fn);
+  }
+
+  private runHooksSync(): void {
+    for (const h of [...this.hooks].reverse()) {
+      try {
+        h.sync();
+      } catch {
+        /* best effort */
+      }
+    }
   }
 
   spawn(spec: ProcessSpec): Proc {
@@ -277,13 +314,7 @@ export class Supervisor {
   stopAllSync(): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (const h of [...this.hooks].reverse()) {
-      try {
-        h.sync();
-      } catch {
-        /* best effort */
-      }
-    }
+    this.runHooksSync();
     for (const n of this.nodes) this.killNodeSync(n);
     const until = Date.now() + 3000;
     const pause = new Int32Array(new SharedArrayBuffer(4));

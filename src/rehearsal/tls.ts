@@ -19,6 +19,9 @@ export function randomSecret(bytes = 24): string {
   return randomBytes(bytes).toString('hex');
 }
 
+/** A new P-256 key, unencrypted. */
+const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
 const openssl = (args: readonly string[], cwd: string) =>
   execFileSync('openssl', [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
 
@@ -30,11 +33,7 @@ export function makeCa(commonName: string): Pem {
       [
         'req',
         '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
+        ...NEW_EC_KEY,
         '-keyout',
         'ca.key',
         '-out',
@@ -83,11 +82,7 @@ export function issue(
       [
         'req',
         '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
+        ...NEW_EC_KEY,
         '-keyout',
         'node.key',
         '-out',
