@@ -48,6 +48,14 @@ export interface AwsAddressMapOptions {
    * @default `pgtopo-<name>-archive-<region>`
    */
   readonly archiveBucket?: (region: string) => string;
+  /**
+   * Who fills the copy regions' buckets. `storage`: S3 replication (the AWS
+   * layer's WalArchive); `pgbackrest`: members of the writable cluster write
+   * repo2 in the first copy region themselves (then S3 replication must not
+   * write the same prefix).
+   * @default 'storage'
+   */
+  readonly archiveCopies?: 'storage' | 'pgbackrest';
 }
 
 /** Default archive bucket name of a region. The AWS layer names its buckets the same way or passes its own. */
@@ -110,6 +118,7 @@ export function awsAddressMap(t: Topology, opts: AwsAddressMapOptions = {}): Add
       regionOf(t, region);
       return { kind: 's3', bucket: bucket(region), region, endpoint: `s3.${region}.amazonaws.com` };
     },
+    archiveCopies: opts.archiveCopies ?? 'storage',
   };
 }
 
@@ -147,11 +156,14 @@ const MAX_SOCKET_PATH = 107;
 export function localAddressMap(t: Topology, opts: LocalAddressMapOptions): AddressMap {
   const subnet = opts.subnet ?? '127.0.10';
   if (!/^127\.\d{1,3}\.\d{1,3}$/.test(subnet) || subnet.split('.').some((o) => Number(o) > 255)) {
-    throw new RangeError(`subnet must be three loopback octets such as "127.0.10"; got ${JSON.stringify(subnet)}`);
+    throw new RangeError(
+      `subnet must be three loopback octets such as "127.0.10"; got ${JSON.stringify(subnet)}`,
+    );
   }
   const offset = opts.hostOffset ?? 0;
   const baseDir = opts.baseDir.replace(/\/+$/, '');
-  if (!baseDir.startsWith('/')) throw new RangeError(`baseDir must be absolute; got ${JSON.stringify(opts.baseDir)}`);
+  if (!baseDir.startsWith('/'))
+    throw new RangeError(`baseDir must be absolute; got ${JSON.stringify(opts.baseDir)}`);
 
   const hostNumber = new Map<string, number>();
   const dedicatedEtcd = t.etcd.flatMap((q) => q.members).filter((e) => !e.colocatedWith);
@@ -218,9 +230,7 @@ export function localAddressMap(t: Topology, opts: LocalAddressMapOptions): Addr
     // Loopback connections carry the source address 127.0.0.1 whatever address they dial.
     nodeNetworks: (regions) =>
       unique([
-        ...regions.flatMap((r) =>
-          regionOf(t, r).members.map((m) => `${address(m)}/32`),
-        ),
+        ...regions.flatMap((r) => regionOf(t, r).members.map((m) => `${address(m)}/32`)),
         `${LOOPBACK_SOURCE}/32`,
       ]),
     clientNetworks: () => [`${LOOPBACK_SOURCE}/32`, `${subnet}.0/24`],
@@ -235,6 +245,8 @@ export function localAddressMap(t: Topology, opts: LocalAddressMapOptions): Addr
       regionOf(t, region);
       return { kind: 'posix', path: `${baseDir}/repo/${region}` };
     },
+    // No storage replication between local directories: pgBackRest writes the copy itself.
+    archiveCopies: 'pgbackrest',
   };
 }
 

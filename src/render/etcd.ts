@@ -17,7 +17,11 @@ export function etcdDataDir(t: Topology, etcdName: string, map: AddressMap): str
 }
 
 /** The ETCD_* settings of one member of a quorum. */
-export function etcdSettings(t: Topology, etcdName: string, map: AddressMap): Record<string, string | number> {
+export function etcdSettings(
+  t: Topology,
+  etcdName: string,
+  map: AddressMap,
+): Record<string, string | number> {
   const { member, quorum } = etcdMemberNamed(t, etcdName);
   const f = layout(map.paths(etcdHost(t, etcdName)), t);
   const client = quorum.tls.client ? 'https' : 'http';

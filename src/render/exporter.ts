@@ -6,7 +6,11 @@ import { memberNamed } from './lookup.js';
 import { layout, ROLES } from './names.js';
 import type { AddressMap } from './types.js';
 
-export function postgresExporterSettings(t: Topology, memberName: string, map: AddressMap): Record<string, string> {
+export function postgresExporterSettings(
+  t: Topology,
+  memberName: string,
+  map: AddressMap,
+): Record<string, string> {
   const m = memberNamed(t, memberName);
   const f = layout(map.paths(m.name), t);
   return {

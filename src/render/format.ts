@@ -6,7 +6,12 @@ import { stringify } from 'yaml';
  * strings such as `on`, `off` or `yes` stay strings; no line folding.
  */
 export function yaml11(value: unknown, header: readonly string[] = [], docHeader?: string): string {
-  const body = stringify(value, { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+  const body = stringify(value, {
+    version: '1.1',
+    lineWidth: 0,
+    minContentWidth: 0,
+    aliasDuplicateObjects: false,
+  });
   return [...(docHeader ? [docHeader] : []), ...header.map((h) => `# ${h}`), body].join('\n');
 }
 
@@ -31,7 +36,8 @@ export function envFile(header: readonly string[], env: Readonly<Record<string, 
   const lines = header.map((h) => `# ${h}`);
   for (const [k, v] of Object.entries(env)) {
     const s = String(v);
-    if (!/^[A-Za-z0-9_./:,=@%+?&-]*$/.test(s)) throw new Error(`environment value of ${k} needs quoting: ${s}`);
+    if (!/^[A-Za-z0-9_./:,=@%+?&-]*$/.test(s))
+      throw new Error(`environment value of ${k} needs quoting: ${s}`);
     lines.push(`${k}=${s}`);
   }
   return `${lines.join('\n')}\n`;

@@ -73,7 +73,11 @@ export function renderHaproxy(t: Topology, scope: string, map: AddressMap): stri
   for (const l of haproxyListeners(t)) {
     lines.push('', `listen ${l.name}`, `    bind ${bind}:${l.port}`);
     if (http) {
-      lines.push('    option httpchk', `    http-check send meth GET uri ${l.path}`, '    http-check expect status 200');
+      lines.push(
+        '    option httpchk',
+        `    http-check send meth GET uri ${l.path}`,
+        '    http-check expect status 200',
+      );
     }
     for (const m of c.members) {
       lines.push(`    server ${m} ${map.memberAddress(m)}:${l.serverPort} ${check}`);

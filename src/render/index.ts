@@ -42,7 +42,14 @@ export {
   UNITS,
 } from './names.js';
 export { bootableHosts, renderEtcdNode, renderHost, renderMember, renderUserData } from './node.js';
-export { etcdHosts, MANAGED_PARAMETERS, pgHba, pgIdent, renderPatroni, renderPostBootstrap } from './patroni.js';
+export {
+  etcdHosts,
+  MANAGED_PARAMETERS,
+  pgHba,
+  pgIdent,
+  renderPatroni,
+  renderPostBootstrap,
+} from './patroni.js';
 export {
   archiveCommand,
   archiveStanza,
@@ -61,6 +68,7 @@ export {
   fillSecretTemplate,
   generatedSecretName,
   SECRET_KEYS,
+  SECRET_MAX_LENGTH,
   SECRET_VALUE_PATTERN,
   type SecretFileTemplate,
   type SecretKey,

@@ -1,6 +1,12 @@
 /** All files of a host: configuration, units, boot scripts and secret templates (never secret values). */
 import type { Topology } from '../model/types.js';
-import { bootScripts, renderBootScript, renderIssueCert, renderUserDataFor, renderWriteSecrets } from './boot.js';
+import {
+  bootScripts,
+  renderBootScript,
+  renderIssueCert,
+  renderUserDataFor,
+  renderWriteSecrets,
+} from './boot.js';
 import { etcdHost, renderEtcdEnv } from './etcd.js';
 import { renderPostgresExporterEnv } from './exporter.js';
 import { renderHaproxy } from './haproxy.js';
@@ -85,6 +91,9 @@ export function renderUserData(t: Topology, nodeName: string, map: AddressMap): 
 export function bootableHosts(t: Topology): string[] {
   return [
     ...t.members.map((m) => m.name),
-    ...t.etcd.flatMap((q) => q.members).filter((e) => !e.colocatedWith).map((e) => e.name),
+    ...t.etcd
+      .flatMap((q) => q.members)
+      .filter((e) => !e.colocatedWith)
+      .map((e) => e.name),
   ];
 }

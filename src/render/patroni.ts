@@ -7,13 +7,7 @@
 import { PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
 import { yaml11 } from './format.js';
-import {
-  clusterNamed,
-  followersOf,
-  memberNamed,
-  quorumNamed,
-  replicationCapacity,
-} from './lookup.js';
+import { clusterNamed, followersOf, memberNamed, quorumNamed, replicationCapacity } from './lookup.js';
 import { BIN, IDENT_MAP, layout, PATRONI_NAMESPACE, REST_API_USER, ROLES, standbySlotName } from './names.js';
 import { archiveCommand, archiveStanza, pgbackrestEnvironment, restoreCommand } from './pgbackrest.js';
 import type { AddressMap } from './types.js';
@@ -178,7 +172,8 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
     nosync: m.tags.nosync,
   };
   // failover_priority is read by Patroni >= 3.1; 3.0.2 keeps it as a custom tag. Priority 0 is nofailover above.
-  if (m.failoverEligible && m.tags.failoverPriority !== undefined) tags.failover_priority = m.tags.failoverPriority;
+  if (m.failoverEligible && m.tags.failoverPriority !== undefined)
+    tags.failover_priority = m.tags.failoverPriority;
   if (m.replicateFrom !== undefined) tags.replicatefrom = m.replicateFrom;
 
   const doc = {

@@ -2,7 +2,7 @@
  * pgBackRest: repositories per member, pgbackrest.conf, the archive and
  * restore commands, and the scheduled backup script.
  */
-import { PORTS } from '../model/constants.js';
+import { HEALTH_PATHS, PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { iniFile } from './format.js';
 import { clusterNamed, memberNamed } from './lookup.js';
@@ -20,17 +20,26 @@ export interface MemberRepository {
 /**
  * Repositories of a member. repo1 is always in the member's own region: the
  * source archive for a writable cluster, the copy for a standby cluster (which
- * reads the WAL of the cluster it follows). Members of a writable cluster also
- * write repo2 in the first copy region, when the spec names one.
+ * reads the WAL of the cluster it follows). When pgBackRest makes the copies
+ * (`archiveCopies: 'pgbackrest'`), members of a writable cluster also write
+ * repo2 in the first copy region the spec names; when the storage replicates
+ * (S3 replication, the AWS default), repo1 is the only repository.
  */
-export function repositoriesOf(t: Topology, memberName: string): MemberRepository[] {
+export function repositoriesOf(
+  t: Topology,
+  memberName: string,
+  copies: AddressMap['archiveCopies'] = 'storage',
+): MemberRepository[] {
   if (!t.archive.enabled) return [];
   const m = memberNamed(t, memberName);
   const c = clusterNamed(t, m.cluster);
   const scope = c.role === 'standby' && c.follows ? c.follows : c.scope;
   const prefix = t.archive.prefixes[scope]!;
   const repos: MemberRepository[] = [{ index: 1, region: m.region, prefix }];
-  const copy = c.role === 'primary' ? t.archive.copyTo.find((r) => r !== m.region) : undefined;
+  const copy =
+    c.role === 'primary' && copies === 'pgbackrest'
+      ? t.archive.copyTo.find((r) => r !== m.region)
+      : undefined;
   if (copy) repos.push({ index: 2, region: copy, prefix });
   return repos;
 }
@@ -63,7 +72,7 @@ export function renderPgbackrest(t: Topology, memberName: string, map: AddressMa
   const m = memberNamed(t, memberName);
   const f = layout(map.paths(m.name), t);
   const global: [string, string | number][] = [];
-  for (const repo of repositoriesOf(t, m.name)) {
+  for (const repo of repositoriesOf(t, m.name, map.archiveCopies)) {
     const loc = map.repository(repo.region);
     const r = `repo${repo.index}`;
     const path = `/${repo.prefix.replace(/\/+$/, '')}`;
@@ -136,21 +145,26 @@ set -euo pipefail
 ${Object.entries(env)
   .map(([k, v]) => `export ${k}=${v}`)
   .join('\n')}
-# Only the leader backs up (Patroni answers 200 on ${'/primary'} there).
-code=$(${BIN.curl} -s -o /dev/null -w '%{http_code}' --max-time 5 ${t.security.tls ? `--cacert ${f.tlsCa} ` : ''}${scheme}://${map.memberAddress(m.name)}:${PORTS.patroniRest}/primary || true)
+# Only the leader backs up (Patroni answers 200 on ${HEALTH_PATHS.writer} there).
+code=$(${BIN.curl} -s -o /dev/null -w '%{http_code}' --max-time 5 ${t.security.tls ? `--cacert ${f.tlsCa} ` : ''}${scheme}://${map.memberAddress(m.name)}:${PORTS.patroniRest}${HEALTH_PATHS.writer} || true)
 if [ "$code" != 200 ]; then
   echo "not the leader of ${m.cluster}: no backup"
   exit 0
 fi
-${BIN.pgbackrest} --stanza=${stanza} stanza-create
-newest_full=$(${BIN.pgbackrest} --stanza=${stanza} --repo=1 --output=json info | ${BIN.python3} -c '
+# Status 1 (no stanza path) or 3 (no stanza data): create it. Otherwise leave it: stanza-create would
+# wait for the archive lock the asynchronous archive-push holds.
+read -r status newest_full < <(${BIN.pgbackrest} --stanza=${stanza} --repo=1 --output=json info | ${BIN.python3} -c '
 import json, sys
-backups = [b for s in json.load(sys.stdin) for b in s.get("backup", []) if b["type"] == "full"]
-print(max((b["timestamp"]["stop"] for b in backups), default=0))')
+s = json.load(sys.stdin)[0]
+full = [b["timestamp"]["stop"] for b in s.get("backup", []) if b["type"] == "full"]
+print(s["status"]["code"], max(full, default=0))')
+if [ "$status" = 1 ] || [ "$status" = 3 ]; then
+  ${BIN.pgbackrest} --stanza=${stanza} stanza-create
+fi
 age_days=$(( ($(date +%s) - newest_full) / 86400 ))
 type=diff
 if [ "$newest_full" = 0 ] || [ "$age_days" -ge ${t.archive.fullBackupEveryDays} ]; then type=full; fi
-for repo in ${repositoriesOf(t, m.name)
+for repo in ${repositoriesOf(t, m.name, map.archiveCopies)
     .map((r) => r.index)
     .join(' ')}; do
   ${BIN.pgbackrest} --stanza=${stanza} --repo="$repo" --type="$type" backup

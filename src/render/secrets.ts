@@ -12,7 +12,14 @@ import { repositoriesOf } from './pgbackrest.js';
 import type { AddressMap } from './types.js';
 
 /** The credentials of the spec's `security.secrets`. */
-export const SECRET_KEYS = ['superuser', 'replication', 'rewind', 'pgbouncer', 'restApi', 'archiveCipher'] as const;
+export const SECRET_KEYS = [
+  'superuser',
+  'replication',
+  'rewind',
+  'pgbouncer',
+  'restApi',
+  'archiveCipher',
+] as const;
 export type SpecSecretKey = (typeof SECRET_KEYS)[number];
 /** Plus the cluster's TLS certificate authority (base64 of a PEM key and certificate), always generated. */
 export type SecretKey = SpecSecretKey | 'tlsCa';
@@ -22,7 +29,9 @@ export const ALL_SECRET_KEYS: readonly SecretKey[] = [...SECRET_KEYS, 'tlsCa'];
  * Characters a secret value may hold. Generated values are hex; a secret
  * supplied by ARN must fit too, so that no file format needs escaping.
  */
-export const SECRET_VALUE_PATTERN = /^[A-Za-z0-9._~+/=-]{16,8192}$/;
+export const SECRET_VALUE_PATTERN = /^[A-Za-z0-9._~+/=-]{16,}$/;
+/** Longest secret value accepted (a base64 CA bundle fits easily). */
+export const SECRET_MAX_LENGTH = 8192;
 
 export interface SecretSource {
   readonly key: SecretKey;
@@ -72,7 +81,11 @@ export function fillSecretTemplate(
   for (const k of file.keys) {
     const v = values[k];
     if (v === undefined) throw new Error(`no value for secret ${k} (needed by ${file.path})`);
-    if (!SECRET_VALUE_PATTERN.test(v)) throw new Error(`secret ${k} has characters outside ${SECRET_VALUE_PATTERN}`);
+    if (!SECRET_VALUE_PATTERN.test(v) || v.length > SECRET_MAX_LENGTH) {
+      throw new Error(
+        `secret ${k} has characters outside ${SECRET_VALUE_PATTERN} or more than ${SECRET_MAX_LENGTH}`,
+      );
+    }
     out = out.split(placeholder(k)).join(v);
   }
   return out;
@@ -108,7 +121,8 @@ export function secretFiles(t: Topology, host: string, map: AddressMap): SecretF
       owner: own(postgres),
       mode: 0o600,
       keys: ['pgbouncer'],
-      template: `"${ROLES.pgbouncerAuth}" "${placeholder('pgbouncer')}"\n`,
+      // The admin account is listed so that PgBouncer knows it without auth_query; it logs in by peer only.
+      template: `"${map.accounts.postgres.user}" ""\n"${ROLES.pgbouncerAuth}" "${placeholder('pgbouncer')}"\n`,
     },
     {
       path: f.pgbouncerPassword,
@@ -118,16 +132,18 @@ export function secretFiles(t: Topology, host: string, map: AddressMap): SecretF
       template: placeholder('pgbouncer'),
     },
   ];
-  const repos = repositoriesOf(t, host);
+  const repos = repositoriesOf(t, host, map.archiveCopies);
   if (repos.length > 0) {
     files.push({
       path: f.pgbackrestCipherConf,
       owner: own(postgres),
       mode: 0o600,
       keys: ['archiveCipher'],
-      template: ['[global]', ...repos.map((r) => `repo${r.index}-cipher-pass=${placeholder('archiveCipher')}`), ''].join(
-        '\n',
-      ),
+      template: [
+        '[global]',
+        ...repos.map((r) => `repo${r.index}-cipher-pass=${placeholder('archiveCipher')}`),
+        '',
+      ].join('\n'),
     });
   }
   return files;
@@ -176,5 +192,9 @@ export function certificateSubjects(t: Topology, host: string, map: AddressMap):
   }
   names.push(map.outboundAddress(host));
   const uniq = [...new Set(names)];
-  return { commonName: host, ips: uniq.filter((n) => IPV4.test(n)), dnsNames: uniq.filter((n) => !IPV4.test(n)) };
+  return {
+    commonName: host,
+    ips: uniq.filter((n) => IPV4.test(n)),
+    dnsNames: uniq.filter((n) => !IPV4.test(n)),
+  };
 }

@@ -106,6 +106,13 @@ export interface AddressMap {
   postgresBinDir(version: number): string;
   /** Where a region's pgBackRest repository lives. */
   repository(region: string): RepoLocation;
+  /**
+   * Who copies the WAL archive into the copy regions: the storage itself (S3
+   * replication, which the AWS layer sets up, byte for byte), or pgBackRest,
+   * which then writes a second repository (repo2) in the first copy region.
+   * Never both: pgBackRest and S3 replication writing the same keys would fight.
+   */
+  readonly archiveCopies: 'storage' | 'pgbackrest';
 }
 
 /** How one service is started: the systemd unit is rendered from this, and the rehearsal runs exactly this. */

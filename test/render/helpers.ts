@@ -11,13 +11,13 @@ import type { Topology } from '../../src/model/types.js';
 import {
   type AddressMap,
   bootScripts,
-  type ServiceSpec,
   etcdSettings,
   nodeDirectories,
   parseEnvFile,
   type RenderedFile,
   renderHost,
   type SecretKey,
+  type ServiceSpec,
   secretEnvName,
   secretFiles,
 } from '../../src/render/index.js';
@@ -51,7 +51,9 @@ export async function run(
     });
   } catch (e) {
     const err = e as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`,
+    );
   }
 }
 
@@ -160,7 +162,8 @@ export interface Daemon {
   readonly name: string;
   readonly proc: ChildProcess;
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM (or the given signal), then SIGKILL after a grace period; resolves once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export function startDaemon(
@@ -192,10 +195,10 @@ export function startDaemon(
     name,
     proc,
     output: () => out,
-    async stop() {
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       try {
-        process.kill(-proc.pid!, 'SIGTERM');
+        process.kill(-proc.pid!, signal);
       } catch {
         return;
       }
@@ -225,7 +228,11 @@ export function startService(s: ServiceSpec, name = s.unit): Daemon {
 }
 
 /** Polls `probe` until it resolves truthy; bounded in time. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -1,0 +1,141 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { tryLoad } from '../../model/load.js';
+import type { Topology } from '../../model/types.js';
+import {
+  type AddressMap,
+  awsAddressMap,
+  bootableHosts,
+  haproxyHost,
+  localAddressMap,
+  type RenderedFile,
+  renderHost,
+  renderUserData,
+} from '../../render/index.js';
+import { closest } from '../../spec/suggest.js';
+import { oneOf, parse, str } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT, paint, UsageError } from '../io.js';
+import { printIssues } from './check.js';
+
+/** Node names `--member` accepts: PostgreSQL members, dedicated etcd nodes, clusters' HAProxy nodes. */
+export function renderableHosts(t: Topology): string[] {
+  return [...bootableHosts(t), ...t.clusters.map((c) => haproxyHost(c.scope))];
+}
+
+interface Output {
+  /** Path relative to the output directory. */
+  readonly rel: string;
+  readonly content: string;
+  readonly mode: number;
+}
+
+/** Everything to write, rendered in memory first: nothing touches the disk if any renderer fails. */
+function outputs(t: Topology, host: string, map: AddressMap, outDir: string): Output[] {
+  const files: RenderedFile[] = renderHost(t, host, map);
+  const rel = (p: string) => (map.target === 'local' ? relative(outDir, p) : p.replace(/^\/+/, ''));
+  const out: Output[] = files.map((f) => ({ rel: rel(f.path), content: f.content, mode: f.mode }));
+  if (bootableHosts(t).includes(host)) {
+    out.push({ rel: 'user-data.yaml', content: renderUserData(t, host, map), mode: 0o600 });
+  }
+  for (const o of out) {
+    if (o.rel.startsWith('..') || o.rel === '')
+      throw new Error(`rendered path ${o.rel} leaves the output directory`);
+  }
+  return out;
+}
+
+export const command: Command = {
+  name: 'render',
+  summary: "Write one node's rendered configuration for inspection",
+  usage: [
+    'Usage: pgtopo render <spec.yaml|spec.json> --member <name> --out <dir> [--target aws|local]',
+    '',
+    'Renders every file of one node (patroni.yml, pgbackrest.conf, pgbouncer.ini, etcd settings, systemd',
+    'units, boot scripts, secret templates) and its cloud-init user data, and writes them below <dir>:',
+    '  --target aws    (default) the files as an EC2 node gets them, at their absolute paths under <dir>',
+    '  --target local  the rehearsal variant: loopback addresses, every path under <dir> itself',
+    '<name> is a PostgreSQL member, a dedicated etcd member, or haproxy-<cluster scope>.',
+    'Nothing is written unless every file renders; <dir> must not exist or be empty.',
+    'No file holds a secret value: credentials are read at boot from Secrets Manager.',
+    'Exit codes: 0 written, 2 invalid spec, 64 bad command line or unknown member, 70 write failed.',
+  ].join('\n'),
+  async run(args, io) {
+    const parsed = parse(args, {
+      member: { type: 'string', short: 'm' },
+      out: { type: 'string', short: 'o' },
+      target: { type: 'string', short: 't' },
+    });
+    const target = oneOf('target', str(parsed, 'target'), ['aws', 'local'] as const, 'aws');
+    if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
+    const member = str(parsed, 'member');
+    if (!member) throw new UsageError('--member <name> is required');
+    const outArg = str(parsed, 'out');
+    if (!outArg) throw new UsageError('--out <dir> is required');
+    const outDir = resolve(outArg);
+    if (existsSync(outDir) && readdirSync(outDir).length > 0) {
+      io.err(`pgtopo render: ${outDir} exists and is not empty; choose a new or empty directory`);
+      return EXIT.usage;
+    }
+
+    const file = parsed.positionals[0]!;
+    const result = tryLoad(file);
+    if (!result.ok) {
+      io.err(`${paint(io, 'red', 'invalid')} ${file}: ${result.issues.length} issue(s)`);
+      printIssues(io, result.issues);
+      return EXIT.invalid;
+    }
+    const t = result.topology;
+    const hosts = renderableHosts(t);
+    if (!hosts.includes(member)) {
+      const suggestion = closest(member, hosts);
+      io.err(
+        `pgtopo render: unknown member ${JSON.stringify(member)} in ${t.name}` +
+          (suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : '') +
+          `\n    expected one of: ${hosts.join(', ')}`,
+      );
+      return EXIT.usage;
+    }
+
+    let map: AddressMap;
+    try {
+      map = target === 'local' ? localAddressMap(t, { baseDir: outDir }) : awsAddressMap(t);
+    } catch (e) {
+      io.err(`pgtopo render: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+    const files = outputs(t, member, map, outDir);
+
+    // Write into a sibling temporary directory, then move it into place in one rename.
+    mkdirSync(dirname(outDir), { recursive: true });
+    const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.partial-`));
+    try {
+      for (const f of files) {
+        const path = join(staging, f.rel);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, f.content, { mode: f.mode });
+        chmodSync(path, f.mode);
+      }
+      if (existsSync(outDir)) rmSync(outDir, { recursive: true });
+      renameSync(staging, outDir);
+    } catch (e) {
+      rmSync(staging, { recursive: true, force: true });
+      io.err(`pgtopo render: could not write ${outDir}: ${(e as Error).message}`);
+      return EXIT.internal;
+    }
+    io.out(
+      `${paint(io, 'green', 'rendered')} ${member} (${target}): ${files.length} file(s) in ${outDir}` +
+        '\n  modes are set; owners are not (the boot step sets them: see user-data.yaml and each file).',
+    );
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,2 @@
+[global]
+repo1-cipher-pass=@@archiveCipher@@

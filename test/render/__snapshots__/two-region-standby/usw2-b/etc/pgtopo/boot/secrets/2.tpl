@@ -1,0 +1,2 @@
+"postgres" ""
+"pgbouncer_auth" "@@pgbouncer@@"

@@ -1,0 +1,304 @@
+/**
+ * Example 1 boots from its local render with real daemons, as `postgres`:
+ * the etcd quorum, Patroni (initdb, post-bootstrap script, a streaming
+ * replica over TLS), pgBackRest on a posix repository (check and the
+ * scheduled backup script), PgBouncer (admin console, auth_query over TLS),
+ * postgres_exporter and HAProxy following the leader. Loopback 127.0.20.100+.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PORTS } from '../../src/model/constants.js';
+import {
+  archiveStanza,
+  bootableHosts,
+  etcdHost,
+  haproxyHost,
+  layout,
+  localAddressMap,
+  servicesOf,
+  UNITS,
+} from '../../src/render/index.js';
+import { example } from '../helpers/examples.js';
+import {
+  type Daemon,
+  etcdctlArgs,
+  fakeSecrets,
+  issueCert,
+  makeBaseDir,
+  makeCa,
+  materialize,
+  plantSecrets,
+  RUN_AS,
+  removeDir,
+  run,
+  serviceEnv,
+  startService,
+  waitFor,
+} from './helpers.js';
+
+const t = example('singleRegion');
+const scope = t.clusters[0]!.scope;
+const [leader, replica] = [t.members[0]!.name, t.members[1]!.name];
+const daemons: Daemon[] = [];
+let base = '';
+let map: ReturnType<typeof localAddressMap>;
+
+const service = (host: string, unit: string) => servicesOf(t, host, map).find((s) => s.unit === unit)!;
+const start = (host: string, unit: string) => {
+  const d = startService(service(host, unit), `${host}/${unit}`);
+  daemons.push(d);
+  return d;
+};
+const f = (host: string) => layout(map.paths(host), t);
+const APP_PASSWORD = 'app-password-for-the-boot-test';
+
+async function patroniRole(host: string, path: string): Promise<boolean> {
+  const r = await run('curl', [
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '--cacert',
+    f(host).tlsCa,
+    `https://${map.memberAddress(host)}:${PORTS.patroniRest}${path}`,
+  ]);
+  return r.stdout === '200';
+}
+
+async function psql(conninfo: string, sql: string, password = APP_PASSWORD): Promise<string> {
+  const r = await run('psql', [conninfo, '-XAt', '-F', ' ', '-c', sql], {
+    env: { ...process.env, PGPASSWORD: password },
+  });
+  return r.stdout.trim();
+}
+
+beforeAll(async () => {
+  base = makeBaseDir('boot');
+  map = localAddressMap(t, { baseDir: base, subnet: '127.0.20', hostOffset: 100 });
+  const ca = await makeCa(base);
+  const fakes = fakeSecrets('boot');
+  for (const h of [...bootableHosts(t), haproxyHost(scope)]) {
+    materialize(t, h, map);
+    await issueCert(t, h, map, ca);
+    await plantSecrets(t, h, map, fakes);
+  }
+  const names = t.etcd[0]!.members.map((e) => e.name);
+  for (const n of names) start(etcdHost(t, n), UNITS.etcd);
+  await waitFor(
+    'etcd quorum',
+    async () => {
+      // etcdctl prints health to stderr; it exits non-zero until every endpoint is healthy.
+      const r = await run('etcdctl', [...etcdctlArgs(t, names, map), 'endpoint', 'health'], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      });
+      return (r.stdout + r.stderr).includes('is healthy');
+    },
+    30_000,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  // Reverse start order: clients before servers, Patroni (which stops PostgreSQL) before etcd.
+  for (const d of [...daemons].reverse()) await d.stop();
+  if (base) removeDir(base);
+}, 120_000);
+
+describe('example 1 boots from its local render', () => {
+  test('Patroni bootstraps the leader; the post-bootstrap script creates the roles and the stanza', async () => {
+    const p = start(leader, UNITS.patroni);
+    await waitFor('leader', () => patroniRole(leader, '/primary'), 60_000).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${p.output()}`);
+    });
+    await run(
+      'psql',
+      [
+        '-h',
+        f(leader).pgSocketDir,
+        '-U',
+        'postgres',
+        '-XAtc',
+        `CREATE ROLE app LOGIN PASSWORD '${APP_PASSWORD}'`,
+      ],
+      {
+        as: RUN_AS,
+      },
+    );
+    const roles = await run(
+      'psql',
+      ['-h', f(leader).pgSocketDir, '-U', 'postgres', '-XAtc', 'SELECT rolname FROM pg_roles ORDER BY 1'],
+      {
+        as: RUN_AS,
+      },
+    );
+    expect(roles.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['pgbouncer_auth', 'pgtopo_monitor', 'replicator', 'rewinder']),
+    );
+    const settings = await run(
+      'psql',
+      [
+        '-h',
+        f(leader).pgSocketDir,
+        '-U',
+        'postgres',
+        '-XAtc',
+        "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('data_checksums', 'ssl', 'archive_mode', 'max_wal_senders', 'password_encryption') ORDER BY 1",
+      ],
+      { as: RUN_AS },
+    );
+    expect(settings.stdout.trim().split('\n')).toEqual([
+      'archive_mode=on',
+      'data_checksums=on',
+      `max_wal_senders=${t.members.length - 1 + 4}`,
+      'password_encryption=scram-sha-256',
+      'ssl=on',
+    ]);
+  }, 90_000);
+
+  test('a replica clones over TLS as the replication role and streams (synchronous mode picks it)', async () => {
+    const p = start(replica, UNITS.patroni);
+    await waitFor('replica', () => patroniRole(replica, '/replica'), 60_000);
+    let seen = '';
+    const sync = await waitFor(
+      'synchronous standby',
+      async () =>
+        (
+          await run(
+            'psql',
+            [
+              '-h',
+              f(leader).pgSocketDir,
+              '-U',
+              'postgres',
+              '-XAt',
+              '-F',
+              ' ',
+              '-c',
+              'SELECT usename, ssl, sync_state FROM pg_stat_replication JOIN pg_stat_ssl USING (pid)',
+            ],
+            { as: RUN_AS },
+          )
+        ).stdout.match(/replicator t sync/)?.[0],
+      30_000,
+    ).catch(async (e) => {
+      seen = (
+        await run(
+          'psql',
+          ['-h', f(leader).pgSocketDir, '-U', 'postgres', '-XAtc', 'SELECT * FROM pg_stat_replication'],
+          { as: RUN_AS },
+        )
+      ).stdout;
+      throw new Error(`${(e as Error).message}\n${seen}\n${p.output()}`);
+    });
+    expect(sync).toBe('replicator t sync');
+  }, 90_000);
+
+  test('pgBackRest checks the archive and the scheduled backup script takes a full backup', async () => {
+    const env = { PATH: process.env.PATH, ...serviceEnv(service(leader, UNITS.patroni)) };
+    await run('pgbackrest', [`--stanza=${archiveStanza(t, leader)}`, 'check'], {
+      as: RUN_AS,
+      env,
+      timeoutMs: 60_000,
+    });
+    const backup = await run(f(leader).backupScript, [], { as: RUN_AS, timeoutMs: 90_000 });
+    expect(backup.stdout).not.toContain('not the leader');
+    const info = JSON.parse(
+      (
+        await run('pgbackrest', [`--stanza=${archiveStanza(t, leader)}`, '--output=json', 'info'], {
+          as: RUN_AS,
+          env,
+        })
+      ).stdout,
+    );
+    expect(info[0].status.message).toBe('ok');
+    expect(info[0].cipher).toBe('aes-256-cbc');
+    expect(info[0].backup.map((b: { type: string }) => b.type)).toEqual(['full']);
+    // On the replica the same script declines.
+    expect((await run(f(replica).backupScript, [], { as: RUN_AS })).stdout).toContain('not the leader');
+  }, 120_000);
+
+  test('PgBouncer answers SHOW VERSION on its admin console and authenticates clients with auth_query over TLS', async () => {
+    start(leader, UNITS.pgbouncer);
+    const version = await waitFor(
+      'pgbouncer admin console',
+      async () =>
+        (
+          await run(
+            'psql',
+            [
+              '-h',
+              f(leader).pgbouncerSocketDir,
+              '-p',
+              String(PORTS.pgbouncer),
+              '-U',
+              RUN_AS,
+              '-XAtc',
+              'SHOW VERSION',
+              'pgbouncer',
+            ],
+            {
+              as: RUN_AS,
+            },
+          )
+        ).stdout,
+      15_000,
+    );
+    expect(version).toMatch(/^PgBouncer 1\.\d+/);
+    const addr = map.memberAddress(leader);
+    const row = await psql(
+      `host=${addr} port=${PORTS.pgbouncer} user=app dbname=postgres sslmode=verify-full sslrootcert=${f(leader).tlsCa}`,
+      'SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    );
+    expect(row).toBe('app t');
+    await expect(
+      psql(
+        `host=${addr} port=${PORTS.pgbouncer} user=app dbname=postgres sslmode=require`,
+        'SELECT 1',
+        'wrong-password',
+      ),
+    ).rejects.toThrow(/SASL authentication failed|password authentication failed/);
+  }, 60_000);
+
+  test('postgres_exporter reports pg_up 1 through peer authentication', async () => {
+    start(leader, UNITS.postgresExporter);
+    const up = await waitFor(
+      'pg_up',
+      async () =>
+        (
+          await run('curl', ['-s', `http://${map.memberAddress(leader)}:${PORTS.postgresExporter}/metrics`])
+        ).stdout
+          .split('\n')
+          .find((l) => l.startsWith('pg_up')),
+      20_000,
+    );
+    expect(up).toBe(`pg_up{cluster="${scope}",member="${leader}",region="${t.primaryRegion}"} 1`);
+  }, 30_000);
+
+  test('HAProxy routes the writer to the leader and the reader to the replica', async () => {
+    start(haproxyHost(scope), UNITS.haproxy);
+    const hap = map.haproxyBind(scope);
+    const tls = `sslmode=verify-full sslrootcert=${f(leader).tlsCa}`;
+    const ask = (port: number) =>
+      psql(
+        `host=${hap} port=${port} user=app dbname=postgres ${tls}`,
+        'SELECT host(inet_server_addr()), pg_is_in_recovery()',
+      );
+    // HAProxy 2.6 starts every server UP until `fall` checks fail: wait for the checks to settle.
+    const settled = (port: number, want: string) =>
+      waitFor(`${port} -> ${want}`, async () => ((await ask(port)) === want ? want : undefined), 20_000);
+    expect(await settled(PORTS.writer, `${map.memberAddress(leader)} f`)).toBeTruthy();
+    expect(await settled(PORTS.reader, `${map.memberAddress(replica)} t`)).toBeTruthy();
+    // Settled: every new connection now lands on the right role.
+    for (let i = 0; i < 5; i++) {
+      expect(await ask(PORTS.writer)).toBe(`${map.memberAddress(leader)} f`);
+      expect(await ask(PORTS.reader)).toBe(`${map.memberAddress(replica)} t`);
+    }
+    const pooled = () =>
+      psql(
+        `host=${hap} port=${PORTS.writerPooled} user=app dbname=postgres sslmode=require`,
+        'SELECT pg_is_in_recovery()',
+      );
+    expect(
+      await waitFor('pooled writer', async () => ((await pooled()) === 'f' ? 'f' : undefined), 20_000),
+    ).toBe('f');
+  }, 60_000);
+});
