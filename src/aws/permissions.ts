@@ -21,9 +21,9 @@ import type { PolicyStatement } from './iam.js';
 import { archiveBucketName } from './names.js';
 import type { AccountFacts } from './stack.js';
 
-/** The address map pgtopo renders AWS nodes with: buckets named by the AWS layer. */
+/** The address map pgtopo renders AWS nodes with: buckets named by the AWS layer, copies made by S3 replication. */
 export function pgtopoAddressMap(t: Topology): AddressMap {
-  return awsAddressMap(t, { archiveBucket: (region) => archiveBucketName(t, region) });
+  return awsAddressMap(t, { archiveBucket: (region) => archiveBucketName(t, region), archiveCopies: 'storage' });
 }
 
 export interface NodePermissionContext {
@@ -81,7 +81,7 @@ export function nodeStatements(t: Topology, host: string, ctx: NodePermissionCon
   const member = t.members.find((m) => m.name === host)!;
   const cluster = t.clusters.find((c) => c.scope === member.cluster)!;
   const writes = cluster.role === 'primary';
-  repositoriesOf(t, host).forEach((repo) => {
+  repositoriesOf(t, host, map.archiveCopies).forEach((repo) => {
     const loc = map.repository(repo.region);
     if (loc.kind !== 's3') return;
     const bucket = `arn:${facts.partition}:s3:::${loc.bucket}`;

@@ -63,6 +63,11 @@ export interface PostgresTopologyProps {
    * @default local state next to the output directory (`<outdir>/../terraform.<stack>.tfstate`)
    */
   readonly backend?: BackendFactory;
+  /**
+   * Image per region (AMI ids are regional): an AMI id or `resolve:ssm:<parameter>`.
+   * @default the spec's `hosts.imageId` where set, else Debian 12 from Debian's public SSM parameter in every region
+   */
+  readonly images?: Readonly<Record<string, string>>;
 }
 
 /** One policy finding as an annotation message: the rule id, spec path, found/expected and fix of `pgtopo check`. */
@@ -92,7 +97,7 @@ export class RegionStack extends TerraformStack {
   readonly etcd: readonly EtcdQuorum[];
   readonly endpoints: Readonly<Record<string, ClusterEndpoints>>;
 
-  constructor(scope: Construct, t: Topology, region: string, backend: BackendFactory) {
+  constructor(scope: Construct, t: Topology, region: string, backend: BackendFactory, imageId?: string) {
     const id = regionStackId(t, region);
     super(scope, id);
     backend(this, id);
@@ -146,6 +151,7 @@ export class RegionStack extends TerraformStack {
             subnetIds,
             memberSecurityGroupId: this.firewall.securityGroup.id,
             kmsKeyArn: this.clusterKey.arn,
+            ...(imageId ? { imageId } : {}),
           }),
       );
     const members: Record<string, PatroniMember> = {};
@@ -156,6 +162,7 @@ export class RegionStack extends TerraformStack {
         subnetId: subnetIds[m.az]!,
         securityGroupIds: [this.firewall.securityGroup.id],
         kmsKeyArn: this.clusterKey.arn,
+        ...(imageId ? { imageId } : {}),
       });
     }
     this.members = members;
@@ -354,7 +361,8 @@ export class PostgresTopology extends Construct {
     // stack nested in another construct would not match.
     const app = App.of(this);
     const stacks: Record<string, RegionStack> = {};
-    for (const r of t.regions) stacks[r.name] = new RegionStack(app, t, r.name, backend);
+    for (const r of t.regions)
+      stacks[r.name] = new RegionStack(app, t, r.name, backend, props.images?.[r.name]);
     this.regionStacks = stacks;
     this.globalStack = new GlobalStack(app, t, stacks, backend);
 

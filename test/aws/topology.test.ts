@@ -124,6 +124,20 @@ describe('stacks and deploy order', () => {
     ]);
   });
 
+  test('images per region: the given AMI where named, Debian 12 through SSM elsewhere', () => {
+    const result = synthesize(EXAMPLES.twoRegionStandby, `${tmp.dir}/images`, {
+      images: { 'us-west-2': 'ami-0123456789abcdef0' },
+    });
+    const imagesOf = (id: string) => {
+      const json = JSON.parse(readFileSync(result.stacks.find((s) => s.id === id)!.file, 'utf8')) as {
+        resource: { aws_launch_template: Record<string, { image_id: string }> };
+      };
+      return [...new Set(Object.values(json.resource.aws_launch_template).map((lt) => lt.image_id))];
+    };
+    expect(imagesOf('orders-us-west-2')).toEqual(['ami-0123456789abcdef0']);
+    expect(imagesOf('orders-us-east-1')).toEqual(['resolve:ssm:/aws/service/debian/release/12/latest/amd64']);
+  });
+
   test('a spec object and its YAML file synthesize the same Terraform', () => {
     const fromFile = synthExample('twoRegionStandby', `${tmp.dir}/file`);
     const result = synthesize(exampleObject(EXAMPLES.twoRegionStandby), `${tmp.dir}/object`, {
