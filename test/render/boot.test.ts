@@ -65,6 +65,14 @@ async function patroniRole(host: string, path: string): Promise<boolean> {
   return r.stdout === '200';
 }
 
+/** SQL as the superuser over the leader's local socket (peer authentication as the postgres account). */
+async function superuser(sql: string): Promise<string> {
+  const r = await run('psql', ['-h', f(leader).pgSocketDir, '-U', 'postgres', '-XAt', '-F', ' ', '-c', sql], {
+    as: RUN_AS,
+  });
+  return r.stdout.trim();
+}
+
 async function psql(conninfo: string, sql: string, password = APP_PASSWORD): Promise<string> {
   const r = await run('psql', [conninfo, '-XAt', '-F', ' ', '-c', sql], {
     env: { ...process.env, PGPASSWORD: password },
@@ -109,85 +117,38 @@ describe('example 1 boots from its local render', () => {
     await waitFor('leader', () => patroniRole(leader, '/primary'), 60_000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${p.output()}`);
     });
-    await run(
-      'psql',
-      [
-        '-h',
-        f(leader).pgSocketDir,
-        '-U',
-        'postgres',
-        '-XAtc',
-        `CREATE ROLE app LOGIN PASSWORD '${APP_PASSWORD}'`,
-      ],
-      {
-        as: RUN_AS,
-      },
-    );
-    const roles = await run(
-      'psql',
-      ['-h', f(leader).pgSocketDir, '-U', 'postgres', '-XAtc', 'SELECT rolname FROM pg_roles ORDER BY 1'],
-      {
-        as: RUN_AS,
-      },
-    );
-    expect(roles.stdout.split('\n')).toEqual(
+    await superuser(`CREATE ROLE app LOGIN PASSWORD '${APP_PASSWORD}'`);
+    expect((await superuser('SELECT rolname FROM pg_roles ORDER BY 1')).split('\n')).toEqual(
       expect.arrayContaining(['pgbouncer_auth', 'pgtopo_monitor', 'replicator', 'rewinder']),
     );
-    const settings = await run(
-      'psql',
-      [
-        '-h',
-        f(leader).pgSocketDir,
-        '-U',
-        'postgres',
-        '-XAtc',
-        "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('data_checksums', 'ssl', 'archive_mode', 'max_wal_senders', 'password_encryption') ORDER BY 1",
-      ],
-      { as: RUN_AS },
+    const settings = await superuser(
+      "SELECT name, setting FROM pg_settings WHERE name IN ('data_checksums', 'ssl', 'archive_mode', 'max_wal_senders', 'password_encryption') ORDER BY 1",
     );
-    expect(settings.stdout.trim().split('\n')).toEqual([
-      'archive_mode=on',
-      'data_checksums=on',
-      `max_wal_senders=${t.members.length - 1 + 4}`,
-      'password_encryption=scram-sha-256',
-      'ssl=on',
+    expect(settings.split('\n')).toEqual([
+      'archive_mode on',
+      'data_checksums on',
+      `max_wal_senders ${t.members.length - 1 + 4}`,
+      'password_encryption scram-sha-256',
+      'ssl on',
     ]);
   }, 90_000);
 
   test('a replica clones over TLS as the replication role and streams (synchronous mode picks it)', async () => {
     const p = start(replica, UNITS.patroni);
     await waitFor('replica', () => patroniRole(replica, '/replica'), 60_000);
-    let seen = '';
     const sync = await waitFor(
       'synchronous standby',
       async () =>
         (
-          await run(
-            'psql',
-            [
-              '-h',
-              f(leader).pgSocketDir,
-              '-U',
-              'postgres',
-              '-XAt',
-              '-F',
-              ' ',
-              '-c',
-              'SELECT usename, ssl, sync_state FROM pg_stat_replication JOIN pg_stat_ssl USING (pid)',
-            ],
-            { as: RUN_AS },
+          await superuser(
+            'SELECT usename, ssl, sync_state FROM pg_stat_replication JOIN pg_stat_ssl USING (pid)',
           )
-        ).stdout.match(/replicator t sync/)?.[0],
+        ).match(/replicator t sync/)?.[0],
       30_000,
     ).catch(async (e) => {
-      seen = (
-        await run(
-          'psql',
-          ['-h', f(leader).pgSocketDir, '-U', 'postgres', '-XAtc', 'SELECT * FROM pg_stat_replication'],
-          { as: RUN_AS },
-        )
-      ).stdout;
-      throw new Error(`${(e as Error).message}\n${seen}\n${p.output()}`);
+      throw new Error(
+        `${(e as Error).message}\n${await superuser('SELECT * FROM pg_stat_replication')}\n${p.output()}`,
+      );
     });
     expect(sync).toBe('replicator t sync');
   }, 90_000);

@@ -535,6 +535,37 @@ describe('address maps', () => {
   });
 });
 
+describe('spec switches', () => {
+  test('security.tls false: plain host lines, no TLS files anywhere', () => {
+    const t = spec((s) => {
+      s.security = { tls: false };
+    });
+    const doc = patroni(t, 'use1-a');
+    expect(doc.restapi.certfile).toBeUndefined();
+    expect(doc.postgresql.parameters.ssl).toBeUndefined();
+    expect(doc.postgresql.authentication.replication.sslmode).toBeUndefined();
+    expect(
+      pgHba(t, 'use1-a', aws(t))
+        .filter((l) => !l.startsWith('local'))
+        .every((l) => l.startsWith('host ')),
+    ).toBe(true);
+    expect(renderHaproxy(t, 'orders-us-east-1', aws(t))).not.toContain('check-ssl');
+    expect(renderPgbouncer(t, 'use1-a', aws(t))).not.toContain('tls');
+  });
+
+  test.each([
+    ['nat', true],
+    ['none', false],
+  ] as const)('hosts.egress %s: packages installed by cloud-init: %s', (egress, installs) => {
+    const t = spec((s) => {
+      s.hosts = { egress };
+    });
+    const doc = parse(renderUserData(t, 'use1-a', aws(t)));
+    expect(doc.packages !== undefined).toBe(installs);
+    expect(doc.runcmd).toEqual([['bash', '/etc/pgtopo/boot/pgtopo-boot.sh']]);
+  });
+});
+
 describe('Patroni 3.0.2 knows every key', () => {
   const PATRONI = '/usr/lib/python3/dist-packages/patroni';
   const source = (function read(dir: string): string {
