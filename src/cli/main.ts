@@ -13,6 +13,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     load: () => import('./commands/explain.js'),
   },
   schema: { summary: 'Print the JSON Schema of the spec', load: () => import('./commands/schema.js') },
+  render: {
+    summary: "Write one node's rendered configuration for inspection",
+    load: () => import('./commands/render.js'),
+  },
   review: {
     summary: 'Write review artefacts: report, diagrams, failure table, plan summary',
     load: () => import('./commands/review.js'),
