@@ -44,7 +44,6 @@ export {
 export { bootableHosts, renderEtcdNode, renderHost, renderMember, renderUserData } from './node.js';
 export {
   etcdHosts,
-  MANAGED_PARAMETERS,
   pgHba,
   pgIdent,
   renderPatroni,

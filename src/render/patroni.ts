@@ -6,35 +6,12 @@
  */
 import { PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
+import { managedBy } from '../policy/managed-parameters.js';
 import { yaml11 } from './format.js';
 import { clusterNamed, followersOf, memberNamed, quorumNamed, replicationCapacity } from './lookup.js';
 import { BIN, IDENT_MAP, layout, PATRONI_NAMESPACE, REST_API_USER, ROLES, standbySlotName } from './names.js';
 import { archiveCommand, archiveStanza, pgbackrestEnvironment, restoreCommand } from './pgbackrest.js';
 import type { AddressMap } from './types.js';
-
-/** PostgreSQL parameters pgtopo sets itself; the spec's parameters never override them. */
-export const MANAGED_PARAMETERS = [
-  'archive_command',
-  'archive_mode',
-  'hot_standby',
-  'listen_addresses',
-  'max_replication_slots',
-  'max_wal_senders',
-  'password_encryption',
-  'port',
-  'restore_command',
-  'recovery_min_apply_delay',
-  'ssl',
-  'ssl_ca_file',
-  'ssl_cert_file',
-  'ssl_key_file',
-  'ssl_min_protocol_version',
-  'unix_socket_directories',
-  'wal_level',
-  'wal_log_hints',
-  'logging_collector',
-  'log_directory',
-] as const;
 
 const onOff = (b: boolean) => (b ? 'on' : 'off');
 
@@ -96,7 +73,7 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
 
   const userParameters = Object.fromEntries(
     Object.entries(t.postgres.parameters)
-      .filter(([k]) => !(MANAGED_PARAMETERS as readonly string[]).includes(k))
+      .filter(([k]) => managedBy(k) === undefined)
       .map(([k, v]) => [k, parameterValue(v)]),
   );
   const dcsParameters = {
@@ -105,8 +82,12 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
     wal_level: t.postgres.parameters.wal_level === 'logical' ? 'logical' : 'replica',
     hot_standby: 'on',
     wal_log_hints: onOff(t.postgres.walLogHints),
-    max_wal_senders: capacity.maxWalSenders,
-    max_replication_slots: capacity.maxReplicationSlots,
+    // The spec may raise these (PGT-PG-001 checks they cover the streams); never below what the model needs.
+    max_wal_senders: Math.max(capacity.maxWalSenders, Number(t.postgres.parameters.max_wal_senders ?? 0)),
+    max_replication_slots: Math.max(
+      capacity.maxReplicationSlots,
+      Number(t.postgres.parameters.max_replication_slots ?? 0),
+    ),
   };
   const localParameters = {
     unix_socket_directories: f.pgSocketDir,

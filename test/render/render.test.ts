@@ -35,7 +35,7 @@ import {
 } from '../../src/render/index.js';
 import type { TopologySpecInput } from '../../src/spec/schema.js';
 import { EXAMPLE_NAMES, example } from '../helpers/examples.js';
-import { variant } from '../helpers/spec.js';
+import { baseSpec, variant } from '../helpers/spec.js';
 
 type Doc = any;
 
@@ -617,5 +617,31 @@ describe('determinism and snapshots (example 2, AWS map)', () => {
   ];
   test.each(cases)('%s', async (path, content) => {
     await expect(content).toMatchFileSnapshot(`__snapshots__/two-region-standby/${path}`);
+  });
+});
+
+describe('user parameters and the managed list', () => {
+  test.each([
+    [{ work_mem: '64MB' }, { work_mem: '64MB' }],
+    // managed by pgtopo (PGT-PG-004 rejects them): never rendered from the spec
+    [{ archive_command: '/bin/true', port: 6000 }, {}],
+    // the spec may raise the replication capacity, never lower it below what the model needs
+    [
+      { max_wal_senders: 50, max_replication_slots: 40 },
+      { max_wal_senders: 50, max_replication_slots: 40 },
+    ],
+  ] as const)('parameters %j render as %j', (parameters, expected) => {
+    const t = topologyFrom({ ...baseSpec(), postgres: { parameters } });
+    const rendered = parse(renderPatroni(t, 'use1-a', awsAddressMap(t)));
+    const p = rendered.bootstrap.dcs.postgresql.parameters;
+    expect(p).toMatchObject(expected);
+    expect(rendered.postgresql.parameters.archive_command).not.toBe('/bin/true');
+    expect(rendered.postgresql.parameters.port ?? p.port).not.toBe(6000);
+  });
+
+  test('a lower max_wal_senders in the spec does not shrink the rendered capacity', () => {
+    const t = topologyFrom({ ...baseSpec(), postgres: { parameters: { max_wal_senders: 1 } } });
+    const p = parse(renderPatroni(t, 'use1-a', awsAddressMap(t))).bootstrap.dcs.postgresql.parameters;
+    expect(p.max_wal_senders).toBeGreaterThan(2);
   });
 });
