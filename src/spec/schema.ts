@@ -411,8 +411,10 @@ export const Pgbouncer = z
       .int()
       .min(0)
       .max(10000)
-      .default(100)
-      .describe('Server connections per database, 0 = unlimited. Default 100.'),
+      .default(80)
+      .describe(
+        'Server connections per database, 0 = unlimited. Default 80: below PostgreSQL\'s default max_connections (100), leaving room for superuser, replication and monitoring.',
+      ),
   })
   .describe('PgBouncer settings on every member. Default: transaction pooling, 20 per pool.');
 
@@ -431,7 +433,7 @@ export const Endpoints = z
       defaultPoolSize: 20,
       reservePoolSize: 5,
       maxClientConn: 1000,
-      maxDbConnections: 100,
+      maxDbConnections: 80,
     }),
     dnsZone: z
       .string()
@@ -687,7 +689,7 @@ export const TopologySpec = z
         defaultPoolSize: 20,
         reservePoolSize: 5,
         maxClientConn: 1000,
-        maxDbConnections: 100,
+        maxDbConnections: 80,
       },
       dnsTtlSeconds: 30,
       healthCheckProtocol: 'http',
