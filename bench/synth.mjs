@@ -9,9 +9,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { App, TerraformStack } from 'cdktf';
 import { synthesize } from '../dist/aws/index.js';
+
+// A full collection before every timed run, so one run's garbage is not billed to the next.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc');
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 7;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -82,6 +88,7 @@ const outdir = () => join(work, String(seq++));
 
 function timePgtopo(spec) {
   const dir = outdir();
+  collect();
   const start = process.hrtime.bigint();
   const result = synthesize(spec, dir);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -171,6 +178,7 @@ function prepare(stacks) {
 
 function timePlain(prepared) {
   const dir = outdir();
+  collect();
   const start = process.hrtime.bigint();
   const app = new App({ outdir: dir, stackTraces: false });
   for (const { id, providers, resources } of prepared) {
