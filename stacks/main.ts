@@ -22,7 +22,7 @@
  */
 import { resolve } from 'node:path';
 import { App } from 'cdktf';
-import { PostgresTopology } from '../src/aws/index.js';
+import { formatGuardFinding, GuardError, PostgresTopology } from '../src/aws/index.js';
 import { formatIssue, SpecError } from '../src/spec/issues.js';
 
 const spec = resolve(process.env.PGTOPO_SPEC ?? 'examples/single-region.yaml');
@@ -35,8 +35,15 @@ try {
     `pgtopo: ${topology.topology.name} from ${spec}: Terraform JSON in ${resolve(app.outdir, 'stacks')}/{${stacks.join(',')}}/cdk.tf.json`,
   );
 } catch (e) {
-  if (!(e instanceof SpecError)) throw e;
-  console.error(`pgtopo: ${spec} is not a valid topology spec:`);
-  for (const issue of e.issues) console.error(`  ${formatIssue(issue)}`);
-  process.exitCode = 2;
+  if (e instanceof SpecError) {
+    console.error(`pgtopo: ${spec} is not a valid topology spec:`);
+    for (const issue of e.issues) console.error(`  ${formatIssue(issue)}`);
+    process.exitCode = 2;
+  } else if (e instanceof GuardError) {
+    console.error('pgtopo: the synthesized resources break resource-level rules:');
+    for (const f of e.findings) console.error(`  ${formatGuardFinding(f)}`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
 }
