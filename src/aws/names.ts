@@ -15,7 +15,9 @@ function fitName(parts: readonly string[], max: number): string {
   if (full.length <= max) return full;
   const rest = parts.slice(1).join('-');
   const room = max - rest.length - 10;
-  return `${parts[0]!.slice(0, Math.max(1, room))}-${shortHash(full)}-${rest}`;
+  // Keep the distinguishing tail (a region, a node) when it leaves room; otherwise cut the whole name.
+  if (room >= 1) return `${parts[0]!.slice(0, room)}-${shortHash(full)}-${rest}`;
+  return `${full.slice(0, max - 9).replace(/-+$/, '')}-${shortHash(full)}`;
 }
 
 /** Stack id of a region's stack. */
