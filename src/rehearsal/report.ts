@@ -26,6 +26,9 @@ export interface RehearsalReport {
 const fmt = (x: number | null | undefined, digits = 1): string =>
   x === null || x === undefined ? '-' : x.toFixed(digits);
 
+/** 20 -> "20", 36.5 -> "36.5". */
+const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+
 function pad(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) =>
@@ -52,12 +55,16 @@ export function formatTable(r: RehearsalReport): string {
     d.status,
     fmt(d.rtoSeconds),
     d.predicted
-      ? `${fmt(d.predicted.bestSeconds, 0)}/${fmt(d.predicted.typicalSeconds, 0)}/${fmt(d.predicted.worstSeconds, 0)}`
+      ? [d.predicted.bestSeconds, d.predicted.typicalSeconds, d.predicted.worstSeconds].map(num).join('/')
       : '-',
     d.lostAcknowledgedWrites === null ? '-' : String(d.lostAcknowledgedWrites),
     d.maxConcurrentWriters === null ? '-' : String(d.maxConcurrentWriters),
     String(d.acknowledgedWrites),
-    d.oldPrimary && d.newPrimary ? `${d.oldPrimary} -> ${d.newPrimary}` : (d.oldPrimary ?? '-'),
+    !d.oldPrimary
+      ? '-'
+      : d.newPrimary && d.newPrimary !== d.oldPrimary
+        ? `${d.oldPrimary} -> ${d.newPrimary}`
+        : `${d.oldPrimary} (kept)`,
   ]);
   const lines = [
     `rehearsal of ${r.topology} (${r.cluster}), profile ${r.profile} ` +
