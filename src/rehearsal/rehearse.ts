@@ -121,7 +121,7 @@ export class Rehearsal {
           // The password travels in this session only, with statement logging off.
           await cluster.sql(
             admin,
-            `SET log_statement = none; DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${layout.app.user}') THEN CREATE ROLE ${layout.app.user} LOGIN; END IF; END $$; ALTER ROLE ${layout.app.user} PASSWORD '${layout.app.password}'`,
+            `SET log_statement = none; SET log_min_error_statement = panic; DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${layout.app.user}') THEN CREATE ROLE ${layout.app.user} LOGIN; END IF; END $$; ALTER ROLE ${layout.app.user} PASSWORD '${layout.app.password}'`,
           );
           for (const sql of schemaSql(layout.app.user)) await cluster.sql(admin, sql);
           progress(

@@ -167,6 +167,20 @@ describe('report table', () => {
         checks: [],
         durationSeconds: 40,
       },
+      {
+        drill: 'etcd-member-loss',
+        status: 'passed',
+        fault: 'SIGKILL etcd',
+        oldPrimary: 'use1-b',
+        newPrimary: 'use1-b',
+        rtoSeconds: 0.01,
+        longestWriteGapSeconds: 0.05,
+        acknowledgedWrites: 100,
+        lostAcknowledgedWrites: 0,
+        maxConcurrentWriters: 1,
+        checks: [],
+        durationSeconds: 5,
+      },
     ],
     passed: true,
     runDir: '/tmp/x',
@@ -186,6 +200,8 @@ describe('report table', () => {
       '400',
       'use1-a -> use1-b',
     ]);
+    const kept = text.split('\n').find((l) => l.startsWith('etcd-member-loss'))!;
+    expect(kept.split(/\s{2,}/).at(-1)).toBe('use1-b (kept)');
     expect(text).toContain('all drills passed');
   });
 });
