@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     summary: 'Explain a policy rule: what it protects, why, how to fix',
     load: () => import('./commands/explain.js'),
   },
+  synth: {
+    summary: 'Synthesize the Terraform JSON of every stack of a spec',
+    load: () => import('./commands/synth.js'),
+  },
   schema: { summary: 'Print the JSON Schema of the spec', load: () => import('./commands/schema.js') },
   render: {
     summary: "Write one node's rendered configuration for inspection",
