@@ -92,8 +92,8 @@ export const Member = z
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as r6i.xlarge')
       .default('r6i.large')
       .describe('EC2 instance type. Default r6i.large.'),
-    volume: DataVolume.default({ sizeGiB: 100, type: 'gp3' }),
-    tags: MemberTags.default({ nosync: false, nofailover: false }),
+    volume: DataVolume.prefault({}),
+    tags: MemberTags.prefault({}),
     replicateFrom: z
       .string()
       .optional()
@@ -166,7 +166,7 @@ const etcdCommon = {
       client: z.boolean().default(true).describe('TLS between Patroni and etcd. Default true.'),
       peer: z.boolean().default(true).describe('TLS between etcd members. Default true.'),
     })
-    .default({ client: true, peer: true })
+    .prefault({})
     .describe('etcd transport security. Default: TLS for clients and peers.'),
 };
 
@@ -413,7 +413,7 @@ export const Pgbouncer = z
       .max(10000)
       .default(80)
       .describe(
-        'Server connections per database, 0 = unlimited. Default 80: below PostgreSQL\'s default max_connections (100), leaving room for superuser, replication and monitoring.',
+        "Server connections per database, 0 = unlimited. Default 80: below PostgreSQL's default max_connections (100), leaving room for superuser, replication and monitoring.",
       ),
   })
   .describe('PgBouncer settings on every member. Default: transaction pooling, 20 per pool.');
@@ -428,13 +428,7 @@ export const Endpoints = z
       .enum(['pgbouncer', 'none'])
       .default('pgbouncer')
       .describe('Connection pooler. Default pgbouncer.'),
-    pgbouncer: Pgbouncer.default({
-      poolMode: 'transaction',
-      defaultPoolSize: 20,
-      reservePoolSize: 5,
-      maxClientConn: 1000,
-      maxDbConnections: 80,
-    }),
+    pgbouncer: Pgbouncer.prefault({}),
     dnsZone: z
       .string()
       .regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/, 'a DNS zone such as db.internal')
@@ -512,14 +506,7 @@ export const Security = z
           .default('generate')
           .describe('pgBackRest repository cipher passphrase: `generate` or a secret ARN. Default generate.'),
       })
-      .default({
-        superuser: 'generate',
-        replication: 'generate',
-        rewind: 'generate',
-        pgbouncer: 'generate',
-        restApi: 'generate',
-        archiveCipher: 'generate',
-      })
+      .prefault({})
       .describe(
         'Where each credential comes from: `generate` (the first node generates it into Secrets Manager) or an existing secret ARN. Never a value. Default: generate all.',
       ),
@@ -566,7 +553,7 @@ export const Observability = z
         postgres: z.boolean().default(true).describe('Run postgres_exporter on every member. Default true.'),
         node: z.boolean().default(true).describe('Run node_exporter on every member. Default true.'),
       })
-      .default({ postgres: true, node: true })
+      .prefault({})
       .describe('Prometheus exporters on every member. Default: postgres_exporter and node_exporter.'),
     alarms: z
       .strictObject({
@@ -587,7 +574,7 @@ export const Observability = z
           .optional()
           .describe('Existing SNS topic for alarms. Default: a new topic per region.'),
       })
-      .default({ replicaLagBytes: 16 * 1024 * 1024, archiveFailures: 1 })
+      .prefault({})
       .describe('CloudWatch alarm thresholds. Default: 16 MiB replica lag, 1 archive failure.'),
   })
   .describe('Exporters and alarms. Default: both exporters, lag and archive alarms.');
@@ -621,7 +608,7 @@ export const Postgres = z
       .describe('PostgreSQL major version (13-17). Default 15.'),
     parameters: z
       .record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'a PostgreSQL parameter name'), ParameterValue)
-      .default({})
+      .prefault({})
       .describe(
         'postgresql.conf parameters. Parameters pgtopo manages are rejected (PGT-PG-004). Default: none.',
       ),
@@ -648,77 +635,17 @@ export const TopologySpec = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors. Ignored.'),
     name: name('cluster'),
-    postgres: Postgres.default({
-      version: 15,
-      parameters: {},
-      dataChecksums: true,
-      usePgRewind: true,
-      walLogHints: true,
-      maxCascadeDepth: 2,
-    }),
+    postgres: Postgres.prefault({}),
     primaryRegion: z.string().describe('Region that holds the writable cluster; must be one of `regions`.'),
-    dcs: Dcs.default({
-      mode: 'per-region',
-      membersPerRegion: 3,
-      placement: 'dedicated',
-      instanceType: 't3.small',
-      tls: { client: true, peer: true },
-    }),
-    failover: Failover.default({ profile: 'balanced' }),
-    durability: Durability.default({ rpo: 'bounded', synchronousNodeCount: 1, allowCrossRegionSync: false }),
+    dcs: Dcs.prefault({ mode: 'per-region' }),
+    failover: Failover.prefault({}),
+    durability: Durability.prefault({}),
     regions: z.array(Region).min(1).max(64).describe('Regions, one Patroni cluster each (1-64).'),
-    archive: Archive.default({
-      enabled: true,
-      retentionDays: 14,
-      fullBackupEveryDays: 7,
-      backupHourUtc: 1,
-      objectLock: 'none',
-      tiers: [],
-      sse: 'aws:kms',
-      keyRotation: true,
-      versioning: true,
-      blockPublicAccess: true,
-      tlsOnlyPolicy: true,
-      replicationTimeControl: false,
-    }),
-    endpoints: Endpoints.default({
-      internal: true,
-      pooler: 'pgbouncer',
-      pgbouncer: {
-        poolMode: 'transaction',
-        defaultPoolSize: 20,
-        reservePoolSize: 5,
-        maxClientConn: 1000,
-        maxDbConnections: 80,
-      },
-      dnsTtlSeconds: 30,
-      healthCheckProtocol: 'http',
-    }),
-    security: Security.default({
-      allowedCidrs: [],
-      allowedSecurityGroupIds: [],
-      adminCidrs: [],
-      tls: true,
-      secrets: {
-        superuser: 'generate',
-        replication: 'generate',
-        rewind: 'generate',
-        pgbouncer: 'generate',
-        restApi: 'generate',
-        archiveCipher: 'generate',
-      },
-    }),
-    hosts: Hosts.default({
-      egress: 'nat',
-      requireImdsV2: true,
-      imdsHopLimit: 1,
-      associatePublicIp: false,
-      ebsEncrypted: true,
-    }),
-    observability: Observability.default({
-      exporters: { postgres: true, node: true },
-      alarms: { replicaLagBytes: 16 * 1024 * 1024, archiveFailures: 1 },
-    }),
+    archive: Archive.prefault({}),
+    endpoints: Endpoints.prefault({}),
+    security: Security.prefault({}),
+    hosts: Hosts.prefault({}),
+    observability: Observability.prefault({}),
     waivers: z
       .array(Waiver)
       .default([])
