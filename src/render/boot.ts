@@ -16,7 +16,7 @@ import {
   secretSource,
   secretsNeeded,
 } from './secrets.js';
-import { hostKind, servicesOf } from './services.js';
+import { hostKind, scheduled, servicesOf } from './services.js';
 import type { AddressMap, NodeDirectory, RenderedFile } from './types.js';
 
 /** Region a host lives in. */
@@ -164,8 +164,9 @@ export function renderBootScript(t: Topology, host: string, map: AddressMap): st
   const region = hostRegion(t, host);
   const scripts = bootScripts(t, host, map);
   const keys = secretsNeeded(t, host, map);
-  const units = servicesOf(t, host, map).map((s) => (s.onCalendar ? `${s.unit}.timer` : `${s.unit}.service`));
+  const units = servicesOf(t, host, map).map((s) => (scheduled(s) ? `${s.unit}.timer` : `${s.unit}.service`));
   const k = hostKind(t, host);
+  const exporter = map.accounts.exporter;
   const sslCertMembers = [map.accounts.etcd.user, map.accounts.haproxy.user].filter(
     (u) => u !== map.accounts.tlsKey.user,
   );
@@ -205,7 +206,13 @@ mount_data() {
 mount_data
 
 # 2. Directories.
-${nodeDirectories(t, host, map)
+${
+  k.kind === 'member'
+    ? `# The metrics publisher runs as ${exporter.user} even when no exporter package brought the account.
+id -u ${exporter.user} >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ${exporter.user}
+`
+    : ''
+}${nodeDirectories(t, host, map)
   .map((d) => {
     const [user, group] = d.owner.split(':');
     return `${BIN.install} -d -o ${user} -g ${group} -m ${octal(d.mode)} ${shq(d.path)}`;

@@ -28,6 +28,12 @@ export { envFile, parseEnvFile } from './format.js';
 export { haproxyListeners, renderHaproxy } from './haproxy.js';
 export { replicationCapacity, SENDER_HEADROOM, SLOT_HEADROOM } from './lookup.js';
 export {
+  METRICS_INTERVAL_SECONDS,
+  metricsDocument,
+  metricsService,
+  renderMetricsPublisher,
+} from './metrics.js';
+export {
   BIN,
   haproxyHost,
   IDENT_MAP,
@@ -76,7 +82,7 @@ export {
   secretSource,
   secretsNeeded,
 } from './secrets.js';
-export { etcdEnvPath, hostKind, renderUnits, servicesOf } from './services.js';
+export { etcdEnvPath, hostKind, renderUnits, scheduled, servicesOf } from './services.js';
 export type {
   Account,
   AddressMap,

@@ -37,6 +37,7 @@ export const UNITS = {
   nodeExporter: 'pgtopo-node-exporter',
   backup: 'pgtopo-backup',
   haproxy: 'pgtopo-haproxy',
+  metrics: 'pgtopo-metrics',
 } as const;
 
 /** Package units the boot step stops and masks so that only pgtopo's units run. */
@@ -99,6 +100,13 @@ export function layout(p: NodePaths, t: Topology) {
     etcdEnv: `${p.config}/etcd/etcd.env`,
     etcdDataRoot: `${p.data}/etcd`,
     postgresExporterEnv: `${p.config}/postgres-exporter.env`,
+    /** Publishes NODE_METRICS every minute (CloudWatch EMF through CloudWatch Logs; a file locally). */
+    metricsScript: `${p.config}/pgtopo-metrics.sh`,
+    /** The publisher's state: the archiver's failed_count of the previous run. */
+    metricsStateDir: `${p.data}/metrics`,
+    metricsArchiveState: `${p.data}/metrics/archive-failed-count`,
+    /** Local (rehearsal) render: the EMF documents the publisher would send, one per line. */
+    metricsLocalOutput: `${p.data}/metrics/emf.jsonl`,
     haproxyDir: `${p.config}/haproxy`,
     haproxyCfg: `${p.config}/haproxy/haproxy.cfg`,
     haproxyRunDir: `${p.run}/haproxy`,

@@ -11,6 +11,7 @@ import { etcdHost, renderEtcdEnv } from './etcd.js';
 import { renderPostgresExporterEnv } from './exporter.js';
 import { renderHaproxy } from './haproxy.js';
 import { clusterNamed, etcdMemberNamed, etcdOnMember, memberNamed } from './lookup.js';
+import { renderMetricsPublisher } from './metrics.js';
 import { layout } from './names.js';
 import { renderPatroni, renderPostBootstrap } from './patroni.js';
 import { renderBackupScript, renderPgbackrest } from './pgbackrest.js';
@@ -47,6 +48,7 @@ export function renderHost(t: Topology, host: string, map: AddressMap): Rendered
     if (t.observability.exporters.postgres) {
       add(f.postgresExporterEnv, renderPostgresExporterEnv(t, m.name, map), exporter, 0o640);
     }
+    add(f.metricsScript, renderMetricsPublisher(t, m.name, map), root, 0o755);
     for (const e of etcdOnMember(t, m.name)) {
       add(etcdEnvPath(t, e.member.name, map), renderEtcdEnv(t, e.member.name, map), etcd, 0o640);
     }

@@ -7,6 +7,7 @@ import type { Topology } from '../model/types.js';
 import { etcdHost } from './etcd.js';
 import { octal, shq } from './format.js';
 import { clusterNamed, etcdMemberNamed, etcdOnMember } from './lookup.js';
+import { metricsService } from './metrics.js';
 import { BIN, haproxyHost, layout, UNITS } from './names.js';
 import { pgbackrestEnvironment } from './pgbackrest.js';
 import type { Account, AddressMap, NodeDirectory, ServiceSpec } from './types.js';
@@ -144,6 +145,7 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
   if (t.observability.exporters.node) {
     services.push(nodeExporterService(name, map.memberAddress(name), map));
   }
+  services.push(metricsService(t, name, map));
   if (t.archive.enabled && c.role === 'primary') {
     services.push({
       unit: UNITS.backup,
@@ -190,6 +192,11 @@ export function servicesOf(t: Topology, host: string, map: AddressMap): ServiceS
   ];
 }
 
+/** Whether a service runs from a timer (enabled as `<unit>.timer`) rather than at boot. */
+export function scheduled(s: ServiceSpec): boolean {
+  return s.onCalendar !== undefined || s.everySeconds !== undefined;
+}
+
 /** A systemd unit for a service (and its timer, for scheduled ones). */
 export function renderUnits(s: ServiceSpec): { name: string; content: string }[] {
   const pre = s.directories.map((d) => {
@@ -215,10 +222,13 @@ export function renderUnits(s: ServiceSpec): { name: string; content: string }[]
     'NoNewPrivileges=true',
     'PrivateTmp=true',
     'ProtectSystem=full',
-    ...(s.onCalendar ? [] : ['', '[Install]', 'WantedBy=multi-user.target']),
+    ...(scheduled(s) ? [] : ['', '[Install]', 'WantedBy=multi-user.target']),
   ];
   const units = [{ name: `${s.unit}.service`, content: `${service.join('\n')}\n` }];
-  if (s.onCalendar) {
+  if (scheduled(s)) {
+    const when = s.onCalendar
+      ? [`OnCalendar=${s.onCalendar}`, 'Persistent=true', 'RandomizedDelaySec=5min']
+      : [`OnBootSec=${s.everySeconds}s`, `OnUnitActiveSec=${s.everySeconds}s`, 'AccuracySec=1s'];
     units.push({
       name: `${s.unit}.timer`,
       content: `${[
@@ -227,9 +237,7 @@ export function renderUnits(s: ServiceSpec): { name: string; content: string }[]
         `Description=${s.description} (schedule)`,
         '',
         '[Timer]',
-        `OnCalendar=${s.onCalendar}`,
-        'Persistent=true',
-        'RandomizedDelaySec=5min',
+        ...when,
         '',
         '[Install]',
         'WantedBy=timers.target',

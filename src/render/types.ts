@@ -136,4 +136,6 @@ export interface ServiceSpec {
   readonly serviceExtra: readonly string[];
   /** Timer (for scheduled one-shot services): systemd `OnCalendar=`. */
   readonly onCalendar?: string;
+  /** Timer (for periodic one-shot services): runs every this many seconds (systemd `OnUnitActiveSec=`). */
+  readonly everySeconds?: number;
 }

@@ -5,8 +5,10 @@
  * scheduled backup script), PgBouncer (admin console, auth_query over TLS),
  * postgres_exporter and HAProxy following the leader. Loopback 127.0.20.100+.
  */
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PORTS } from '../../src/model/constants.js';
+import { NODE_METRICS, PORTS } from '../../src/model/constants.js';
 import {
   archiveStanza,
   bootableHosts,
@@ -14,6 +16,7 @@ import {
   haproxyHost,
   layout,
   localAddressMap,
+  renderMetricsPublisher,
   servicesOf,
   UNITS,
 } from '../../src/render/index.js';
@@ -22,6 +25,7 @@ import {
   type Daemon,
   etcdctlArgs,
   fakeSecrets,
+  ids,
   issueCert,
   makeBaseDir,
   makeCa,
@@ -152,6 +156,65 @@ describe('example 1 boots from its local render', () => {
     });
     expect(sync).toBe('replicator t sync');
   }, 90_000);
+
+  test('the metrics publisher reports lag and archive failures as EMF (stub aws on the AWS variant, a file locally)', async () => {
+    const published = (dir: string) =>
+      readFileSync(join(dir, 'payloads'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { timestamp: number; message: string }[]);
+    for (const host of [leader, replica]) {
+      // The AWS variant of the same node's script, run against the local daemons with a stub `aws`
+      // that records its arguments and payloads and knows the stream only after create-log-stream.
+      const stub = join(base, `stub-aws-${host}`);
+      mkdirSync(stub, { recursive: true });
+      writeFileSync(
+        join(stub, 'aws'),
+        `#!/bin/bash
+printf '%s\\n' "$*" >> ${stub}/calls
+for a; do case $a in file://*) cat "\${a#file://}" >> ${stub}/payloads; echo >> ${stub}/payloads;; esac; done
+if [ "$2" = create-log-stream ]; then touch ${stub}/stream; fi
+if [ "$2" = put-log-events ] && [ ! -e ${stub}/stream ]; then echo 'An error occurred (ResourceNotFoundException)' >&2; exit 254; fi
+exit 0
+`,
+        { mode: 0o755 },
+      );
+      const script = join(stub, 'publish.sh');
+      writeFileSync(script, renderMetricsPublisher(t, host, { ...map, target: 'aws' }), { mode: 0o755 });
+      const owner = ids(RUN_AS);
+      chownSync(stub, owner.uid, owner.gid);
+      const env = { ...process.env, PATH: `${stub}:${process.env.PATH}` };
+      for (let i = 0; i < 2; i++) await run(script, [], { as: RUN_AS, env });
+      const calls = readFileSync(join(stub, 'calls'), 'utf8').trim().split('\n');
+      expect(calls.map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual([
+        'logs put-log-events',
+        'logs create-log-stream',
+        'logs put-log-events',
+        'logs put-log-events',
+      ]);
+      expect(calls[1]).toContain(
+        `--log-group-name ${NODE_METRICS.logGroup(t.name)} --log-stream-name ${host}`,
+      );
+      const events = published(stub).slice(1);
+      expect(events).toHaveLength(2);
+      for (const [event] of events) {
+        const doc = JSON.parse(event!.message);
+        expect(doc._aws.Timestamp).toBe(event!.timestamp);
+        expect(doc._aws.CloudWatchMetrics[0].Namespace).toBe(NODE_METRICS.namespace);
+        expect(doc.Cluster).toBe(scope);
+        expect(doc[NODE_METRICS.archiveFailures]).toBe(0);
+        const lag = doc[NODE_METRICS.replicaLagBytes];
+        expect(typeof lag).toBe('number');
+        if (host === leader) expect(lag).toBe(0);
+        else expect(lag).toBeGreaterThanOrEqual(0);
+      }
+      expect(readFileSync(f(host).metricsArchiveState, 'utf8')).toBe('0\n');
+      // The local render's own script: the same document into a file, no AWS call (no stub on PATH).
+      await run(f(host).metricsScript, [], { as: RUN_AS });
+      const [line] = readFileSync(f(host).metricsLocalOutput, 'utf8').trim().split('\n');
+      expect(JSON.parse(line!)[NODE_METRICS.replicaLagBytes]).toBeGreaterThanOrEqual(0);
+    }
+  }, 60_000);
 
   test('pgBackRest checks the archive and the scheduled backup script takes a full backup', async () => {
     const env = { PATH: process.env.PATH, ...serviceEnv(service(leader, UNITS.patroni)) };

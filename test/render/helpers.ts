@@ -26,7 +26,7 @@ const pexec = promisify(execFile);
 
 export const RUN_AS = 'postgres';
 
-function ids(user: string): { uid: number; gid: number } {
+export function ids(user: string): { uid: number; gid: number } {
   const line = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${user}:`));

@@ -28,6 +28,8 @@ mount_data() {
 mount_data
 
 # 2. Directories.
+# The metrics publisher runs as prometheus even when no exporter package brought the account.
+id -u prometheus >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prometheus
 /usr/bin/install -d -o root -g root -m 0755 /etc/pgtopo
 /usr/bin/install -d -o root -g root -m 0700 /etc/pgtopo/boot
 /usr/bin/install -d -o root -g root -m 0700 /etc/pgtopo/boot/secrets
@@ -51,6 +53,7 @@ mount_data
 /usr/bin/install -d -o postgres -g postgres -m 0750 /run/pgtopo/pgbackrest
 /usr/bin/install -d -o postgres -g postgres -m 0750 /run/pgtopo/pgbouncer
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/log/pgtopo/pgbouncer
+/usr/bin/install -d -o prometheus -g prometheus -m 0750 /var/lib/pgtopo/metrics
 for u in etcd haproxy; do id "$u" >/dev/null 2>&1 && usermod -aG ssl-cert "$u"; done
 
 # 3. Secrets, read into this shell only (never into a command line or this log).
@@ -112,5 +115,5 @@ done
 rm -f /usr/sbin/policy-rc.d
 modprobe softdog 2>/dev/null && chown postgres /dev/watchdog 2>/dev/null || log 'no watchdog device: Patroni runs without one'
 systemctl daemon-reload
-systemctl enable --now pgtopo-patroni.service pgtopo-pgbouncer.service pgtopo-postgres-exporter.service pgtopo-node-exporter.service pgtopo-backup.timer
-log "started pgtopo-patroni.service, pgtopo-pgbouncer.service, pgtopo-postgres-exporter.service, pgtopo-node-exporter.service, pgtopo-backup.timer"
+systemctl enable --now pgtopo-patroni.service pgtopo-pgbouncer.service pgtopo-postgres-exporter.service pgtopo-node-exporter.service pgtopo-metrics.timer pgtopo-backup.timer
+log "started pgtopo-patroni.service, pgtopo-pgbouncer.service, pgtopo-postgres-exporter.service, pgtopo-node-exporter.service, pgtopo-metrics.timer, pgtopo-backup.timer"
