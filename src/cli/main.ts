@@ -21,6 +21,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     summary: "Write one node's rendered configuration for inspection",
     load: () => import('./commands/render.js'),
   },
+  rehearse: {
+    summary: 'Boot the rendered cluster locally and rehearse failures',
+    load: () => import('./commands/rehearse.js'),
+  },
   review: {
     summary: 'Write review artefacts: report, diagrams, failure table, plan summary',
     load: () => import('./commands/review.js'),
