@@ -2,6 +2,9 @@
 export * from './model/constants.js';
 export { loadTopology, type ResolveResult, topologyFrom, tryLoad, tryResolve } from './model/load.js';
 export type * from './model/types.js';
+export * from './policy/index.js';
+export * from './render/index.js';
+export * from './review/index.js';
 export { formatIssue, formatPath, SpecError, type SpecIssue, type SpecIssueCode } from './spec/issues.js';
 export { topologyJsonSchema } from './spec/json-schema.js';
 export { parseSpec, parseSpecFile, parseSpecText } from './spec/parse.js';

@@ -4,7 +4,7 @@
  * diagram (see graph.ts). Output is deterministic: the input order follows the
  * spec and the layout engine is seeded by nothing but its input.
  */
-import { Graphviz } from '@hpcc-js/wasm-graphviz';
+import type { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { type Diagram, type DiagramEdgeKind, type DiagramNode, EDGE_STYLES } from './graph.js';
 
 /** A DOT double-quoted string. */
@@ -123,7 +123,8 @@ let graphviz: Promise<Graphviz> | undefined;
 
 /** Lays DOT out to SVG with the WASM Graphviz `dot` engine. */
 export async function dotToSvg(dot: string): Promise<string> {
-  graphviz ??= Graphviz.load();
+  // Loaded on first use: the WASM module is large and only the SVG needs it.
+  graphviz ??= import('@hpcc-js/wasm-graphviz').then((m) => m.Graphviz.load());
   const gv = await graphviz;
   return gv.layout(dot, 'svg', 'dot');
 }
