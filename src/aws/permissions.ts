@@ -23,7 +23,10 @@ import type { AccountFacts } from './stack.js';
 
 /** The address map pgtopo renders AWS nodes with: buckets named by the AWS layer, copies made by S3 replication. */
 export function pgtopoAddressMap(t: Topology): AddressMap {
-  return awsAddressMap(t, { archiveBucket: (region) => archiveBucketName(t, region), archiveCopies: 'storage' });
+  return awsAddressMap(t, {
+    archiveBucket: (region) => archiveBucketName(t, region),
+    archiveCopies: 'storage',
+  });
 }
 
 export interface NodePermissionContext {
