@@ -11,9 +11,10 @@ import { command as check } from '../../src/cli/commands/check.js';
 import { command as explain } from '../../src/cli/commands/explain.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { tryLoad } from '../../src/model/load.js';
-import { RULES } from '../../src/policy/index.js';
+import { failureTable } from '../../src/policy/format/text.js';
+import { analyzeFailures, RULES } from '../../src/policy/index.js';
 import { checkReport } from '../../src/policy/report.js';
-import { EXAMPLE_NAMES, EXAMPLES } from '../helpers/examples.js';
+import { EXAMPLE_NAMES, EXAMPLES, example } from '../helpers/examples.js';
 import { NOW } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -273,4 +274,17 @@ describe('pgtopo explain', () => {
   ])('%j is a usage error', async (args, message) => {
     await expect(run(explain, ...args)).rejects.toThrow(message);
   });
+});
+
+describe('failure table footnote', () => {
+  test.each([
+    ['singleRegion', false],
+    ['twoRegionStandby', true],
+  ] as const)(
+    'example %s: the manual-recovery footnote appears only with manual rows (%s)',
+    (name, expected) => {
+      const lines = failureTable(analyzeFailures(example(name)));
+      expect(lines.some((l) => l.startsWith('* manual:'))).toBe(expected);
+    },
+  );
 });

@@ -102,7 +102,9 @@ export function failureTable(a: FailureAnalysis): string[] {
   if (a.doubleAzFailures.length > 0) {
     out.push('', 'Double AZ failures (information):', ...table(header, a.doubleAzFailures.map(row)));
   }
-  out.push('* manual: seconds after the operator acts (promotes a standby cluster or forces a failover).');
+  if ([...a.failures, ...a.doubleAzFailures].some((f) => f.writable === 'manual')) {
+    out.push('* manual: seconds after the operator acts (promotes a standby cluster or forces a failover).');
+  }
   return out;
 }
 
@@ -111,7 +113,7 @@ export function reportLines(report: CheckReport, paint: Paint = plain): string[]
   const s = report.summary!;
   const p = report.policy!;
   const out = [
-    `${paint('green', 'valid')} ${report.spec}: ${s.name}, ${s.regions} region(s), ${s.members} member(s), ` +
+    `${paint('green', 'spec valid')} ${report.spec}: ${s.name}, ${s.regions} region(s), ${s.members} member(s), ` +
       `${s.etcdQuorums} etcd quorum(s) with ${s.etcdMembers} member(s)`,
   ];
   const ordered = [
