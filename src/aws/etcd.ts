@@ -6,7 +6,7 @@
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { PORTS } from '../model/constants.js';
+import { NODE_TAGS, PORTS } from '../model/constants.js';
 import type { EtcdMember, EtcdQuorum as EtcdQuorumModel, Topology } from '../model/types.js';
 import { renderUserData } from '../render/index.js';
 import { protect } from './guard.js';
@@ -125,7 +125,7 @@ export class EtcdQuorum extends Construct {
         statements: props.statements?.(e.name) ?? nodeStatements(t, e.name, { facts: accountFacts(this, p) }),
         imdsHopLimit: t.hosts.imdsHopLimit,
         rolePrefix: rolePrefix(t, e.name),
-        tags: { 'pgtopo:etcd': e.name, 'pgtopo:quorum': q.id },
+        tags: { [NODE_TAGS.etcd]: e.name, [NODE_TAGS.quorum]: q.id },
         ...(imageId ? { imageId } : {}),
       });
     }

@@ -7,7 +7,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment/index.js';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { PORTS } from '../model/constants.js';
+import { NODE_TAGS, PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
 import { renderUserData } from '../render/index.js';
 import { protect } from './guard.js';
@@ -188,7 +188,7 @@ export class PatroniMember extends Construct {
     this.member = m;
     const p = props.provider ? { provider: props.provider } : {};
     const ebsKey = t.hosts.ebsKmsKeyArn ?? props.kmsKeyArn;
-    const tags = { 'pgtopo:member': m.name, 'pgtopo:cluster': m.cluster };
+    const tags = { [NODE_TAGS.member]: m.name, [NODE_TAGS.cluster]: m.cluster };
     this.host = new HardenedNode(this, 'node', {
       ...p,
       name: m.name,

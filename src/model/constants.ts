@@ -123,3 +123,11 @@ export const NODE_METRICS = {
   /** Log group the members write their metric events to. */
   logGroup: (topology: string) => `/pgtopo/${topology}/metrics`,
 } as const;
+
+/** EC2 tag keys that name the node an instance is: written by the AWS layer, read by the review's inventory. */
+export const NODE_TAGS = {
+  member: 'pgtopo:member',
+  cluster: 'pgtopo:cluster',
+  etcd: 'pgtopo:etcd',
+  quorum: 'pgtopo:quorum',
+} as const;

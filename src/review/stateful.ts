@@ -2,6 +2,7 @@
  * Which Terraform resources hold data that a replace or destroy would lose.
  * Shared by the plan summary, the AWS inventory and their callouts.
  */
+import { NODE_TAGS } from '../model/constants.js';
 
 /** Resource types that always hold data, and what is lost with them. */
 export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
@@ -10,12 +11,6 @@ export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
   aws_kms_key:
     'KMS key: everything encrypted with it (volumes, archive, secrets) becomes unreadable once the key is deleted',
 };
-
-/**
- * Tags the AWS layer puts on EC2 instances (src/aws/member.ts, src/aws/etcd.ts).
- * A rename there shows up in test/review/inventory.test.ts, which reads a real synth.
- */
-export const NODE_TAGS = { member: 'pgtopo:member', etcd: 'pgtopo:etcd' } as const;
 
 type Json = Record<string, unknown>;
 
