@@ -1,17 +1,12 @@
 /** Small, deterministic writers for the file formats the daemons read. */
-import { stringify } from 'yaml';
+import { toYaml11 } from './yaml.js';
 
 /**
  * YAML for PyYAML readers (Patroni, cloud-init): YAML 1.1 quoting, so that
  * strings such as `on`, `off` or `yes` stay strings; no line folding.
  */
 export function yaml11(value: unknown, header: readonly string[] = [], docHeader?: string): string {
-  const body = stringify(value, {
-    version: '1.1',
-    lineWidth: 0,
-    minContentWidth: 0,
-    aliasDuplicateObjects: false,
-  });
+  const body = toYaml11(value);
   return [...(docHeader ? [docHeader] : []), ...header.map((h) => `# ${h}`), body].join('\n');
 }
 
