@@ -136,6 +136,7 @@ export class ClusterEndpoints extends Construct {
       });
     }
     const targetPorts = [...new Set([...listeners.map((l) => l.targetPort), PORTS.patroniRest])];
+    const membersSg = props.firewall.securityGroup.id;
     for (const port of targetPorts) {
       new VpcSecurityGroupEgressRule(this, `to-members-${port}`, {
         ...pp,
@@ -143,7 +144,7 @@ export class ClusterEndpoints extends Construct {
         ipProtocol: 'tcp',
         fromPort: port,
         toPort: port,
-        referencedSecurityGroupId: props.firewall.securityGroup.id,
+        referencedSecurityGroupId: membersSg,
         description: 'Targets and health checks',
       });
       for (const m of members.filter((x) => x.region !== home)) {

@@ -129,9 +129,10 @@ export class PatroniFirewall extends Construct {
 
   /** Lets another security group (e.g. the load balancer's) reach `ports`. */
   allowFrom(id: string, securityGroupId: string, ports: readonly number[], description: string): void {
+    const target = this.securityGroup.id;
     for (const port of ports) {
       allowIngress(this, `${id}-${port}`, {
-        securityGroupId: this.securityGroup.id,
+        securityGroupId: target,
         ports: port,
         sources: [{ securityGroupId }],
         description,

@@ -7,14 +7,12 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import {
-  Fn,
   LocalBackend,
   type TerraformBackend,
   TerraformLocal,
   type TerraformProvider,
   TerraformStack,
   TerraformVariable,
-  Token,
 } from 'cdktf';
 import type { Construct } from 'constructs';
 
@@ -45,9 +43,13 @@ export function offlinePlan(scope: Construct): TerraformVariable {
   });
 }
 
-/** `${var.offline_plan ? whenOffline : otherwise}` as a token. */
+/**
+ * `${var.offline_plan ? whenOffline : otherwise}` for plain values (strings, numbers, booleans, null),
+ * written as the Terraform expression itself, as `remoteOutputs` and `accountFacts` write theirs.
+ */
 export function ifOffline(scope: Construct, whenOffline: unknown, otherwise: unknown): string {
-  return Token.asString(Fn.conditional(offlinePlan(scope).booleanValue, whenOffline, otherwise));
+  const variable = offlinePlan(scope).node.id;
+  return `\${var.${variable} ? ${hclLiteral(whenOffline)} : ${hclLiteral(otherwise)}}`;
 }
 
 export interface RegionProviderProps {
@@ -71,8 +73,8 @@ export function regionProvider(scope: Construct, id: string, props: RegionProvid
   return new AwsProvider(scope, id, {
     region: props.region,
     ...(props.alias ? { alias: props.alias } : {}),
-    accessKey: ifOffline(scope, OFFLINE_CREDENTIAL, Token.nullValue()),
-    secretKey: ifOffline(scope, OFFLINE_CREDENTIAL, Token.nullValue()),
+    accessKey: ifOffline(scope, OFFLINE_CREDENTIAL, null),
+    secretKey: ifOffline(scope, OFFLINE_CREDENTIAL, null),
     skipCredentialsValidation: offline,
     skipRequestingAccountId: offline,
     skipRegionValidation: offline,

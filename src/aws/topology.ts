@@ -137,6 +137,7 @@ export class RegionStack extends TerraformStack {
     const vpcId = this.network.vpc.id;
     const subnetIds = this.network.privateSubnetIds;
     this.firewall = new PatroniFirewall(this, 'members-firewall', { topology: t, region, vpcId });
+    const memberSecurityGroupId = this.firewall.securityGroup.id;
     if (t.archive.enabled) this.archive = new WalArchive(this, 'archive', { topology: t, region });
 
     this.etcd = t.etcd
@@ -149,7 +150,7 @@ export class RegionStack extends TerraformStack {
             region,
             vpcId,
             subnetIds,
-            memberSecurityGroupId: this.firewall.securityGroup.id,
+            memberSecurityGroupId,
             kmsKeyArn: this.clusterKey.arn,
             ...(imageId ? { imageId } : {}),
           }),
@@ -160,7 +161,7 @@ export class RegionStack extends TerraformStack {
         topology: t,
         member: m.name,
         subnetId: subnetIds[m.az]!,
-        securityGroupIds: [this.firewall.securityGroup.id],
+        securityGroupIds: [memberSecurityGroupId],
         kmsKeyArn: this.clusterKey.arn,
         ...(imageId ? { imageId } : {}),
       });
