@@ -1,9 +1,12 @@
 // bench/synth: pgtopo's synthesis (spec -> model -> policy -> render -> constructs -> resource rules ->
 // Terraform JSON) of each example and of generated 3- and 30-region topologies, beside a plain cdktf
-// cdktf program that writes the same stacks with the same number of raw resources by hand (provider
-// bindings, the same values, references between resources as cdktf references).
-// Prints medians, the pgtopo/plain ratio per topology (target <= 1.3) and the per-member cost of the
-// 30-region topology against the 3-region one (target ratio <= 1.2).
+// program that writes the same Terraform by hand: the same stacks, backends, providers, variables,
+// data sources, locals, the same raw resources with the same values through their provider bindings,
+// and outputs, every reference a cdktf token. Before timing, the bench checks that the plain program's
+// Terraform JSON equals pgtopo's, stack for stack.
+// Each run starts after a full garbage collection; the two programs alternate. Prints the median
+// times, the median of the run-by-run pgtopo/plain ratios per topology (target <= 1.3) and the
+// per-member cost of the 30-region topology against the 3-region one (target ratio <= 1.2).
 // Usage: npm run build && node bench/synth.mjs [--runs N]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { App, TerraformStack } from 'cdktf';
+import {
+  App,
+  DataTerraformRemoteStateLocal,
+  LocalBackend,
+  TerraformLocal,
+  TerraformOutput,
+  TerraformStack,
+  TerraformVariable,
+} from 'cdktf';
 import { synthesize } from '../dist/aws/index.js';
 
 // A full collection before every timed run, so one run's garbage is not billed to the next.
@@ -86,51 +97,98 @@ const cases = [
 let seq = 0;
 const outdir = () => join(work, String(seq++));
 
-function timePgtopo(spec) {
-  const dir = outdir();
+/**
+ * cdktf keeps every token it ever registers in one process-wide map (`globalThis.__cdktfTokenMap`),
+ * and tokens hold the constructs they reference, so every synthesized App stays in memory for the
+ * life of the process. One `cdktf synth` is one process; in this loop the heap would grow with every
+ * run and each run would pay for the garbage collection of all earlier ones. After each run the map
+ * goes back to what it held after the first one (which keeps any token a module made at load time).
+ */
+let registered;
+function forgetTokens() {
+  const r = globalThis.__cdktfTokenMap;
+  if (!(r?.stringTokenMap instanceof Map && r.numberTokenMap instanceof Map))
+    throw new Error('cdktf token registry not found: update forgetTokens() for this cdktf version');
+  if (!registered) {
+    registered = { strings: new Set(r.stringTokenMap.keys()), numbers: new Set(r.numberTokenMap.keys()) };
+    return;
+  }
+  for (const k of r.stringTokenMap.keys()) if (!registered.strings.has(k)) r.stringTokenMap.delete(k);
+  for (const k of r.numberTokenMap.keys()) if (!registered.numbers.has(k)) r.numberTokenMap.delete(k);
+}
+
+/** Times one synthesis: a full collection first, the token registry cleaned after. */
+function timed(run) {
   collect();
   const start = process.hrtime.bigint();
-  const result = synthesize(spec, dir);
+  const value = run();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  forgetTokens();
+  return { ms, value };
+}
+
+function timePgtopo(spec) {
+  const dir = outdir();
+  const { ms, value: result } = timed(() => synthesize(spec, dir));
   const stacks = result.stacks.map((s) => ({ id: s.id, json: JSON.parse(readFileSync(s.file, 'utf8')) }));
   rmSync(dir, { recursive: true, force: true });
   return { ms, stacks };
 }
 
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_m, c) => c.toUpperCase());
-/** Snake-case Terraform JSON to a binding's camel-case config (tag keys included: the bench only counts time). */
+/** Snake-case Terraform JSON to a binding's camel-case config (map keys here carry no underscores). */
 const toConfig = (v) =>
   Array.isArray(v)
     ? v.map(toConfig)
     : v && typeof v === 'object'
       ? Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), toConfig(x)]))
       : v;
+/** Meta-arguments: set as objects (provider, depends_on) or overrides (count), not as binding config. */
 const META = new Set(['//', 'provider', 'depends_on', 'count', 'for_each']);
 
-/** The provider binding class of a resource type (`aws_s3_bucket` -> lib/s3-bucket). */
+/** The provider binding class of a resource or data source type (`aws_s3_bucket` -> lib/s3-bucket). */
 const bindings = new Map();
-async function bindingOf(type) {
-  if (!bindings.has(type)) {
-    const mod = await import(
-      `@cdktf/provider-aws/lib/${type.replace(/^aws_/, '').replace(/_/g, '-')}/index.js`
+async function bindingOf(type, kind) {
+  const key = `${kind}.${type}`;
+  if (!bindings.has(key)) {
+    const name = type.replace(/^aws_/, '').replace(/_/g, '-');
+    const lib = kind === 'data' ? `data-aws-${name}` : name;
+    const mod = await import(`@cdktf/provider-aws/lib/${lib}/index.js`);
+    const Binding = Object.values(mod).find(
+      (x) => typeof x === 'function' && (x.tfResourceType === type || x.tfDataSourceType === type),
     );
-    bindings.set(
-      type,
-      Object.values(mod).find((x) => typeof x === 'function' && x.tfResourceType === type),
-    );
+    if (!Binding) throw new Error(`no binding for ${key}`);
+    bindings.set(key, Binding);
   }
-  return bindings.get(type);
+  return bindings.get(key);
 }
 
-const REF = /\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.([a-z0-9_]+)\}/g;
+/** `${...}` that is one reference: a resource or data source attribute, a local, a variable. */
+const SIMPLE_REF =
+  /\$\{((?:data\.)?aws_[a-z0-9_]+\.[^.}[\s]+\.[a-z0-9_]+|local\.[A-Za-z0-9_-]+|var\.[a-z0-9_]+)\}/g;
 
-/** `${aws_x.name.attr}` occurrences in a value become tokens of the resources the plain program made. */
+/**
+ * Simple references in a value become tokens of the objects the plain program made, one token per
+ * address (as a program that keeps `const vpcId = vpc.id` and reuses it); other expressions stay text.
+ */
 function withTokens(v, made) {
   if (typeof v === 'string') {
-    if (!v.includes('${aws_')) return v;
-    return v.replace(REF, (whole, type, name, attr) => {
-      const r = made.get(`${type}.${name}`);
-      return r ? r.getStringAttribute(attr) : whole;
+    if (!v.includes('${')) return v;
+    return v.replace(SIMPLE_REF, (whole, address) => {
+      if (!made.tokens.has(address)) {
+        const parts = address.split('.');
+        const attr = parts.length > 2 ? parts.pop() : undefined;
+        const target = made.get(parts.join('.'));
+        made.tokens.set(
+          address,
+          target === undefined
+            ? whole
+            : attr === undefined
+              ? (target.asString ?? target.stringValue)
+              : target.getStringAttribute(attr),
+        );
+      }
+      return made.tokens.get(address);
     });
   }
   if (Array.isArray(v)) return v.map((x) => withTokens(x, made));
@@ -151,48 +209,138 @@ function ordered(json) {
     if (seen.has(key) || !all.has(key)) return;
     seen.add(key);
     const r = all.get(key);
-    for (const m of JSON.stringify(r.config).matchAll(REF)) visit(`${m[1]}.${m[2]}`);
+    for (const m of JSON.stringify(r.config).matchAll(SIMPLE_REF))
+      visit(m[1].split('.').slice(0, 2).join('.'));
+    for (const d of r.config.depends_on ?? []) visit(d);
     out.push(r);
   };
   for (const key of all.keys()) visit(key);
   return out;
 }
 
+const blocks = (byType, kind) =>
+  Object.entries(byType ?? {}).flatMap(([type, byName]) =>
+    Object.entries(byName).map(([name, config]) => ({ type, name, config, kind })),
+  );
+const configOf = (config) =>
+  toConfig(Object.fromEntries(Object.entries(config).filter(([k]) => !META.has(k))));
+
 /**
- * The plain program: what you would write without pgtopo to get the same Terraform. The same stacks
- * and providers, every resource written by hand with its provider binding, the same values, and every
- * reference between resources as a cdktf reference (a token), as a hand-written program has them.
- * Built from pgtopo's own output, prepared (binding classes loaded, resources ordered) before timing.
+ * The plain program: what you would write without pgtopo to get the same Terraform. The same stacks,
+ * backends, providers, variables, data sources, locals, resources and outputs, every resource and data
+ * source written with its provider binding, the same values, and every single reference between them
+ * (resource and data source attributes, locals, variables) as a cdktf token, as a hand-written program
+ * has them; composite expressions stay text, as pgtopo writes them. Built from pgtopo's own output,
+ * prepared (binding classes loaded, resources ordered) before timing; `sameTerraform` proves that it
+ * writes the same Terraform JSON.
  */
-function prepare(stacks) {
-  return stacks.map(({ id, json }) => ({
-    id,
-    providers: json.provider.aws.map((p) => ({ region: p.region, ...(p.alias ? { alias: p.alias } : {}) })),
-    resources: ordered(json).map((r) => ({
-      ...r,
-      Binding: bindings.get(r.type),
-      props: toConfig(Object.fromEntries(Object.entries(r.config).filter(([k]) => !META.has(k)))),
-    })),
-  }));
+async function prepare(stacks) {
+  const out = [];
+  for (const { id, json } of stacks) {
+    const data = blocks(json.data, 'data');
+    for (const d of data) if (d.type.startsWith('aws_')) d.Binding = await bindingOf(d.type, 'data');
+    const resources = ordered(json);
+    for (const r of resources) r.Binding = await bindingOf(r.type, 'resource');
+    out.push({
+      id,
+      backend: json.terraform?.backend?.local,
+      providers: json.provider.aws.map((p) => ({ alias: p.alias, config: toConfig(p) })),
+      variables: Object.entries(json.variable ?? {}),
+      data: data.map((d) => ({ ...d, props: configOf(d.config) })),
+      locals: Object.entries(json.locals ?? {}),
+      resources: resources.map((r) => ({ ...r, props: configOf(r.config) })),
+      outputs: Object.entries(json.output ?? {}),
+    });
+  }
+  return out;
+}
+
+function plainProgram(app, prepared) {
+  for (const s of prepared) {
+    const stack = new TerraformStack(app, s.id);
+    if (s.backend) new LocalBackend(stack, { path: s.backend.path });
+    const made = Object.assign(new Map(), { tokens: new Map() });
+    const providers = new Map();
+    for (const p of s.providers) {
+      const provider = new AwsProvider(stack, `aws-${p.alias ?? 'default'}`, withTokens(p.config, made));
+      providers.set(p.alias ? `aws.${p.alias}` : 'aws', provider);
+    }
+    for (const [name, v] of s.variables)
+      made.set(`var.${name}`, new TerraformVariable(stack, name, toConfig(v)));
+    /** The provider and depends_on meta-arguments as binding config; count as an override, as pgtopo sets it. */
+    const meta = (config) => ({
+      ...(config.provider ? { provider: providers.get(config.provider) } : {}),
+      ...(config.depends_on ? { dependsOn: config.depends_on.map((d) => made.get(d)) } : {}),
+    });
+    const count = (element, config) => {
+      if (config.count !== undefined) element.addOverride('count', config.count);
+    };
+    for (const d of s.data) {
+      const element =
+        d.type === 'terraform_remote_state'
+          ? new DataTerraformRemoteStateLocal(stack, d.name, {
+              path: d.config.config.path,
+              workspace: d.config.workspace,
+            })
+          : new d.Binding(stack, d.name, { ...withTokens(d.props, made), ...meta(d.config) });
+      made.set(`data.${d.type}.${d.name}`, element);
+      count(element, d.config);
+    }
+    for (const [name, expression] of s.locals)
+      made.set(`local.${name}`, new TerraformLocal(stack, name, withTokens(expression, made)));
+    for (const r of s.resources) {
+      const element = new r.Binding(stack, r.name, { ...withTokens(r.props, made), ...meta(r.config) });
+      made.set(`${r.type}.${r.name}`, element);
+      count(element, r.config);
+    }
+    for (const [name, o] of s.outputs)
+      new TerraformOutput(stack, name, { ...o, value: withTokens(o.value, made) });
+  }
 }
 
 function timePlain(prepared) {
   const dir = outdir();
-  collect();
-  const start = process.hrtime.bigint();
-  const app = new App({ outdir: dir, stackTraces: false });
-  for (const { id, providers, resources } of prepared) {
-    const stack = new TerraformStack(app, id);
-    for (const p of providers) new AwsProvider(stack, `aws-${p.alias ?? 'default'}`, p);
-    const made = new Map();
-    for (const { type, name, Binding, props } of resources) {
-      made.set(`${type}.${name}`, new Binding(stack, name, withTokens(props, made)));
-    }
-  }
-  app.synth();
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const { ms } = timed(() => {
+    const app = new App({ outdir: dir, stackTraces: false });
+    plainProgram(app, prepared);
+    app.synth();
+  });
   rmSync(dir, { recursive: true, force: true });
   return ms;
+}
+
+/** Terraform JSON without cdktf's `//` metadata, keys sorted: what Terraform reads. */
+function canonical(v) {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .filter((k) => k !== '//')
+        .sort()
+        .map((k) => [k, canonical(v[k])]),
+    );
+  return v;
+}
+
+/** Fails unless the plain program writes, stack for stack, the Terraform JSON pgtopo writes. */
+function sameTerraform(stacks, prepared) {
+  const dir = outdir();
+  const app = new App({ outdir: dir, stackTraces: false });
+  plainProgram(app, prepared);
+  app.synth();
+  forgetTokens();
+  for (const { id, json } of stacks) {
+    const plain = JSON.parse(readFileSync(join(dir, 'stacks', id, 'cdk.tf.json'), 'utf8'));
+    const [a, b] = [JSON.stringify(canonical(json)), JSON.stringify(canonical(plain))];
+    if (a !== b) {
+      let i = 0;
+      while (a[i] === b[i]) i++;
+      throw new Error(
+        `plain program differs in ${id} at: ${a.slice(Math.max(0, i - 120), i + 80)}\nplain: ${b.slice(Math.max(0, i - 120), i + 80)}`,
+      );
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -202,36 +350,40 @@ const count = (stacks) =>
     0,
   );
 
-console.log(`runs: ${runs} per example, fewer for the 30-region topology (medians, after warm-up runs)`);
+console.log(
+  `runs: ${runs} per example, fewer for the 30-region topology, interleaved after warm-up runs; ` +
+    'medians, and the median of the run-by-run ratios',
+);
 const perMember = {};
 let worst = 0;
 try {
   for (const [label, spec, members] of cases) {
     const warm = timePgtopo(spec);
-    for (const { json } of warm.stacks)
-      for (const type of Object.keys(json.resource ?? {})) await bindingOf(type);
-    const plainProgram = prepare(warm.stacks);
+    const prepared = await prepare(warm.stacks);
+    sameTerraform(warm.stacks, prepared);
     // Warm both paths (JIT) before measuring; the large topology needs fewer rounds.
     const large = members > 30;
     const rounds = large ? Math.max(3, Math.ceil(runs / 2)) : runs;
     for (let i = 0; i < (large ? 1 : 3); i++) {
       timePgtopo(spec);
-      timePlain(plainProgram);
+      timePlain(prepared);
     }
     const ours = [];
     const plain = [];
     for (let i = 0; i < rounds; i++) {
       // Interleave so machine noise hits both series alike.
       ours.push(timePgtopo(spec).ms);
-      plain.push(timePlain(plainProgram));
+      plain.push(timePlain(prepared));
     }
     const o = median(ours);
     const p = median(plain);
-    worst = Math.max(worst, o / p);
+    // Each pgtopo run against the plain run right after it: slow drifts of the machine cancel out.
+    const ratio = median(ours.map((x, i) => x / plain[i]));
+    worst = Math.max(worst, ratio);
     perMember[label] = o / members;
     console.log(
       `${label.padEnd(36)} ${String(warm.stacks.length).padStart(2)} stacks ${String(count(warm.stacks)).padStart(5)} resources  ` +
-        `pgtopo ${o.toFixed(0).padStart(6)} ms  plain cdktf ${p.toFixed(0).padStart(6)} ms  ratio ${(o / p).toFixed(2)}`,
+        `pgtopo ${o.toFixed(0).padStart(6)} ms  plain cdktf ${p.toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}`,
     );
   }
   const small = perMember['generated 3 regions'];
