@@ -100,53 +100,46 @@ function number(n: number): string {
 
 /**
  * Plain scalars that a YAML 1.1 reader resolves to something other than a string: the union of
- * PyYAML's resolvers and the `yaml` package's 1.1 schema (which also takes `y`, `n`, `E5` or `.`).
+ * PyYAML's resolvers and the `yaml` package's 1.1 schema (which also takes `y`, `n`, `E5` or `.`),
+ * one alternative per line:
+ * - null, booleans, the merge key `<<` and the value key `=`;
+ * - integers: binary, hexadecimal, octal and decimal, sexagesimal (`1:20`);
+ * - floats, also without digits before the dot or the exponent (`.5`, `E5`), and sexagesimal ones;
+ * - infinities and NaN; timestamps, from the date on.
  */
-const IMPLICIT = [
-  /^(?:~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|<<|=)$/,
-  // Integers: binary, hexadecimal, octal and decimal, sexagesimal (1:20).
-  /^[-+]?(?:0b[0-1_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*)$/,
-  // Floats, also without digits before the dot or the exponent (`.5`, `E5`), and sexagesimal ones.
-  /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$/,
-  /^[-+]?(?:[0-9][0-9_]*)?[eE][-+]?[0-9]+$/,
-  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
-  /^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/,
-  // Timestamps, from the date on.
-  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt \t]|$)/,
-];
-/** Printable ASCII only (a plain scalar holds no escapes). */
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
-/** Indicators and blanks a plain scalar cannot start with. */
-const PLAIN_START = /^[^-?:,[\]{}#&*!|>'"%@` ]/;
+const IMPLICIT = new RegExp(
+  [
+    '^(?:~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|<<|=)$',
+    '^[-+]?(?:0b[0-1_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*)$',
+    '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*(?:[eE][-+]?[0-9]+)?$',
+    '^[-+]?(?:[0-9][0-9_]*)?[eE][-+]?[0-9]+$',
+    '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*$',
+    '^[-+]?\\.(?:inf|Inf|INF|nan|NaN|NAN)$',
+    '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt \\t]|$)',
+  ].join('|'),
+);
+/** Printable ASCII, not starting with an indicator or a blank (a plain scalar holds no escapes). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const PLAIN_SHAPE = /^[^-?:,[\]{}#&*!|>'"%@` \x00-\x1f\x7f-\uffff][\x20-\x7e]*$/;
 /** Sequences that end or comment a plain scalar, and edges a plain scalar would lose. */
 const PLAIN_BREAKERS = /: |:$| #| $|^(?:---|\.\.\.)/;
 
 function isPlain(s: string): boolean {
-  return (
-    PRINTABLE_ASCII.test(s) &&
-    PLAIN_START.test(s) &&
-    !PLAIN_BREAKERS.test(s) &&
-    !IMPLICIT.some((r) => r.test(s))
-  );
+  return PLAIN_SHAPE.test(s) && !PLAIN_BREAKERS.test(s) && !IMPLICIT.test(s);
 }
 
-/** A UTF-16 surrogate without its other half (not a character; escaped so the text round-trips). */
-const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
-/** Characters a literal block cannot carry: controls other than tab and newline, and what PyYAML reads as line breaks or rejects. */
-const NOT_IN_BLOCK = new RegExp(
-  `[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ufffe\\uffff]|${LONE_SURROGATE}`,
-);
+/**
+ * What keeps a multi-line string out of a literal block: controls other than tab and newline
+ * (carriage returns included), what PyYAML reads as line breaks or rejects, a line made only of
+ * blanks (it would count as indentation), and UTF-16 surrogates without their other half.
+ */
+const NOT_IN_BLOCK =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\n[ \t]+(?:\n|$)|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isLiteral(s: string): boolean {
-  // Multi-line, the first line carries content starting without blanks (so the block's indentation
-  // is found from it), no line made only of blanks (it would count as indentation), nothing unprintable.
-  return (
-    s.includes('\n') &&
-    !/^[\s]/.test(s) &&
-    !NOT_IN_BLOCK.test(s) &&
-    !/\n[ \t]+(?:\n|$)/.test(s) &&
-    !s.includes('\r')
-  );
+  // Multi-line, and the first line starts with content (the block's indentation is found from it).
+  return s.includes('\n') && s[0] !== ' ' && s[0] !== '\t' && s[0] !== '\n' && !NOT_IN_BLOCK.test(s);
 }
 
 function stringScalar(s: string, indent: string, isKey: boolean): string {
@@ -157,18 +150,19 @@ function stringScalar(s: string, indent: string, isKey: boolean): string {
 
 /** `|` keeps the one final newline, `|-` strips a missing one, `|+` keeps several. */
 function literal(s: string, indent: string): string {
-  const trailing = s.length - s.replace(/\n+$/, '').length;
+  let trailing = 0;
+  while (s[s.length - 1 - trailing] === '\n') trailing++;
   const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
-  const lines = (trailing > 0 ? s.slice(0, -1) : s).split('\n');
-  return `|${chomp}\n${lines.map((l) => (l === '' ? '' : indent + l)).join('\n')}`;
+  // Every line that has content gets the indentation; empty lines stay empty.
+  const body = (trailing > 0 ? s.slice(0, -1) : s).replace(/\n(?=[^\n])/g, `\n${indent}`);
+  return `|${chomp}\n${indent}${body}`;
 }
 
 const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 
-const TO_ESCAPE = new RegExp(
-  `["\\\\\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ufffe\\uffff]|${LONE_SURROGATE}`,
-  'g',
-);
+const TO_ESCAPE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function doubleQuoted(s: string): string {
   return `"${s.replace(TO_ESCAPE, (c) => {
