@@ -42,7 +42,7 @@ export interface EtcdQuorumProps {
   readonly statements?: (etcdMember: string) => readonly PolicyStatement[];
   /**
    * AMI id or `resolve:ssm:<parameter>`.
-   * @default the spec's `hosts.imageId`, else Debian 12 from Debian's public SSM parameter
+   * @default the spec's `hosts.imageId` for the quorum's region, else Debian 12 from Debian's public SSM parameter
    */
   readonly imageId?: string;
   /** @default the stack's default AWS provider */
@@ -112,7 +112,7 @@ export class EtcdQuorum extends Construct {
     for (const e of this.members) {
       const subnetId = props.subnetIds[e.az];
       if (!subnetId) throw new Error(`EtcdQuorum: no subnet for ${e.az} (etcd member ${e.name})`);
-      const imageId = props.imageId ?? t.hosts.imageId;
+      const imageId = props.imageId ?? t.hosts.imageIds[e.region];
       nodes[e.name] = new HardenedNode(this, e.name, {
         ...(p ? { provider: p } : {}),
         name: e.name,

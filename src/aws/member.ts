@@ -163,7 +163,7 @@ export interface PatroniMemberProps {
   readonly statements?: readonly PolicyStatement[];
   /**
    * AMI id or `resolve:ssm:<parameter>`.
-   * @default the spec's `hosts.imageId`, else Debian 12 from Debian's public SSM parameter
+   * @default the spec's `hosts.imageId` for the member's region, else Debian 12 from Debian's public SSM parameter
    */
   readonly imageId?: string;
   /** @default the stack's default AWS provider */
@@ -205,7 +205,9 @@ export class PatroniMember extends Construct {
       rolePrefix: rolePrefix(t, m.name),
       tags,
       roleTags: { 'pgtopo:archive-prefix': t.archive.prefixes[m.cluster]! },
-      ...((props.imageId ?? t.hosts.imageId) ? { imageId: (props.imageId ?? t.hosts.imageId)! } : {}),
+      ...((props.imageId ?? t.hosts.imageIds[m.region])
+        ? { imageId: (props.imageId ?? t.hosts.imageIds[m.region])! }
+        : {}),
     });
     this.dataVolume = new EbsVolume(this, 'data', {
       ...p,

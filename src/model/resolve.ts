@@ -18,6 +18,7 @@ import type {
   EtcdMember,
   EtcdQuorum,
   FailureDomain,
+  Hosts,
   Member,
   Region,
   RegionRole,
@@ -184,11 +185,23 @@ export function resolveTopology(spec: ParsedSpec): Topology {
       prefixes: Object.fromEntries(clusters.map((c) => [c.scope, `${c.scope}/`])),
     },
     security: spec.security,
-    hosts: spec.hosts,
+    hosts: resolveHosts(spec),
     observability: spec.observability,
     waivers: spec.waivers,
   };
   return deepFreeze(topology);
+}
+
+/** Host settings with one AMI id per region (a single id serves the one region of a single-region spec). */
+function resolveHosts(spec: ParsedSpec): Hosts {
+  const { imageId, ...rest } = spec.hosts;
+  const imageIds =
+    imageId === undefined
+      ? {}
+      : typeof imageId === 'string'
+        ? Object.fromEntries(spec.regions.map((r) => [r.name, imageId]))
+        : { ...imageId };
+  return { ...rest, imageIds };
 }
 
 /**

@@ -202,7 +202,13 @@ export interface Topology {
   readonly endpoints: Endpoints;
   readonly archive: Archive;
   readonly security: ParsedSpec['security'];
-  readonly hosts: ParsedSpec['hosts'];
+  readonly hosts: Hosts;
   readonly observability: ParsedSpec['observability'];
   readonly waivers: ParsedSpec['waivers'];
 }
+
+/** Host settings, with the AMI resolved per region. */
+export type Hosts = Omit<ParsedSpec['hosts'], 'imageId'> & {
+  /** AMI id per region name; empty when the spec names none (Debian 12 from Debian's SSM parameter). */
+  readonly imageIds: Readonly<Record<string, string>>;
+};

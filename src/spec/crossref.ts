@@ -147,6 +147,51 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     }
   });
 
+  // AMI ids are regional: one per region, for exactly the spec's regions.
+  const image = spec.hosts.imageId;
+  if (typeof image === 'string' && regionNames.length > 1) {
+    add(
+      'inconsistent',
+      ['hosts', 'imageId'],
+      `one AMI id (${image}) for ${regionNames.length} regions`,
+      `a map from each region to its own AMI id (AMI ids are regional): ${regionNames.map((n) => `${n}: ami-...`).join(', ')}`,
+    );
+  } else if (image !== undefined && typeof image !== 'string') {
+    for (const region of Object.keys(image)) {
+      if (!regionNames.includes(region)) {
+        const s = closest(region, regionNames);
+        add(
+          'unknown_region',
+          ['hosts', 'imageId', region],
+          JSON.stringify(region),
+          `one of the regions: ${regionNames.join(', ')}`,
+          s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+        );
+      }
+    }
+    const missing = regionNames.filter((n) => !(n in image));
+    if (missing.length > 0) {
+      add(
+        'inconsistent',
+        ['hosts', 'imageId'],
+        `no AMI id for ${missing.join(', ')}`,
+        'an AMI id for every region (or no imageId: Debian 12 everywhere)',
+      );
+    }
+    const byAmi = new Map<string, string>();
+    for (const [region, ami] of Object.entries(image)) {
+      const other = byAmi.get(ami);
+      if (other)
+        add(
+          'inconsistent',
+          ['hosts', 'imageId', region],
+          `${ami}, also given for ${other}`,
+          "the region's own AMI id (an AMI lives in one region; a copy gets a new id)",
+        );
+      else byAmi.set(ami, region);
+    }
+  }
+
   // Durability settings agree with each other.
   if (spec.durability.rpo === 'zero-in-region' && spec.durability.synchronousMode === 'off') {
     add(

@@ -513,13 +513,16 @@ export const Security = z
   })
   .describe('Who may connect, and where credentials come from. Default: closed, TLS on, generated secrets.');
 
+const AmiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id such as ami-0123456789abcdef0');
+
 export const Hosts = z
   .strictObject({
     imageId: z
-      .string()
-      .regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id such as ami-0123456789abcdef0')
+      .union([AmiId, z.record(z.string(), AmiId)])
       .optional()
-      .describe('AMI for every node (Debian 12). Default: the region map in the AWS layer.'),
+      .describe(
+        "AMI of every node (Debian 12). AMI ids are regional: one id for a single-region spec, else a map from each region's name to its AMI id. Default: Debian 12 from Debian's public SSM parameter in each region.",
+      ),
     egress: z
       .enum(['nat', 'none'])
       .default('nat')

@@ -138,6 +138,22 @@ describe('stacks and deploy order', () => {
     expect(imagesOf('orders-us-east-1')).toEqual(['resolve:ssm:/aws/service/debian/release/12/latest/amd64']);
   });
 
+  test("the spec's AMI map gives each region stack its own image, etcd nodes included", () => {
+    const spec = exampleObject(EXAMPLES.twoRegionStandby);
+    const amis = { 'us-east-1': 'ami-0123456789abcdef0', 'us-west-2': 'ami-0fedcba9876543210' };
+    const result = synthesize({ ...spec, hosts: { ...spec.hosts, imageId: amis } }, `${tmp.dir}/spec-images`);
+    for (const [region, ami] of Object.entries(amis)) {
+      const json = JSON.parse(
+        readFileSync(result.stacks.find((s) => s.id === `orders-${region}`)!.file, 'utf8'),
+      ) as {
+        resource: { aws_launch_template: Record<string, { image_id: string }> };
+      };
+      const templates = Object.values(json.resource.aws_launch_template);
+      expect(templates.length).toBeGreaterThan(3);
+      expect(new Set(templates.map((lt) => lt.image_id))).toEqual(new Set([ami]));
+    }
+  });
+
   test('a spec object and its YAML file synthesize the same Terraform', () => {
     const fromFile = synthExample('twoRegionStandby', `${tmp.dir}/file`);
     const result = synthesize(exampleObject(EXAMPLES.twoRegionStandby), `${tmp.dir}/object`, {

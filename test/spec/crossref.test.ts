@@ -82,6 +82,37 @@ describe('cross-reference checks', () => {
       (s) => (s.durability = { rpo: 'zero-in-region', synchronousMode: 'off' }),
       ['inconsistent durability.synchronousMode'],
     ],
+    ['one AMI id for a single-region spec', (s) => (s.hosts = { imageId: 'ami-0123456789abcdef0' }), []],
+    [
+      'one AMI id for two regions (AMI ids are regional)',
+      (s) => {
+        s.regions.push(standby());
+        s.hosts = { imageId: 'ami-0123456789abcdef0' };
+      },
+      ['inconsistent hosts.imageId'],
+    ],
+    [
+      'an AMI id per region',
+      (s) => {
+        s.regions.push(standby());
+        s.hosts = { imageId: { 'us-east-1': 'ami-0123456789abcdef0', 'us-west-2': 'ami-0fedcba9876543210' } };
+      },
+      [],
+    ],
+    [
+      'AMI map missing a region, naming an unknown one, repeating an id',
+      (s) => {
+        s.regions.push(standby());
+        s.hosts = {
+          imageId: { 'us-east-1': 'ami-0123456789abcdef0', 'us-west-1': 'ami-0123456789abcdef0' },
+        };
+      },
+      [
+        'inconsistent hosts.imageId',
+        'unknown_region hosts.imageId.us-west-1',
+        'inconsistent hosts.imageId.us-west-1',
+      ],
+    ],
     [
       'more co-located etcd members than PostgreSQL members',
       (s) => (s.dcs = { mode: 'per-region', membersPerRegion: 5, placement: 'co-located' }),
