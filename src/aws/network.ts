@@ -238,7 +238,7 @@ export function allowIngress(
   },
 ): void {
   const [from, to] = typeof props.ports === 'number' ? [props.ports, props.ports] : props.ports;
-  props.sources.forEach((src, i) => {
+  for (const [i, src] of props.sources.entries()) {
     new VpcSecurityGroupIngressRule(scope, `${id}-${i}`, {
       ...(props.provider ? { provider: props.provider } : {}),
       securityGroupId: props.securityGroupId,
@@ -248,7 +248,7 @@ export function allowIngress(
       ...('cidr' in src ? { cidrIpv4: src.cidr } : { referencedSecurityGroupId: src.securityGroupId }),
       description: props.description,
     });
-  });
+  }
 }
 
 /** Allows all egress from a security group (Terraform removes AWS's default rule). */

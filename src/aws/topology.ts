@@ -128,10 +128,11 @@ export class RegionStack extends TerraformStack {
       allowCloudWatchAlarms: true,
       logGroupArn,
     });
+    const clusterKeyArn = this.clusterKey.arn;
     new CloudwatchLogGroup(this, 'metrics', {
       name: logGroupName,
       retentionInDays: 30,
-      kmsKeyId: this.clusterKey.arn,
+      kmsKeyId: clusterKeyArn,
     });
     this.network = new RegionNetwork(this, 'network', { topology: t, region });
     const vpcId = this.network.vpc.id;
@@ -140,21 +141,22 @@ export class RegionStack extends TerraformStack {
     const memberSecurityGroupId = this.firewall.securityGroup.id;
     if (t.archive.enabled) this.archive = new WalArchive(this, 'archive', { topology: t, region });
 
-    this.etcd = t.etcd
-      .filter((q) => q.members.some((e) => e.region === region))
-      .map(
-        (q) =>
-          new EtcdQuorum(this, `etcd-${q.id}`, {
-            topology: t,
-            quorum: q.id,
-            region,
-            vpcId,
-            subnetIds,
-            memberSecurityGroupId,
-            kmsKeyArn: this.clusterKey.arn,
-            ...(imageId ? { imageId } : {}),
-          }),
+    const etcd: EtcdQuorum[] = [];
+    for (const q of t.etcd.filter((x) => x.members.some((e) => e.region === region))) {
+      etcd.push(
+        new EtcdQuorum(this, `etcd-${q.id}`, {
+          topology: t,
+          quorum: q.id,
+          region,
+          vpcId,
+          subnetIds,
+          memberSecurityGroupId,
+          kmsKeyArn: clusterKeyArn,
+          ...(imageId ? { imageId } : {}),
+        }),
       );
+    }
+    this.etcd = etcd;
     const members: Record<string, PatroniMember> = {};
     for (const m of t.members.filter((x) => x.region === region)) {
       members[m.name] = new PatroniMember(this, `member-${m.name}`, {
@@ -162,7 +164,7 @@ export class RegionStack extends TerraformStack {
         member: m.name,
         subnetId: subnetIds[m.az]!,
         securityGroupIds: [memberSecurityGroupId],
-        kmsKeyArn: this.clusterKey.arn,
+        kmsKeyArn: clusterKeyArn,
         ...(imageId ? { imageId } : {}),
       });
     }
@@ -172,7 +174,7 @@ export class RegionStack extends TerraformStack {
       t.observability.alarms.snsTopicArn ??
       new SnsTopic(this, 'alarms-topic', {
         name: `${t.name}-${region}-alarms`,
-        kmsMasterKeyId: this.clusterKey.arn,
+        kmsMasterKeyId: clusterKeyArn,
       }).arn;
     const endpoints: Record<string, ClusterEndpoints> = {};
     for (const c of t.clusters.filter((x) => x.regions[0] === region)) {
