@@ -130,16 +130,27 @@ function isPlain(s: string): boolean {
 
 /**
  * What keeps a multi-line string out of a literal block: controls other than tab and newline
- * (carriage returns included), what PyYAML reads as line breaks or rejects, a line made only of
- * blanks (it would count as indentation), and UTF-16 surrogates without their other half.
+ * (carriage returns included) and what PyYAML reads as line breaks or rejects; a line made only of
+ * blanks (it would count as indentation); UTF-16 surrogates without their other half. Separate
+ * patterns: V8 scans a single character class or a leading literal much faster than an alternation.
  */
-const NOT_IN_BLOCK =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\n[ \t]+(?:\n|$)|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNPRINTABLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+const BLANK_LINE = /\n[ \t]+(?:\n|$)/;
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isLiteral(s: string): boolean {
   // Multi-line, and the first line starts with content (the block's indentation is found from it).
-  return s.includes('\n') && s[0] !== ' ' && s[0] !== '\t' && s[0] !== '\n' && !NOT_IN_BLOCK.test(s);
+  return (
+    s.includes('\n') &&
+    s[0] !== ' ' &&
+    s[0] !== '\t' &&
+    s[0] !== '\n' &&
+    !UNPRINTABLE.test(s) &&
+    !BLANK_LINE.test(s) &&
+    !(SURROGATE.test(s) && LONE_SURROGATE.test(s))
+  );
 }
 
 function stringScalar(s: string, indent: string, isKey: boolean): string {
