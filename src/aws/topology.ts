@@ -190,12 +190,18 @@ export class RegionStack extends TerraformStack {
       new ClusterAlarms(this, `alarms-${c.scope}`, {
         topology: t,
         cluster: c.scope,
-        loadBalancerArnSuffix: e.loadBalancer.arnSuffix,
-        writerTargetGroupArnSuffix: e.targetGroups.writer!.arnSuffix,
+        loadBalancer: {
+          arnSuffix: e.loadBalancer.arnSuffix,
+          writerTargetGroupArnSuffix: e.targetGroups.writer!.arnSuffix,
+        },
         topicArn,
       });
     }
     this.endpoints = endpoints;
+    // A cluster stretched into this region: alarms on the metrics its members here publish.
+    for (const c of t.clusters.filter((x) => x.regions[0] !== region && x.regions.includes(region))) {
+      new ClusterAlarms(this, `alarms-${c.scope}`, { topology: t, cluster: c.scope, region, topicArn });
+    }
 
     new TerraformOutput(this, REGION_OUTPUTS.vpcId, { value: vpcId });
     new TerraformOutput(this, REGION_OUTPUTS.routeTables, {

@@ -119,8 +119,7 @@ describe('constructs on their own', () => {
       new ClusterAlarms(s, 'alarms', {
         topology: t,
         cluster: t.clusters[0]!.scope,
-        loadBalancerArnSuffix: 'net/x/1',
-        writerTargetGroupArnSuffix: 'targetgroup/x/1',
+        loadBalancer: { arnSuffix: 'net/x/1', writerTargetGroupArnSuffix: 'targetgroup/x/1' },
       });
     });
     expect(resources(json, 'aws_s3_bucket')).toHaveLength(1);

@@ -154,6 +154,51 @@ describe('stacks and deploy order', () => {
     }
   });
 
+  test('a cluster stretched over three regions: member alarms in each region, load-balancer alarms in the first', () => {
+    const region = (name: string, cidr: string, prefix: string, count: number) => ({
+      name,
+      cidr,
+      azs: ['a', 'b', 'c'].map((z) => `${name}${z}`),
+      members: ['a', 'b', 'c'].slice(0, count).map((z) => ({ name: `${prefix}-${z}`, az: `${name}${z}` })),
+    });
+    const spec: TopologySpecInput = {
+      name: 'orders',
+      primaryRegion: 'us-east-1',
+      dcs: { mode: 'stretched' },
+      archive: { copyTo: ['us-west-2'] },
+      regions: [
+        region('us-east-1', '10.10.0.0/16', 'use1', 3),
+        { ...region('us-west-2', '10.20.0.0/16', 'usw2', 3), role: 'primary' },
+        { ...region('eu-west-1', '10.30.0.0/16', 'euw1', 2), role: 'primary' },
+      ],
+    };
+    const result = synthesize(spec, `${tmp.dir}/stretched-alarms`);
+    const alarmsIn = (region: string) => {
+      const json = JSON.parse(
+        readFileSync(result.stacks.find((s) => s.id === `orders-${region}`)!.file, 'utf8'),
+      ) as {
+        resource: { aws_cloudwatch_metric_alarm: Record<string, Record<string, string>> };
+      };
+      return Object.values(json.resource.aws_cloudwatch_metric_alarm);
+    };
+    const names = (region: string) =>
+      alarmsIn(region).map((a) => a.alarm_name!.replace('orders-us-east-1-', ''));
+    expect(names('us-east-1').sort()).toEqual([
+      'archive-failures',
+      'replica-lag',
+      'writer-none',
+      'writer-split',
+      'writer-unhealthy',
+    ]);
+    for (const other of ['us-west-2', 'eu-west-1']) {
+      expect(names(other).sort(), other).toEqual(['archive-failures', 'replica-lag']);
+      for (const a of alarmsIn(other)) {
+        expect(a.alarm_description, other).toContain(`in ${other}`);
+        expect(a.dimensions, other).toEqual({ Topology: 'orders', Cluster: 'orders-us-east-1' });
+      }
+    }
+  });
+
   test('a spec object and its YAML file synthesize the same Terraform', () => {
     const fromFile = synthExample('twoRegionStandby', `${tmp.dir}/file`);
     const result = synthesize(exampleObject(EXAMPLES.twoRegionStandby), `${tmp.dir}/object`, {
