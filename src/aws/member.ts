@@ -190,6 +190,7 @@ export class PatroniMember extends Construct {
     const p = props.provider ? { provider: props.provider } : {};
     const ebsKey = t.hosts.ebsKmsKeyArn ?? props.kmsKeyArn;
     const tags = { [NODE_TAGS.member]: m.name, [NODE_TAGS.cluster]: m.cluster };
+    const imageId = props.imageId ?? t.hosts.imageIds[m.region];
     this.host = new HardenedNode(this, 'node', {
       ...p,
       name: m.name,
@@ -205,9 +206,7 @@ export class PatroniMember extends Construct {
       rolePrefix: rolePrefix(t, m.name),
       tags,
       roleTags: { 'pgtopo:archive-prefix': t.archive.prefixes[m.cluster]! },
-      ...((props.imageId ?? t.hosts.imageIds[m.region])
-        ? { imageId: (props.imageId ?? t.hosts.imageIds[m.region])! }
-        : {}),
+      ...(imageId ? { imageId } : {}),
     });
     this.dataVolume = new EbsVolume(this, 'data', {
       ...p,
