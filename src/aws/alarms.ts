@@ -32,7 +32,7 @@ export interface ClusterAlarmsProps {
   readonly region?: string;
   /**
    * SNS topic the alarms notify.
-   * @default the spec's `observability.alarms.snsTopicArn`, else a new topic encrypted with `topicKmsKeyId`
+   * @default the spec's `observability.alarms.snsTopicArn` for the alarms' region, else a new topic encrypted with `topicKmsKeyId`
    */
   readonly topicArn?: string;
   /**
@@ -57,7 +57,8 @@ export class ClusterAlarms extends Construct {
     if (!c) throw new Error(`ClusterAlarms: cluster ${props.cluster} is not in topology ${t.name}`);
     this.cluster = c;
     const pp = props.provider ? { provider: props.provider } : {};
-    const given = props.topicArn ?? t.observability.alarms.snsTopicArn;
+    const region = props.region ?? c.regions[0]!;
+    const given = props.topicArn ?? t.observability.alarms.snsTopicArns[region];
     this.topicArn =
       given ??
       new SnsTopic(this, 'topic', {
@@ -66,7 +67,6 @@ export class ClusterAlarms extends Construct {
         ...(props.topicKmsKeyId ? { kmsMasterKeyId: props.topicKmsKeyId } : {}),
       }).arn;
     const actions = { alarmActions: [this.topicArn], okActions: [this.topicArn] };
-    const region = props.region ?? c.regions[0]!;
     const local = t.members.filter((m) => m.cluster === c.scope && m.region === region).length;
     const whose = c.regions.length > 1 ? `${c.scope} in ${region} (${local} of its members)` : c.scope;
     const custom = { namespace: NODE_METRICS.namespace, dimensions: { Topology: t.name, Cluster: c.scope } };

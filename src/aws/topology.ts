@@ -171,7 +171,7 @@ export class RegionStack extends TerraformStack {
     this.members = members;
 
     const topicArn =
-      t.observability.alarms.snsTopicArn ??
+      t.observability.alarms.snsTopicArns[region] ??
       new SnsTopic(this, 'alarms-topic', {
         name: `${t.name}-${region}-alarms`,
         kmsMasterKeyId: clusterKeyArn,

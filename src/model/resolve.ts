@@ -20,6 +20,7 @@ import type {
   FailureDomain,
   Hosts,
   Member,
+  Observability,
   Region,
   RegionRole,
   ReplicationEdge,
@@ -186,22 +187,32 @@ export function resolveTopology(spec: ParsedSpec): Topology {
     },
     security: spec.security,
     hosts: resolveHosts(spec),
-    observability: spec.observability,
+    observability: resolveObservability(spec),
     waivers: spec.waivers,
   };
   return deepFreeze(topology);
 }
 
-/** Host settings with one AMI id per region (a single id serves the one region of a single-region spec). */
+/** One value per region from a regional setting: one value (single-region specs) or a map. */
+function perRegion(
+  spec: ParsedSpec,
+  value: string | Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value === 'string') return Object.fromEntries(spec.regions.map((r) => [r.name, value]));
+  return { ...value };
+}
+
+/** Host settings with one AMI id per region. */
 function resolveHosts(spec: ParsedSpec): Hosts {
   const { imageId, ...rest } = spec.hosts;
-  const imageIds =
-    imageId === undefined
-      ? {}
-      : typeof imageId === 'string'
-        ? Object.fromEntries(spec.regions.map((r) => [r.name, imageId]))
-        : { ...imageId };
-  return { ...rest, imageIds };
+  return { ...rest, imageIds: perRegion(spec, imageId) };
+}
+
+/** Exporters and alarms with one SNS topic per region. */
+function resolveObservability(spec: ParsedSpec): Observability {
+  const { snsTopicArn, ...alarms } = spec.observability.alarms;
+  return { ...spec.observability, alarms: { ...alarms, snsTopicArns: perRegion(spec, snsTopicArn) } };
 }
 
 /**

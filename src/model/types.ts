@@ -203,7 +203,7 @@ export interface Topology {
   readonly archive: Archive;
   readonly security: ParsedSpec['security'];
   readonly hosts: Hosts;
-  readonly observability: ParsedSpec['observability'];
+  readonly observability: Observability;
   readonly waivers: ParsedSpec['waivers'];
 }
 
@@ -211,4 +211,14 @@ export interface Topology {
 export type Hosts = Omit<ParsedSpec['hosts'], 'imageId'> & {
   /** AMI id per region name; empty when the spec names none (Debian 12 from Debian's SSM parameter). */
   readonly imageIds: Readonly<Record<string, string>>;
+};
+
+type SpecAlarms = ParsedSpec['observability']['alarms'];
+
+/** Exporters and alarms, with the alarms' SNS topic resolved per region. */
+export type Observability = Omit<ParsedSpec['observability'], 'alarms'> & {
+  readonly alarms: Omit<SpecAlarms, 'snsTopicArn'> & {
+    /** SNS topic ARN per region name; empty when the spec names none (pgtopo creates one per region). */
+    readonly snsTopicArns: Readonly<Record<string, string>>;
+  };
 };

@@ -147,50 +147,23 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     }
   });
 
-  // AMI ids are regional: one per region, for exactly the spec's regions.
-  const image = spec.hosts.imageId;
-  if (typeof image === 'string' && regionNames.length > 1) {
-    add(
-      'inconsistent',
-      ['hosts', 'imageId'],
-      `one AMI id (${image}) for ${regionNames.length} regions`,
-      `a map from each region to its own AMI id (AMI ids are regional): ${regionNames.map((n) => `${n}: ami-...`).join(', ')}`,
-    );
-  } else if (image !== undefined && typeof image !== 'string') {
-    for (const region of Object.keys(image)) {
-      if (!regionNames.includes(region)) {
-        const s = closest(region, regionNames);
-        add(
-          'unknown_region',
-          ['hosts', 'imageId', region],
-          JSON.stringify(region),
-          `one of the regions: ${regionNames.join(', ')}`,
-          s ? `did you mean ${JSON.stringify(s)}?` : undefined,
-        );
-      }
-    }
-    const missing = regionNames.filter((n) => !(n in image));
-    if (missing.length > 0) {
-      add(
-        'inconsistent',
-        ['hosts', 'imageId'],
-        `no AMI id for ${missing.join(', ')}`,
-        'an AMI id for every region (or no imageId: Debian 12 everywhere)',
-      );
-    }
-    const byAmi = new Map<string, string>();
-    for (const [region, ami] of Object.entries(image)) {
-      const other = byAmi.get(ami);
-      if (other)
-        add(
-          'inconsistent',
-          ['hosts', 'imageId', region],
-          `${ami}, also given for ${other}`,
-          "the region's own AMI id (an AMI lives in one region; a copy gets a new id)",
-        );
-      else byAmi.set(ami, region);
-    }
-  }
+  // Settings whose values each live in one region: one value, or one per region.
+  regionalSetting(add, regionNames, ['hosts', 'imageId'], spec.hosts.imageId, {
+    noun: 'AMI id',
+    why: 'AMI ids are regional; a copy in another region gets a new id',
+    unique: true,
+  });
+  regionalSetting(
+    add,
+    regionNames,
+    ['observability', 'alarms', 'snsTopicArn'],
+    spec.observability.alarms.snsTopicArn,
+    {
+      noun: 'SNS topic ARN',
+      why: 'alarms notify only topics in their own region',
+      regionOf: (arn) => arn.split(':')[3] ?? '',
+    },
+  );
 
   // Durability settings agree with each other.
   if (spec.durability.rpo === 'zero-in-region' && spec.durability.synchronousMode === 'off') {
@@ -202,6 +175,70 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     );
   }
   return issues;
+}
+
+type Add = (
+  code: SpecIssue['code'],
+  path: PathSegment[],
+  found: string,
+  expected: string,
+  hint?: string,
+) => void;
+
+/**
+ * A setting whose values each exist in one region (AMI ids, SNS topics): one value for a
+ * single-region spec, else a map with exactly one value per region of the spec.
+ */
+function regionalSetting(
+  add: Add,
+  regionNames: readonly string[],
+  path: PathSegment[],
+  value: string | Readonly<Record<string, string>> | undefined,
+  kind: { noun: string; why: string; regionOf?: (v: string) => string; unique?: boolean },
+): void {
+  if (value === undefined) return;
+  const inRegion = (v: string, region: string, at: PathSegment[]) => {
+    const actual = kind.regionOf?.(v);
+    if (actual !== undefined && actual !== region)
+      add('inconsistent', at, `${v} (in ${actual})`, `a ${kind.noun} in ${region}: ${kind.why}`);
+  };
+  if (typeof value === 'string') {
+    if (regionNames.length > 1)
+      add(
+        'inconsistent',
+        path,
+        `one ${kind.noun} (${value}) for ${regionNames.length} regions`,
+        `a map from each region to its own ${kind.noun} (${kind.why}): ${regionNames.map((n) => `${n}: ...`).join(', ')}`,
+      );
+    else if (regionNames[0]) inRegion(value, regionNames[0], path);
+    return;
+  }
+  const seen = new Map<string, string>();
+  for (const [region, v] of Object.entries(value)) {
+    const at = [...path, region];
+    if (!regionNames.includes(region)) {
+      const s = closest(region, regionNames);
+      add(
+        'unknown_region',
+        at,
+        JSON.stringify(region),
+        `one of the regions: ${regionNames.join(', ')}`,
+        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+      );
+    } else inRegion(v, region, at);
+    const other = seen.get(v);
+    if (kind.unique && other)
+      add('inconsistent', at, `${v}, also given for ${other}`, `the region's own ${kind.noun} (${kind.why})`);
+    else seen.set(v, region);
+  }
+  const missing = regionNames.filter((n) => !(n in value));
+  if (missing.length > 0)
+    add(
+      'inconsistent',
+      path,
+      `no ${kind.noun} for ${missing.join(', ')}`,
+      `a ${kind.noun} for every region, or none (pgtopo's default)`,
+    );
 }
 
 function firstDuplicates<T>(values: readonly T[]): [number, T][] {

@@ -513,6 +513,12 @@ export const Security = z
   })
   .describe('Who may connect, and where credentials come from. Default: closed, TLS on, generated secrets.');
 
+const SnsTopicArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+    'an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms',
+  );
 const AmiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id such as ami-0123456789abcdef0');
 
 export const Hosts = z
@@ -573,9 +579,11 @@ export const Observability = z
           .default(1)
           .describe('Alarm on this many failed WAL archive attempts in 5 minutes. Default 1.'),
         snsTopicArn: z
-          .string()
+          .union([SnsTopicArn, z.record(z.string(), SnsTopicArn)])
           .optional()
-          .describe('Existing SNS topic for alarms. Default: a new topic per region.'),
+          .describe(
+            "Existing SNS topic the alarms notify. Alarms notify only topics in their own region: one ARN for a single-region spec, else a map from each region's name to a topic ARN in that region. Default: a new topic per region.",
+          ),
       })
       .prefault({})
       .describe('CloudWatch alarm thresholds. Default: 16 MiB replica lag, 1 archive failure.'),

@@ -154,6 +154,29 @@ describe('stacks and deploy order', () => {
     }
   });
 
+  test("the spec's alarm topic per region: every region's alarms notify that region's topic, and no topic is created", () => {
+    const spec = exampleObject(EXAMPLES.twoRegionStandby);
+    const topics = {
+      'us-east-1': 'arn:aws:sns:us-east-1:123456789012:db-alarms',
+      'us-west-2': 'arn:aws:sns:us-west-2:123456789012:db-alarms',
+    };
+    const result = synthesize(
+      { ...spec, observability: { ...spec.observability, alarms: { snsTopicArn: topics } } },
+      `${tmp.dir}/spec-topics`,
+    );
+    for (const [region, arn] of Object.entries(topics)) {
+      const json = JSON.parse(
+        readFileSync(result.stacks.find((s) => s.id === `orders-${region}`)!.file, 'utf8'),
+      ) as {
+        resource: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      expect(json.resource.aws_sns_topic, region).toBeUndefined();
+      const alarms = Object.values(json.resource.aws_cloudwatch_metric_alarm!);
+      expect(alarms.length, region).toBeGreaterThan(0);
+      for (const a of alarms) expect(a.alarm_actions, region).toEqual([arn]);
+    }
+  });
+
   test('a cluster stretched over three regions: member alarms in each region, load-balancer alarms in the first', () => {
     const region = (name: string, cidr: string, prefix: string, count: number) => ({
       name,

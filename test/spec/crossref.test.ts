@@ -114,6 +114,54 @@ describe('cross-reference checks', () => {
       ],
     ],
     [
+      'an alarm topic in the single region',
+      (s) => (s.observability = { alarms: { snsTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms' } }),
+      [],
+    ],
+    [
+      'an alarm topic in another region (alarms notify only their own region)',
+      (s) => (s.observability = { alarms: { snsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms' } }),
+      ['inconsistent observability.alarms.snsTopicArn'],
+    ],
+    [
+      'one alarm topic for two regions',
+      (s) => {
+        s.regions.push(standby());
+        s.observability = { alarms: { snsTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms' } };
+      },
+      ['inconsistent observability.alarms.snsTopicArn'],
+    ],
+    [
+      'alarm topics per region, one of them in the wrong region',
+      (s) => {
+        s.regions.push(standby());
+        s.observability = {
+          alarms: {
+            snsTopicArn: {
+              'us-east-1': 'arn:aws:sns:us-east-1:123456789012:alarms',
+              'us-west-2': 'arn:aws:sns:us-east-1:123456789012:alarms',
+            },
+          },
+        };
+      },
+      ['inconsistent observability.alarms.snsTopicArn.us-west-2'],
+    ],
+    [
+      'alarm topics per region',
+      (s) => {
+        s.regions.push(standby());
+        s.observability = {
+          alarms: {
+            snsTopicArn: {
+              'us-east-1': 'arn:aws:sns:us-east-1:123456789012:alarms',
+              'us-west-2': 'arn:aws:sns:us-west-2:123456789012:alarms',
+            },
+          },
+        };
+      },
+      [],
+    ],
+    [
       'more co-located etcd members than PostgreSQL members',
       (s) => (s.dcs = { mode: 'per-region', membersPerRegion: 5, placement: 'co-located' }),
       ['inconsistent dcs.membersPerRegion'],
