@@ -27,8 +27,9 @@ export const globalStackId = (t: Topology): string => `${t.name}-global`;
 
 /**
  * S3 bucket holding the WAL archive and backups in `region` (the source in the
- * primary region, copies elsewhere): the renderer's default name
- * (`pgtopo-<name>-archive-<region>`), shortened with a hash past S3's 63 characters.
+ * primary region, copies elsewhere): the spec's `archive.bucket` for the region,
+ * else the renderer's default name (`pgtopo-<name>-archive-<region>`), shortened
+ * with a hash past S3's 63 characters.
  */
 export function archiveBucketName(t: Topology, region: string): string {
   const name = defaultArchiveBucket(t, region);

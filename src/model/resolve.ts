@@ -184,6 +184,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
       tlsOnlyPolicy: spec.archive.tlsOnlyPolicy,
       replicationTimeControl: spec.archive.replicationTimeControl,
       prefixes: Object.fromEntries(clusters.map((c) => [c.scope, `${c.scope}/`])),
+      bucketNames: perRegion(spec, spec.archive.bucket),
     },
     security: spec.security,
     hosts: resolveHosts(spec),

@@ -170,6 +170,8 @@ export interface Archive {
   readonly replicationTimeControl: boolean;
   /** S3 key prefix of each cluster's repository: `<scope>/`. */
   readonly prefixes: Readonly<Record<string, string>>;
+  /** The spec's bucket name per region; empty when it names none (pgtopo's default names). */
+  readonly bucketNames: Readonly<Record<string, string>>;
 }
 
 export interface Topology {

@@ -58,9 +58,12 @@ export interface AwsAddressMapOptions {
   readonly archiveCopies?: 'storage' | 'pgbackrest';
 }
 
-/** Default archive bucket name of a region. The AWS layer names its buckets the same way or passes its own. */
+/**
+ * Archive bucket name of a region: the spec's (`archive.bucket`), else `pgtopo-<name>-archive-<region>`.
+ * The AWS layer names its buckets the same way or passes its own.
+ */
 export function defaultArchiveBucket(t: Topology, region: string): string {
-  return `pgtopo-${t.name}-archive-${region}`;
+  return t.archive.bucketNames[region] ?? `pgtopo-${t.name}-archive-${region}`;
 }
 
 const AWS_PATHS: NodePaths = {

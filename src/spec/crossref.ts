@@ -153,6 +153,11 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     why: 'AMI ids are regional; a copy in another region gets a new id',
     unique: true,
   });
+  regionalSetting(add, regionNames, ['archive', 'bucket'], spec.archive.bucket, {
+    noun: 'bucket name',
+    why: 'each region holds its own archive bucket, and S3 names are global',
+    unique: true,
+  });
   regionalSetting(
     add,
     regionNames,

@@ -303,6 +303,13 @@ export const StorageTier = z.strictObject({
     .describe('S3 storage class.'),
 });
 
+const BucketName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    'an S3 bucket name: 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit',
+  );
+
 export const Archive = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Archive WAL and backups with pgBackRest. Default true.'),
@@ -347,6 +354,12 @@ export const Archive = z
       .array(StorageTier)
       .default([])
       .describe('Lifecycle transitions to colder storage classes. Default: none.'),
+    bucket: z
+      .union([BucketName, z.record(z.string(), BucketName)])
+      .optional()
+      .describe(
+        "Archive bucket names (S3 names are global; each region has its own bucket): one name for a single-region spec, else a map from each region's name to its bucket. Default: pgtopo-<name>-archive-<region>.",
+      ),
     kmsKeyArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a full KMS key ARN')

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { App } from 'cdktf';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { PostgresTopology, SynthesisError, synthesize } from '../../src/aws/index.js';
+import { decodeUserData, PostgresTopology, SynthesisError, synthesize } from '../../src/aws/index.js';
 import { topologyFrom } from '../../src/model/load.js';
 import { runPolicy } from '../../src/policy/index.js';
 import { SpecError } from '../../src/spec/issues.js';
@@ -152,6 +152,38 @@ describe('stacks and deploy order', () => {
       expect(templates.length).toBeGreaterThan(3);
       expect(new Set(templates.map((lt) => lt.image_id))).toEqual(new Set([ami]));
     }
+  });
+
+  test("the spec's archive bucket names: buckets, node policies, pgBackRest and the replication all use them", () => {
+    const spec = exampleObject(EXAMPLES.twoRegionStandby);
+    const buckets = { 'us-east-1': 'acme-orders-wal-use1', 'us-west-2': 'acme-orders-wal-usw2' };
+    const result = synthesize(
+      { ...spec, archive: { ...spec.archive, bucket: buckets } },
+      `${tmp.dir}/spec-buckets`,
+    );
+    const text = Object.fromEntries(result.stacks.map((s) => [s.id, readFileSync(s.file, 'utf8')]));
+    for (const [region, bucket] of Object.entries(buckets)) {
+      const json = JSON.parse(text[`orders-${region}`]!) as {
+        resource: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      expect(Object.values(json.resource.aws_s3_bucket!).map((b) => b.bucket)).toEqual([bucket]);
+      const policies = Object.values(json.resource.aws_iam_role_policy!).map((p) => String(p.policy));
+      expect(
+        policies.some((p) => p.includes(`arn:\${data.aws_partition.partition.partition}:s3:::${bucket}`)),
+      ).toBe(true);
+    }
+    const userData = Object.values(
+      (
+        JSON.parse(text['orders-us-east-1']!) as {
+          resource: { aws_instance: Record<string, { user_data_base64: string }> };
+        }
+      ).resource.aws_instance,
+    ).map((i) => decodeUserData(i.user_data_base64));
+    expect(userData.some((u) => u.includes(`repo1-s3-bucket=${buckets['us-east-1']}`))).toBe(true);
+    expect(text['orders-global']).toContain(
+      `arn:\${data.aws_partition.partition.partition}:s3:::${buckets['us-west-2']}`,
+    );
+    expect(Object.values(text).join('\n')).not.toContain('pgtopo-orders-archive-');
   });
 
   test("the spec's alarm topic per region: every region's alarms notify that region's topic, and no topic is created", () => {

@@ -113,6 +113,24 @@ describe('cross-reference checks', () => {
         'inconsistent hosts.imageId.us-west-1',
       ],
     ],
+    ['an archive bucket name for a single-region spec', (s) => (s.archive = { bucket: 'acme-pg-wal' }), []],
+    [
+      'one archive bucket name for three regions',
+      (s) => {
+        s.regions.push(standby());
+        s.regions.push(standby('eu-west-1', '10.30.0.0/16'));
+        s.archive = { bucket: 'acme-pg-wal' };
+      },
+      ['inconsistent archive.bucket'],
+    ],
+    [
+      'two regions sharing a bucket name',
+      (s) => {
+        s.regions.push(standby());
+        s.archive = { bucket: { 'us-east-1': 'acme-pg-wal', 'us-west-2': 'acme-pg-wal' } };
+      },
+      ['inconsistent archive.bucket.us-west-2'],
+    ],
     [
       'an alarm topic in the single region',
       (s) => (s.observability = { alarms: { snsTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms' } }),
