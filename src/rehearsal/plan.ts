@@ -118,10 +118,9 @@ export function planLayout(t: Topology, opts: PlanOptions): Layout {
     for (const d of nodeDirectories(t, host, map)) dir(d);
     for (const r of renderHost(t, host, map)) add(r);
     const f = layout(map.paths(host), t);
-    const subjects = certificateSubjects(t, host, map);
-    // Loopback clients that do not bind send from 127.0.0.1, and etcd checks a peer's certificate
-    // against the peer's source address: the local certificate names it too.
-    const cert = issue(ca, { ...subjects, ips: [...new Set([...subjects.ips, '127.0.0.1'])] });
+    // The local map names the loopback source (127.0.0.1) too: etcd checks a peer's certificate
+    // against the peer's source address, and unbound loopback clients send from 127.0.0.1.
+    const cert = issue(ca, certificateSubjects(t, host, map));
     const tlsOwner = own(map.accounts.tlsKey);
     add({ path: f.tlsCa, content: ca.cert, mode: 0o644, owner: tlsOwner });
     add({ path: f.tlsCert, content: cert.cert, mode: 0o644, owner: tlsOwner });
