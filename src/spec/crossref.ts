@@ -191,7 +191,7 @@ type Add = (
 ) => void;
 
 /**
- * A setting whose values each exist in one region (AMI ids, SNS topics): one value for a
+ * A setting whose values each exist in one region (AMI ids, bucket names, SNS topics): one value for a
  * single-region spec, else a map with exactly one value per region of the spec.
  */
 function regionalSetting(
