@@ -45,8 +45,9 @@ const isInterpolation = (v: unknown) => typeof v === 'string' && v.startsWith('$
 /** The resource name `v` refers to as `${<type>.<name>.<attr>}`, if it does. */
 function refName(v: unknown, type: string): string | undefined {
   if (typeof v !== 'string') return undefined;
-  const m = new RegExp(`^\\$\\{${type}\\.([^.}\\[]+)\\.`).exec(v);
-  return m?.[1];
+  const prefix = `\${${type}.`;
+  if (!v.startsWith(prefix)) return undefined;
+  return /^[^.}[]+(?=\.)/.exec(v.slice(prefix.length))?.[0];
 }
 
 function coversSensitivePort(protocol: unknown, from: unknown, to: unknown): number[] {
@@ -75,7 +76,13 @@ export function checkSynthesized(
   const findings: GuardFinding[] = [];
   const add = (r: Res, ruleId: string, found: string, expected: string) =>
     findings.push({ ruleId, address: `${r.type}.${r.name}`, path: r.path, found, expected });
-  const ofType = (type: string) => all.filter((r) => r.type === type);
+  const byType = new Map<string, Res[]>();
+  for (const r of all) {
+    const same = byType.get(r.type);
+    if (same) same.push(r);
+    else byType.set(r.type, [r]);
+  }
+  const ofType = (type: string): readonly Res[] => byType.get(type) ?? [];
   const mine = all.filter((r) => checked(r.path));
   /** PGT-NET-001: an ingress rule from 0.0.0.0/0 or ::/0 that reaches a sensitive port. */
   const publicIngress = (r: Res, cidrs: unknown[], protocol: unknown, from: unknown, to: unknown) => {
@@ -373,8 +380,11 @@ export function protect(construct: Construct): void {
     const own = new Set<string>();
     roots = own;
     stack[GUARDED] = own;
+    /** Whether `path` is one of the roots or lies under one. */
     const checked = (path: string) => {
-      for (const root of own) if (path === root || path.startsWith(`${root}/`)) return true;
+      for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+        if (own.has(path.slice(0, end))) return true;
+      }
       return false;
     };
     const judge = (json: Json) => {

@@ -2,7 +2,9 @@
  * Resource-level rules run over the synthesized resources: an escape-hatch override that breaks a
  * promise fails synth with the policy rule's id. Plus the IAM wildcard rule as a boundary table.
  */
+import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { App, type TerraformResource, type TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   checkSynthesized,
@@ -297,6 +299,20 @@ describe('escape hatches that break a promise fail synth', () => {
       'alias/pgtopo/orders/us-west-2/archive',
     );
     expect(() => app.synth()).toThrow(/PGT-ARC-005/);
+  });
+
+  test("a resource under a pgtopo construct is judged; one under the user's own construct is not", () => {
+    const bare = { ami: 'ami-0123456789abcdef0', instanceType: 't3.micro' };
+    const build = (under: (topo: PostgresTopology) => Construct) => {
+      const app = new App({ outdir: `${tmp.dir}/roots`, stackTraces: false });
+      const topo = new PostgresTopology(app, 'pgtopo', { spec: EXAMPLES.singleRegion });
+      new Instance(under(topo), 'extra', bare);
+      return app;
+    };
+    const member = (t: PostgresTopology) => region(t).members['use1-a']!;
+    expect(() => build(member).synth()).toThrow(/PGT-EC2-001/);
+    // A sibling whose id starts with a pgtopo construct's id is still the user's own.
+    expect(() => build((t) => new Construct(region(t), `${member(t).node.id}-extra`)).synth()).not.toThrow();
   });
 
   test('synthesize reports every guard finding as data', () => {
