@@ -136,6 +136,12 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   try {
     ctx.progress(`${drill}: restoring the cluster`);
     await p.restore();
+    // Acknowledged writes must outlive the restore too: a heal that hands the lock back to the old
+    // primary rewinds the new one, with what it acknowledged.
+    if (lost !== null) {
+      const finalPrimary = await cluster.leader(p.survivorScope ?? scope);
+      if (finalPrimary) lost = Math.max(lost, await countLost(cluster, finalPrimary, load.acks));
+    }
   } catch (e) {
     error ??= `restoring the cluster after the drill: ${(e as Error).message}`;
   }
@@ -341,9 +347,16 @@ export function dcsPartition(ctx: DrillContext): Promise<DrillResult> {
       inject: async () => {
         ctx.cutter.cut({ node: leader.node, to: etcd.map((e) => e.address) });
       },
+      // The cut-off member's Patroni still believes it leads, from its cached view, and Patroni 3.0.2
+      // (Debian 12) then writes the leader key under a fresh lease without comparing it (etcd3
+      // `_update_leader`; the symptom of patroni/patroni#3314). Links that come back in the middle of
+      // such a retry hand it the lock: the new primary demotes and is rewound, with the writes it
+      // acknowledged. A Patroni started after the heal reads the cluster before it writes anything,
+      // so the restore stops it first and starts it again once the links are back.
       restore: async () => {
+        await ctx.sup.stop(leader.patroni.name, 30_000);
         ctx.cutter.healAll();
-        await ctx.cluster.waitHealthy(ctx.cluster.primaryScope, HEAL_MS);
+        await restartMembers(ctx, [leader]);
       },
     };
   });
