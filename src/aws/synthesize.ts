@@ -2,8 +2,9 @@
  * Synthesis as a function, for the CLI and the bench: one spec in, one
  * `cdk.tf.json` per stack out, policy and resource-rule failures as data.
  */
-import { join } from 'node:path';
-import { App } from 'cdktf';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { App, type TerraformStack } from 'cdktf';
 import type { PolicyReport } from '../policy/index.js';
 
 /** Metadata type of `Annotations.of(x).addError`. */
@@ -50,15 +51,46 @@ export interface SynthesizeOptions {
  * Synthesizes every stack of a spec (object or YAML/JSON path) into `outdir`.
  * Throws SpecError for an invalid spec and SynthesisError when a policy error or
  * a resource-level rule stops synthesis (every message, de-duplicated).
+ *
+ * All or nothing: cdktf writes stack after stack, and a resource-level rule can
+ * stop it at the second. So synthesis runs in a staging directory beside `outdir`,
+ * and only a complete result moves in, file by file. What else is in `outdir`
+ * stays (`.terraform` and lock files of `terraform init` in a stack directory);
+ * a failed synthesis leaves `outdir` as it was.
  */
 export function synthesize(
   spec: TopologySpecInput | string,
   outdir: string,
   opts: SynthesizeOptions = {},
 ): SynthResult {
-  const app = new App({ outdir, stackTraces: false });
-  const topo = new PostgresTopology(app, 'pgtopo', { spec, ...opts });
-  const stacks = [...Object.values(topo.regionStacks), topo.globalStack];
+  const parent = dirname(outdir);
+  const created = mkdirSync(parent, { recursive: true });
+  const staging = mkdtempSync(join(parent, `.${basename(outdir)}.synth-`));
+  try {
+    // Constructed here, not in a helper: every token records its creation stack, frame by frame.
+    const app = new App({ outdir: staging, stackTraces: false });
+    const topo = new PostgresTopology(app, 'pgtopo', { spec, ...opts });
+    const stacks = [...Object.values(topo.regionStacks), topo.globalStack];
+    synth(app, stacks);
+    moveFiles(staging, outdir);
+    return {
+      outdir,
+      stacks: stacks.map((s) => {
+        const dir = join(outdir, 'stacks', s.node.id);
+        return { id: s.node.id, dir, file: join(dir, 'cdk.tf.json') };
+      }),
+      policy: topo.policy,
+    };
+  } catch (e) {
+    if (created) rmSync(created, { recursive: true, force: true });
+    throw e;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** `app.synth()`, its failures as SynthesisError: resource-rule findings, else every error annotation. */
+function synth(app: App, stacks: readonly TerraformStack[]): void {
   try {
     app.synth();
   } catch (e) {
@@ -73,12 +105,15 @@ export function synthesize(
     if (messages.length > 0) throw new SynthesisError([...new Set(messages)]);
     throw e;
   }
-  return {
-    outdir,
-    stacks: stacks.map((s) => {
-      const dir = join(outdir, 'stacks', s.node.id);
-      return { id: s.node.id, dir, file: join(dir, 'cdk.tf.json') };
-    }),
-    policy: topo.policy,
-  };
+}
+
+/** Moves every file below `from` to the same relative path below `to`, replacing what is there. */
+function moveFiles(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) moveFiles(source, target);
+    else renameSync(source, target);
+  }
 }

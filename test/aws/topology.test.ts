@@ -3,11 +3,20 @@
  * rule ids of `pgtopo check`, stack dependencies give the deploy order, and one deterministic snapshot
  * per example stack.
  */
-import { readFileSync } from 'node:fs';
-import { App } from 'cdktf';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
+import { App, Aspects } from 'cdktf';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { decodeUserData, PostgresTopology, SynthesisError, synthesize } from '../../src/aws/index.js';
+import {
+  type BackendFactory,
+  decodeUserData,
+  defaultBackend,
+  PostgresTopology,
+  SynthesisError,
+  synthesize,
+} from '../../src/aws/index.js';
 import { topologyFrom } from '../../src/model/load.js';
 import { runPolicy } from '../../src/policy/index.js';
 import { SpecError } from '../../src/spec/issues.js';
@@ -100,6 +109,68 @@ describe('policy in synth', () => {
     } catch (e) {
       expect((e as SpecError).issues.map((i) => i.path.join('.'))).toContain('primaryRegion');
     }
+  });
+});
+
+/** Every file below `dir` (hidden ones too) with its content, by relative path. */
+function filesBelow(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const file = join(e.parentPath, e.name);
+        return [file.slice(dir.length + 1), readFileSync(file, 'utf8')];
+      }),
+  );
+}
+
+const failure = (f: () => unknown): SynthesisError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SynthesisError) return e;
+    throw e;
+  }
+  throw new Error('synthesis did not fail');
+};
+
+describe('the output directory', () => {
+  test('a failed synthesis creates nothing: no output directory, no parent it made, no staging directory', () => {
+    const parent = `${tmp.dir}/fresh`;
+    failure(() => synthesize(unsafe(), `${parent}/cdktf.out`));
+    expect(existsSync(parent)).toBe(false);
+    expect(readdirSync(tmp.dir).filter((n) => n.includes('.synth-'))).toEqual([]);
+  });
+
+  test('a synthesis stopped at the second stack leaves the last output as it was; the next good one keeps terraform init files', () => {
+    const out = `${tmp.dir}/kept`;
+    synthesize(EXAMPLES.twoRegionStandby, out);
+    const lock = join(out, 'stacks', 'orders-us-east-1', '.terraform.lock.hcl');
+    writeFileSync(lock, '# terraform init wrote this\n');
+    const before = filesBelow(out);
+    // Another image changes the first stack; an override in the second stack breaks PGT-EC2-003 there.
+    // cdktf writes stack after stack, so the first stack is written before the second one fails.
+    const images = { 'us-east-1': 'ami-0123456789abcdef0' };
+    const publicSecondRegion: BackendFactory = (stack, id) => {
+      if (id === 'orders-us-west-2') {
+        Aspects.of(stack).add({
+          visit: (n) => {
+            if (n instanceof Instance) n.addOverride('associate_public_ip_address', true);
+          },
+        });
+      }
+      return defaultBackend(stack, id);
+    };
+    const e = failure(() =>
+      synthesize(EXAMPLES.twoRegionStandby, out, { images, backend: publicSecondRegion }),
+    );
+    expect(new Set(e.messages.map((m) => m.split(' ')[0]))).toEqual(new Set(['PGT-EC2-003']));
+    expect(filesBelow(out)).toEqual(before);
+    expect(readdirSync(tmp.dir).filter((n) => n.includes('.synth-'))).toEqual([]);
+
+    const result = synthesize(EXAMPLES.twoRegionStandby, out, { images });
+    expect(readFileSync(result.stacks[0]!.file, 'utf8')).toContain(images['us-east-1']);
+    expect(readFileSync(lock, 'utf8')).toBe('# terraform init wrote this\n');
   });
 });
 
