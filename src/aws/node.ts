@@ -174,8 +174,10 @@ export class HardenedNode extends Construct {
       metadataOptions: metadata,
       userDataBase64,
       tags,
-      // The image and template move on without replacing a database node; user-data changes update in place.
-      lifecycle: { ignoreChanges: ['ami', 'launch_template'] },
+      // A running database node keeps the image, template and user data it booted with. cloud-init reads
+      // user data at first boot only, and the provider would stop and start every node whose rendered
+      // user data changed, all at once. A new or replaced node boots with the current one (README, 4.).
+      lifecycle: { ignoreChanges: ['ami', 'launch_template', 'user_data_base64'] },
     });
   }
 }

@@ -193,6 +193,8 @@ describe('PatroniMember', () => {
       expect(i.config.disable_api_termination).toBe(true);
       expect(i.config.iam_instance_profile).toMatch(/^\$\{aws_iam_instance_profile\./);
       expect(decodeUserData(String(i.config.user_data_base64))).toMatch(/^#cloud-config/);
+      // Re-rendered user data must not stop and start running nodes (the provider's default on a change).
+      expect((i.config.lifecycle as Json).ignore_changes).toContain('user_data_base64');
     }
     for (const m of t.members) {
       const i = instances.find((x) => (x.config.tags as Json)['pgtopo:member'] === m.name)!;
