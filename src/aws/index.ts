@@ -52,6 +52,8 @@ export {
   encodeUserData,
   HardenedNode,
   type HardenedNodeProps,
+  USER_DATA_LIMIT,
+  USER_DATA_TOO_LARGE,
 } from './node.js';
 export { nodeStatements, pgtopoAddressMap } from './permissions.js';
 export { ClusterSecrets, type ClusterSecretsProps, generatedKeys } from './secrets.js';

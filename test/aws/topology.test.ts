@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { App, Aspects } from 'cdktf';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -14,11 +15,15 @@ import {
   decodeUserData,
   defaultBackend,
   PostgresTopology,
+  pgtopoAddressMap,
   SynthesisError,
   synthesize,
+  USER_DATA_LIMIT,
+  USER_DATA_TOO_LARGE,
 } from '../../src/aws/index.js';
 import { topologyFrom } from '../../src/model/load.js';
 import { runPolicy } from '../../src/policy/index.js';
+import { renderUserData } from '../../src/render/index.js';
 import { SpecError } from '../../src/spec/issues.js';
 import type { TopologySpecInput } from '../../src/spec/schema.js';
 import { EXAMPLE_NAMES, EXAMPLES } from '../helpers/examples.js';
@@ -171,6 +176,71 @@ describe('the output directory', () => {
     const result = synthesize(EXAMPLES.twoRegionStandby, out, { images });
     expect(readFileSync(result.stacks[0]!.file, 'utf8')).toContain(images['us-east-1']);
     expect(readFileSync(lock, 'utf8')).toBe('# terraform init wrote this\n');
+  });
+});
+
+describe('user data', () => {
+  test('a node whose user data does not fit EC2 fails synth, named with its size; nothing else does', () => {
+    const spec = exampleObject(EXAMPLES.twoRegionStandby) as TopologySpecInput & {
+      postgres: { parameters?: Record<string, unknown> };
+    };
+    // Text that compresses poorly, so that no level of gzip brings it under the limit.
+    let x = 1;
+    const noise = Array.from({ length: 30_000 }, () => {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      return String.fromCharCode(97 + ((x >> 16) % 26));
+    }).join('');
+    const big = { ...spec, postgres: { ...spec.postgres, parameters: { application_name: noise } } };
+    const e = failure(() => synthesize(big, `${tmp.dir}/big`));
+    const members = topologyFrom(big).members.map((m) => m.name);
+    expect(e.messages.map((m) => m.split(' ').slice(0, 2).join(' ')).sort()).toEqual(
+      members.map((m) => `${USER_DATA_TOO_LARGE} ${m}:`).sort(),
+    );
+    for (const m of e.messages)
+      expect(Number(/found (\d+) bytes/.exec(m)?.[1])).toBeGreaterThan(USER_DATA_LIMIT);
+  });
+
+  test('user data that fits only at the strongest compression still fits', () => {
+    const spec = exampleObject(EXAMPLES.singleRegion) as TopologySpecInput & {
+      postgres: { parameters?: Record<string, unknown> };
+    };
+    // Words drawn at random from a few: gzip -9 packs them clearly tighter than gzip -1. Grow the text
+    // until gzip -1 no longer fits.
+    const words = ['replica', 'primary', 'archive', 'standby', 'timeline', 'checkpoint', 'vacuum', 'wal'];
+    const text = (n: number) => {
+      let x = 7;
+      return Array.from({ length: n }, () => {
+        x = (x * 1103515245 + 12345) & 0x7fffffff;
+        return words[(x >> 16) % words.length];
+      }).join(' ');
+    };
+    const withText = (n: number) => ({
+      ...spec,
+      postgres: { ...spec.postgres, parameters: { application_name: text(n) } },
+    });
+    const fitsAt = (n: number, level: number) => {
+      const t = topologyFrom(withText(n));
+      const ud = renderUserData(t, t.members[0]!.name, pgtopoAddressMap(t));
+      return Math.ceil(gzipSync(ud, { level }).length / 3) * 4 <= USER_DATA_LIMIT;
+    };
+    let n = 0;
+    while (fitsAt(n, 1) && n < 20_000) n += 100;
+    expect(fitsAt(n, 1)).toBe(false);
+    expect(fitsAt(n, 9)).toBe(true);
+    const result = synthesize(withText(n), `${tmp.dir}/fits`);
+    const instances = Object.values(
+      (
+        JSON.parse(readFileSync(result.stacks[0]!.file, 'utf8')) as {
+          resource: { aws_instance: Record<string, { user_data_base64: string; tags: Json }> };
+        }
+      ).resource.aws_instance,
+    );
+    const members = instances.filter((i) => i.tags['pgtopo:member']);
+    expect(members).toHaveLength(3);
+    for (const i of members) {
+      expect(i.user_data_base64.length).toBeLessThanOrEqual(USER_DATA_LIMIT);
+      expect(decodeUserData(i.user_data_base64)).toContain(text(n));
+    }
   });
 });
 
