@@ -70,7 +70,8 @@ export function renderHost(t: Topology, host: string, map: AddressMap): Rendered
       add(`${f.secretTemplatesDir}/${i + 1}.tpl`, s.template, root, 0o600);
     });
   }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+  // Code-unit order: the same on every machine (localeCompare follows the locale), and cheap.
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** All files of a PostgreSQL member's host (including a co-located etcd member's). */

@@ -307,7 +307,8 @@ export function renderPlans(plans: readonly PlanSummary[]): string {
       for (const c of creates) byType.set(c.type, (byType.get(c.type) ?? 0) + 1);
       out.push(
         `Creates: ${[...byType.entries()]
-          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          // Code-unit order on ties: the same on every machine, whatever its locale.
+          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
           .map(([t, n]) => `${n} ${code(t)}`)
           .join(', ')}.`,
         '',

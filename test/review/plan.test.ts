@@ -157,3 +157,26 @@ describe('parsePlan input checks', () => {
     expect(p.changes).toEqual([]);
   });
 });
+
+test('creates are listed by count, ties in code-unit order whatever the locale', () => {
+  const create = (type: string, n: number) => ({
+    address: `${type}.r${n}`,
+    mode: 'managed',
+    type,
+    change: { actions: ['create'], before: null, after: {} },
+  });
+  const p = parsePlan(
+    {
+      format_version: '1.2',
+      resource_changes: [
+        create('aws_route_table', 1),
+        create('aws_route53_record', 1),
+        create('aws_subnet', 1),
+        create('aws_subnet', 2),
+      ],
+    },
+    'x.json',
+  );
+  // localeCompare would put aws_route_table first: ICU sorts `_` before digits.
+  expect(renderPlans([p])).toContain('Creates: 2 `aws_subnet`, 1 `aws_route53_record`, 1 `aws_route_table`.');
+});
