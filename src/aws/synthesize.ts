@@ -2,7 +2,8 @@
  * Synthesis as a function, for the CLI and the bench: one spec in, one
  * `cdk.tf.json` per stack out, policy and resource-rule failures as data.
  */
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { App, type TerraformStack } from 'cdktf';
 import type { PolicyReport } from '../policy/index.js';
@@ -54,9 +55,10 @@ export interface SynthesizeOptions {
  *
  * All or nothing: cdktf writes stack after stack, and a resource-level rule can
  * stop it at the second. So synthesis runs in a staging directory beside `outdir`,
- * and only a complete result moves in, file by file. What else is in `outdir`
- * stays (`.terraform` and lock files of `terraform init` in a stack directory);
- * a failed synthesis leaves `outdir` as it was.
+ * and only a complete result moves in: renamed as a whole to a new `outdir`, file
+ * by file into an existing one. What else is in an existing `outdir` stays
+ * (`.terraform` and lock files of `terraform init` in a stack directory); a failed
+ * synthesis leaves `outdir` as it was.
  */
 export function synthesize(
   spec: TopologySpecInput | string,
@@ -65,14 +67,17 @@ export function synthesize(
 ): SynthResult {
   const parent = dirname(outdir);
   const created = mkdirSync(parent, { recursive: true });
-  const staging = mkdtempSync(join(parent, `.${basename(outdir)}.synth-`));
+  // Not mkdtemp: its 0700 would become the output directory's mode.
+  const staging = join(parent, `.${basename(outdir)}.synth-${process.pid}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(staging);
   try {
     // Constructed here, not in a helper: every token records its creation stack, frame by frame.
     const app = new App({ outdir: staging, stackTraces: false });
     const topo = new PostgresTopology(app, 'pgtopo', { spec, ...opts });
     const stacks = [...Object.values(topo.regionStacks), topo.globalStack];
     synth(app, stacks);
-    moveFiles(staging, outdir);
+    if (existsSync(outdir)) moveFiles(staging, outdir);
+    else renameSync(staging, outdir);
     return {
       outdir,
       stacks: stacks.map((s) => {

@@ -3,7 +3,7 @@
  * rule ids of `pgtopo check`, stack dependencies give the deploy order, and one deterministic snapshot
  * per example stack.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
@@ -174,6 +174,9 @@ describe('the output directory', () => {
     expect(readdirSync(tmp.dir).filter((n) => n.includes('.synth-'))).toEqual([]);
 
     const result = synthesize(EXAMPLES.twoRegionStandby, out, { images });
+    // A new output directory gets the mode any new directory gets.
+    mkdirSync(`${tmp.dir}/plain-dir`);
+    expect(statSync(out).mode).toBe(statSync(`${tmp.dir}/plain-dir`).mode);
     expect(readFileSync(result.stacks[0]!.file, 'utf8')).toContain(images['us-east-1']);
     expect(readFileSync(lock, 'utf8')).toBe('# terraform init wrote this\n');
   });
