@@ -182,18 +182,32 @@ describe('the output directory', () => {
   });
 });
 
+/** A deterministic stream of pseudo-random integers below `n` (a linear congruential generator). */
+function randomInts(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return (x >> 16) % n;
+  };
+}
+
+/** An example spec with one PostgreSQL parameter added (it lands in every member's user data). */
+function withParameter(file: string, name: string, value: string): TopologySpecInput {
+  const spec = exampleObject(file) as TopologySpecInput & {
+    postgres: { parameters?: Record<string, unknown> };
+  };
+  return {
+    ...spec,
+    postgres: { ...spec.postgres, parameters: { ...spec.postgres.parameters, [name]: value } },
+  };
+}
+
 describe('user data', () => {
   test('a node whose user data does not fit EC2 fails synth, named with its size; nothing else does', () => {
-    const spec = exampleObject(EXAMPLES.twoRegionStandby) as TopologySpecInput & {
-      postgres: { parameters?: Record<string, unknown> };
-    };
-    // Text that compresses poorly, so that no level of gzip brings it under the limit.
-    let x = 1;
-    const noise = Array.from({ length: 30_000 }, () => {
-      x = (x * 1103515245 + 12345) & 0x7fffffff;
-      return String.fromCharCode(97 + ((x >> 16) % 26));
-    }).join('');
-    const big = { ...spec, postgres: { ...spec.postgres, parameters: { application_name: noise } } };
+    // Letters at random compress poorly: no level of gzip brings them under the limit.
+    const next = randomInts(1);
+    const noise = Array.from({ length: 30_000 }, () => String.fromCharCode(97 + next(26))).join('');
+    const big = withParameter(EXAMPLES.twoRegionStandby, 'application_name', noise);
     const e = failure(() => synthesize(big, `${tmp.dir}/big`));
     const members = topologyFrom(big).members.map((m) => m.name);
     expect(e.messages.map((m) => m.split(' ').slice(0, 2).join(' ')).sort()).toEqual(
@@ -204,23 +218,14 @@ describe('user data', () => {
   });
 
   test('user data that fits only at the strongest compression still fits', () => {
-    const spec = exampleObject(EXAMPLES.singleRegion) as TopologySpecInput & {
-      postgres: { parameters?: Record<string, unknown> };
-    };
     // Words drawn at random from a few: gzip -9 packs them clearly tighter than gzip -1. Grow the text
     // until gzip -1 no longer fits.
     const words = ['replica', 'primary', 'archive', 'standby', 'timeline', 'checkpoint', 'vacuum', 'wal'];
     const text = (n: number) => {
-      let x = 7;
-      return Array.from({ length: n }, () => {
-        x = (x * 1103515245 + 12345) & 0x7fffffff;
-        return words[(x >> 16) % words.length];
-      }).join(' ');
+      const next = randomInts(7);
+      return Array.from({ length: n }, () => words[next(words.length)]).join(' ');
     };
-    const withText = (n: number) => ({
-      ...spec,
-      postgres: { ...spec.postgres, parameters: { application_name: text(n) } },
-    });
+    const withText = (n: number) => withParameter(EXAMPLES.singleRegion, 'application_name', text(n));
     const fitsAt = (n: number, level: number) => {
       const t = topologyFrom(withText(n));
       const ud = renderUserData(t, t.members[0]!.name, pgtopoAddressMap(t));
