@@ -39,6 +39,17 @@ function unsafe(): TopologySpecInput {
   return { ...spec, dcs: { mode: 'per-region', membersPerRegion: 2 } };
 }
 
+/** The SynthesisError `f` throws; any other outcome fails the test. */
+const failure = (f: () => unknown): SynthesisError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SynthesisError) return e;
+    throw e;
+  }
+  throw new Error('synthesis did not fail');
+};
+
 describe('policy in synth', () => {
   test('unwaived policy errors fail synth with the same rule ids as the policy engine, in every stack', () => {
     const spec = unsafe();
@@ -46,18 +57,13 @@ describe('policy in synth', () => {
       .findings.filter((f) => f.severity === 'error' && !f.waived)
       .map((f) => f.ruleId);
     expect(expected.length).toBeGreaterThan(0);
-    let error: SynthesisError | undefined;
-    try {
-      synthesize(spec, `${tmp.dir}/unsafe`);
-    } catch (e) {
-      error = e as SynthesisError;
-    }
+    const error = failure(() => synthesize(spec, `${tmp.dir}/unsafe`));
     expect(error).toBeInstanceOf(SynthesisError);
-    const ids = [...new Set(error!.messages.map((m) => m.split(' ')[0]))].sort();
+    const ids = [...new Set(error.messages.map((m) => m.split(' ')[0]))].sort();
     expect(ids).toEqual([...new Set(expected)].sort());
     // found/expected/fix of the finding travel with the id.
     const finding = runPolicy(topologyFrom(spec)).findings.find((f) => f.ruleId === 'PGT-ETCD-001')!;
-    expect(error!.messages.find((m) => m.startsWith('PGT-ETCD-001'))).toContain(finding.found);
+    expect(error.messages.find((m) => m.startsWith('PGT-ETCD-001'))).toContain(finding.found);
     // Every stack carries the errors: deploying any single stack of an unsafe layout fails.
     const app = new App({ outdir: `${tmp.dir}/unsafe-app`, stackTraces: false });
     const topo = new PostgresTopology(app, 'pgtopo', { spec });
@@ -128,16 +134,6 @@ function filesBelow(dir: string): Record<string, string> {
       }),
   );
 }
-
-const failure = (f: () => unknown): SynthesisError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SynthesisError) return e;
-    throw e;
-  }
-  throw new Error('synthesis did not fail');
-};
 
 describe('the output directory', () => {
   test('a failed synthesis creates nothing: no output directory, no parent it made, no staging directory', () => {
