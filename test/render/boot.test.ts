@@ -84,6 +84,27 @@ async function psql(conninfo: string, sql: string, password = APP_PASSWORD): Pro
   return r.stdout.trim();
 }
 
+/**
+ * The servers HAProxy holds UP, per listener, from its stats page (CSV); undefined while any server's
+ * check has yet to decide (`INI`, or on its way: `UP 1/2`, `DOWN 1/2`).
+ */
+async function haproxyUpServers(hap: string): Promise<Record<string, string[]> | undefined> {
+  const [head, ...rows] = (await run('curl', ['-sf', `http://${hap}:${PORTS.haproxyStats}/;csv`])).stdout
+    .trim()
+    .split('\n');
+  const columns = head!.replace(/^# /, '').split(',');
+  const at = (row: string[], name: string) => row[columns.indexOf(name)] ?? '';
+  const up: Record<string, string[]> = {};
+  for (const row of rows.map((r) => r.split(','))) {
+    const [listener, server] = [at(row, 'pxname'), at(row, 'svname')];
+    if (listener === 'stats' || server === 'FRONTEND' || server === 'BACKEND') continue;
+    const status = at(row, 'status');
+    if ((status !== 'UP' && status !== 'DOWN') || at(row, 'check_status').includes('INI')) return undefined;
+    if (status === 'UP') (up[listener] ??= []).push(server);
+  }
+  return up;
+}
+
 beforeAll(async () => {
   base = makeBaseDir('boot');
   map = localAddressMap(t, { baseDir: base, subnet: '127.0.20', hostOffset: 100 });
@@ -306,7 +327,19 @@ exit 0
         `host=${hap} port=${port} user=app dbname=postgres ${tls}`,
         'SELECT host(inet_server_addr()), pg_is_in_recovery()',
       );
-    // HAProxy 2.6 starts every server UP until `fall` checks fail: wait for the checks to settle.
+    // HAProxy 2.6 starts every server UP until `fall` checks fail, and `on-marked-down
+    // shutdown-sessions` then cuts what went to it: one right answer is not yet a settled route.
+    // Wait until its stats show every check decided and only the leader (writer) and the replica
+    // (reader) up.
+    const up = await waitFor(
+      'HAProxy checks decided',
+      async () => {
+        const servers = await haproxyUpServers(hap);
+        return servers?.writer?.join() === leader && servers.reader?.join() === replica ? servers : undefined;
+      },
+      20_000,
+    );
+    expect(up).toMatchObject({ writer: [leader], reader: [replica] });
     const settled = (port: number, want: string) =>
       waitFor(`${port} -> ${want}`, async () => ((await ask(port)) === want ? want : undefined), 20_000);
     expect(await settled(PORTS.writer, `${map.memberAddress(leader)} f`)).toBeTruthy();
