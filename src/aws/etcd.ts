@@ -13,7 +13,7 @@ import { protect } from './guard.js';
 import type { PolicyStatement } from './iam.js';
 import { rolePrefix } from './names.js';
 import { allowAllEgress, allowIngress, type Source } from './network.js';
-import { HardenedNode } from './node.js';
+import { HardenedNode, releaseImage } from './node.js';
 import { nodeStatements, pgtopoAddressMap } from './permissions.js';
 import { accountFacts } from './stack.js';
 
@@ -42,7 +42,7 @@ export interface EtcdQuorumProps {
   readonly statements?: (etcdMember: string) => readonly PolicyStatement[];
   /**
    * AMI id or `resolve:ssm:<parameter>`.
-   * @default the spec's `hosts.imageId` for the quorum's region, else Debian 12 from Debian's public SSM parameter
+   * @default the spec's `hosts.imageId` for the quorum's region, else the node release's image from Debian's public SSM parameter
    */
   readonly imageId?: string;
   /** @default the stack's default AWS provider */
@@ -112,7 +112,7 @@ export class EtcdQuorum extends Construct {
     for (const e of this.members) {
       const subnetId = props.subnetIds[e.az];
       if (!subnetId) throw new Error(`EtcdQuorum: no subnet for ${e.az} (etcd member ${e.name})`);
-      const imageId = props.imageId ?? t.hosts.imageIds[e.region];
+      const imageId = props.imageId ?? t.hosts.imageIds[e.region] ?? releaseImage(t.release, q.instanceType);
       nodes[e.name] = new HardenedNode(this, e.name, {
         ...(p ? { provider: p } : {}),
         name: e.name,
@@ -126,7 +126,7 @@ export class EtcdQuorum extends Construct {
         imdsHopLimit: t.hosts.imdsHopLimit,
         rolePrefix: rolePrefix(t, e.name),
         tags: { [NODE_TAGS.etcd]: e.name, [NODE_TAGS.quorum]: q.id },
-        ...(imageId ? { imageId } : {}),
+        imageId,
       });
     }
     protect(this);

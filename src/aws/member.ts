@@ -14,7 +14,7 @@ import { protect } from './guard.js';
 import type { PolicyStatement } from './iam.js';
 import { rolePrefix } from './names.js';
 import { allowAllEgress, allowIngress, type Source } from './network.js';
-import { HardenedNode } from './node.js';
+import { HardenedNode, releaseImage } from './node.js';
 import { nodeStatements, pgtopoAddressMap } from './permissions.js';
 import { accountFacts } from './stack.js';
 
@@ -163,7 +163,7 @@ export interface PatroniMemberProps {
   readonly statements?: readonly PolicyStatement[];
   /**
    * AMI id or `resolve:ssm:<parameter>`.
-   * @default the spec's `hosts.imageId` for the member's region, else Debian 12 from Debian's public SSM parameter
+   * @default the spec's `hosts.imageId` for the member's region, else the node release's image from Debian's public SSM parameter
    */
   readonly imageId?: string;
   /** @default the stack's default AWS provider */
@@ -190,7 +190,7 @@ export class PatroniMember extends Construct {
     const p = props.provider ? { provider: props.provider } : {};
     const ebsKey = t.hosts.ebsKmsKeyArn ?? props.kmsKeyArn;
     const tags = { [NODE_TAGS.member]: m.name, [NODE_TAGS.cluster]: m.cluster };
-    const imageId = props.imageId ?? t.hosts.imageIds[m.region];
+    const imageId = props.imageId ?? t.hosts.imageIds[m.region] ?? releaseImage(t.release, m.instanceType);
     this.host = new HardenedNode(this, 'node', {
       ...p,
       name: m.name,
@@ -206,7 +206,7 @@ export class PatroniMember extends Construct {
       rolePrefix: rolePrefix(t, m.name),
       tags,
       roleTags: { 'pgtopo:archive-prefix': t.archive.prefixes[m.cluster]! },
-      ...(imageId ? { imageId } : {}),
+      imageId,
     });
     this.dataVolume = new EbsVolume(this, 'data', {
       ...p,

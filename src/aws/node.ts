@@ -12,12 +12,18 @@ import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { Annotations, type TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { type NodeRelease, releaseNamed } from '../spec/releases.js';
 import { assumeRolePolicy, type PolicyStatement, policyDocument } from './iam.js';
 
-/** Debian 12 from Debian's public SSM parameter, resolved by EC2 at launch (no API read during plan). */
+/** A release's image from Debian's public SSM parameter, resolved by EC2 at launch (no API read during plan). */
+export function releaseImage(release: NodeRelease, instanceType: string): string {
+  return `resolve:ssm:${release.image[architectureOf(instanceType)]}`;
+}
+
+/** The default release's image per architecture (what a node gets when nobody names one). */
 export const DEFAULT_IMAGE = {
-  amd64: 'resolve:ssm:/aws/service/debian/release/12/latest/amd64',
-  arm64: 'resolve:ssm:/aws/service/debian/release/12/latest/arm64',
+  amd64: `resolve:ssm:${releaseNamed(undefined).image.amd64}`,
+  arm64: `resolve:ssm:${releaseNamed(undefined).image.arm64}`,
 } as const;
 /** Root device name of Debian's official AMIs. */
 export const DEBIAN_ROOT_DEVICE = '/dev/xvda';
@@ -75,7 +81,7 @@ export interface HardenedNodeProps {
   readonly statements: readonly PolicyStatement[];
   /**
    * AMI id, or `resolve:ssm:<parameter>`.
-   * @default Debian 12 for the instance type's architecture (DEFAULT_IMAGE)
+   * @default the default node release's image for the instance type's architecture (DEFAULT_IMAGE)
    */
   readonly imageId?: string;
   /**

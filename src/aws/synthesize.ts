@@ -44,7 +44,7 @@ export interface SynthesizeOptions {
   readonly now?: Date;
   /** @default local state next to the output directory */
   readonly backend?: BackendFactory;
-  /** Image per region. @default the spec's `hosts.imageId`, else Debian 12 via SSM */
+  /** Image per region. @default the spec's `hosts.imageId`, else the node release's image via SSM */
   readonly images?: Readonly<Record<string, string>>;
 }
 

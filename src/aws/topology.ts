@@ -65,7 +65,7 @@ export interface PostgresTopologyProps {
   readonly backend?: BackendFactory;
   /**
    * Image per region (AMI ids are regional): an AMI id or `resolve:ssm:<parameter>`.
-   * @default the spec's `hosts.imageId` where set, else Debian 12 from Debian's public SSM parameter in every region
+   * @default the spec's `hosts.imageId` where set, else the node release's image from Debian's public SSM parameter in every region
    */
   readonly images?: Readonly<Record<string, string>>;
 }

@@ -100,6 +100,12 @@ export const FAILOVER_PRESETS: Readonly<Record<FailoverProfile, FailoverPreset>>
   },
 };
 
+/**
+ * `maximum_lag_on_failover` of `rpo: async` (availability first): no replica is ever refused promotion
+ * for its lag, as the RPO declares. The largest integer JSON, YAML and Patroni's Python all keep exact.
+ */
+export const UNBOUNDED_LAG_BYTES = Number.MAX_SAFE_INTEGER;
+
 /** etcd timing in one region (etcd's own defaults). */
 export const ETCD_LOCAL_TIMING = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000 } as const;
 

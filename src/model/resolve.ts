@@ -5,6 +5,7 @@
  */
 import { formatAddress, formatCidr, parseCidr, size, subnet } from '../spec/cidr.js';
 import { type PathSegment, SpecError, type SpecIssue } from '../spec/issues.js';
+import { releaseNamed } from '../spec/releases.js';
 import type { ParsedSpec } from '../spec/schema.js';
 import {
   ETCD_LOCAL_TIMING,
@@ -12,6 +13,7 @@ import {
   FIRST_HOST_OFFSET,
   MAX_SUBNET_PREFIX,
   RESERVED_INTERFACES,
+  UNBOUNDED_LAG_BYTES,
 } from './constants.js';
 import type {
   Cluster,
@@ -38,11 +40,17 @@ export function resolveTopology(spec: ParsedSpec): Topology {
   const clusterOfRegion = new Map(clusters.flatMap((c) => c.regions.map((r) => [r, c] as const)));
 
   const preset = FAILOVER_PRESETS[spec.failover.profile];
+  // A profile's timers, raised to what the release's Patroni runs with (it raises smaller ones itself, so the
+  // rendered file would not say what runs); values the spec sets are kept and judged by PGT-PAT-001.
+  const floor = releaseNamed(spec.hosts.os).patroniTimerFloor;
   const timers = {
-    ttl: spec.failover.ttl ?? preset.timers.ttl,
-    loopWait: spec.failover.loopWait ?? preset.timers.loopWait,
-    retryTimeout: spec.failover.retryTimeout ?? preset.timers.retryTimeout,
-    maximumLagOnFailover: spec.failover.maximumLagOnFailover ?? preset.timers.maximumLagOnFailover,
+    ttl: spec.failover.ttl ?? Math.max(preset.timers.ttl, floor?.ttl ?? 0),
+    loopWait: spec.failover.loopWait ?? Math.max(preset.timers.loopWait, floor?.loopWait ?? 0),
+    retryTimeout:
+      spec.failover.retryTimeout ?? Math.max(preset.timers.retryTimeout, floor?.retryTimeout ?? 0),
+    maximumLagOnFailover:
+      spec.failover.maximumLagOnFailover ??
+      (spec.durability.rpo === 'async' ? UNBOUNDED_LAG_BYTES : preset.timers.maximumLagOnFailover),
   };
   const healthCheck = {
     intervalSeconds: spec.failover.healthCheck?.intervalSeconds ?? preset.healthCheck.intervalSeconds,
@@ -120,6 +128,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
   const regionsWithCopies = regions.map((r) => ({ ...r, archiveCopy: copyTo.includes(r.name) }));
 
   const zone = spec.endpoints.dnsZone ?? `${spec.name}.pgtopo.internal`;
+  const release = releaseNamed(spec.hosts.os);
   const synchronousMode =
     spec.durability.synchronousMode ?? (spec.durability.rpo === 'zero-in-region' ? 'on' : 'off');
 
@@ -127,7 +136,8 @@ export function resolveTopology(spec: ParsedSpec): Topology {
     name: spec.name,
     spec,
     primaryRegion: spec.primaryRegion,
-    postgres: spec.postgres,
+    release,
+    postgres: { ...spec.postgres, version: spec.postgres.version ?? release.postgresMajor },
     failover: {
       profile: spec.failover.profile,
       timers,
@@ -155,7 +165,10 @@ export function resolveTopology(spec: ParsedSpec): Topology {
       pooler: spec.endpoints.pooler,
       pgbouncer: spec.endpoints.pgbouncer,
       dnsTtlSeconds: spec.endpoints.dnsTtlSeconds,
-      readerMaxLagBytes: spec.endpoints.readerMaxLagBytes ?? timers.maximumLagOnFailover,
+      // Readers follow the failover bound, or the preset's when failover has none (rpo async).
+      readerMaxLagBytes:
+        spec.endpoints.readerMaxLagBytes ??
+        Math.min(timers.maximumLagOnFailover, preset.timers.maximumLagOnFailover),
       healthCheckProtocol: spec.endpoints.healthCheckProtocol,
       names: Object.fromEntries(
         clusters.map((c) => [

@@ -3,6 +3,7 @@
  * Every later layer reads only this. All objects are deeply frozen.
  */
 import type { PathSegment } from '../spec/issues.js';
+import type { NodeRelease } from '../spec/releases.js';
 import type { ParsedSpec } from '../spec/schema.js';
 import type { FailoverTimers, HaproxyCheckTimers, HealthCheckTimers } from './constants.js';
 
@@ -146,7 +147,7 @@ export interface Endpoints {
 
 export interface Durability {
   readonly rpo: 'zero-in-region' | 'bounded' | 'async';
-  readonly synchronousMode: 'off' | 'on' | 'strict';
+  readonly synchronousMode: 'off' | 'on' | 'strict' | 'quorum';
   readonly synchronousNodeCount: number;
   readonly allowCrossRegionSync: boolean;
 }
@@ -179,6 +180,8 @@ export interface Topology {
   /** The schema-validated spec, defaults applied. For provenance only: read the fields below. */
   readonly spec: ParsedSpec;
   readonly primaryRegion: string;
+  /** The node release (`hosts.os`): package versions, PostgreSQL major, image, Patroni features. */
+  readonly release: NodeRelease;
   readonly postgres: {
     readonly version: number;
     readonly parameters: Readonly<Record<string, string | number | boolean>>;
@@ -211,7 +214,7 @@ export interface Topology {
 
 /** Host settings, with the AMI resolved per region. */
 export type Hosts = Omit<ParsedSpec['hosts'], 'imageId'> & {
-  /** AMI id per region name; empty when the spec names none (Debian 12 from Debian's SSM parameter). */
+  /** AMI id per region name; empty when the spec names none (the release's image from Debian's SSM parameter). */
   readonly imageIds: Readonly<Record<string, string>>;
 };
 

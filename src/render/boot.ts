@@ -5,6 +5,7 @@
  * fetched by Secrets Manager name or ARN through the instance role.
  */
 import type { Topology } from '../model/types.js';
+import type { NodeRelease } from '../spec/releases.js';
 import { octal, shq, yaml11 } from './format.js';
 import { BIN, layout, PACKAGE_UNITS } from './names.js';
 import {
@@ -278,32 +279,43 @@ log "started ${units.join(', ')}"
 `;
 }
 
+/**
+ * Debian packages of each part a node may run, in the node release. Hosts install the parts they run
+ * (`hostPackages`); the rehearsal's root of the release installs every part but the AWS tools.
+ */
+export function nodePackages(release: NodeRelease) {
+  return {
+    aws: ['awscli', 'curl'],
+    base: ['openssl', 'ca-certificates'],
+    // python3-etcd: without recommends, Patroni finds no etcd module.
+    postgres: [`postgresql-${release.postgresMajor}`, 'patroni', 'python3-etcd'],
+    archive: ['pgbackrest'],
+    pooler: ['pgbouncer'],
+    postgresExporter: ['prometheus-postgres-exporter'],
+    nodeExporter: ['prometheus-node-exporter'],
+    etcd: ['etcd-server', 'etcd-client'],
+    haproxy: ['haproxy'],
+  } as const;
+}
+
 /** The packages a host installs (none with `hosts.egress: none`: the image must carry them). */
 export function hostPackages(t: Topology, host: string): string[] {
   const k = hostKind(t, host);
-  const base = ['awscli', 'curl', 'openssl', 'ca-certificates'];
-  const node = t.observability.exporters.node ? ['prometheus-node-exporter'] : [];
-  if (k.kind === 'haproxy') return [...base, 'haproxy'];
-  if (k.kind === 'etcd') return [...base, 'etcd-server', 'etcd-client', ...node];
-  const v = t.postgres.version;
+  const p = nodePackages(t.release);
+  const base = [...p.aws, ...p.base];
+  const node = t.observability.exporters.node ? p.nodeExporter : [];
+  if (k.kind === 'haproxy') return [...base, ...p.haproxy];
+  if (k.kind === 'etcd') return [...base, ...p.etcd, ...node];
   return [
     ...base,
-    `postgresql-${v}`,
-    'patroni',
-    'python3-etcd',
-    ...(t.archive.enabled ? ['pgbackrest'] : []),
-    ...(t.endpoints.pooler === 'pgbouncer' ? ['pgbouncer'] : []),
-    ...(t.observability.exporters.postgres ? ['prometheus-postgres-exporter'] : []),
+    ...p.postgres,
+    ...(t.archive.enabled ? p.archive : []),
+    ...(t.endpoints.pooler === 'pgbouncer' ? p.pooler : []),
+    ...(t.observability.exporters.postgres ? p.postgresExporter : []),
     ...node,
-    ...(t.etcd.flatMap((q) => q.members).some((e) => e.colocatedWith === host)
-      ? ['etcd-server', 'etcd-client']
-      : []),
+    ...(t.etcd.flatMap((q) => q.members).some((e) => e.colocatedWith === host) ? p.etcd : []),
   ];
 }
-
-/** PostgreSQL major version Debian 12 ships; other versions come from apt.postgresql.org. */
-export const DEBIAN_POSTGRES_VERSION = 15;
-const PGDG_KEY_ID = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 
 /**
  * cloud-init user data (`#cloud-config`) of a host. The AWS layer should pass
@@ -318,23 +330,10 @@ export function renderUserDataFor(
   const region = hostRegion(t, host);
   const install = t.hosts.egress !== 'none';
   const k = hostKind(t, host);
-  const needsPgdg = k.kind === 'member' && t.postgres.version !== DEBIAN_POSTGRES_VERSION;
   const doc = {
     ...(install
       ? {
           package_update: true,
-          ...(needsPgdg
-            ? {
-                apt: {
-                  sources: {
-                    pgdg: {
-                      source: 'deb http://apt.postgresql.org/pub/repos/apt bookworm-pgdg main',
-                      keyid: PGDG_KEY_ID,
-                    },
-                  },
-                },
-              }
-            : {}),
           packages: hostPackages(t, host),
         }
       : {}),

@@ -13,10 +13,10 @@ export {
 } from './address-map.js';
 export {
   bootScripts,
-  DEBIAN_POSTGRES_VERSION,
   hostPackages,
   hostRegion,
   nodeDirectories,
+  nodePackages,
   renderBootScript,
   renderIssueCert,
   renderWriteSecrets,

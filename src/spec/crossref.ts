@@ -4,8 +4,17 @@
  */
 import { overlaps, parseCidr } from './cidr.js';
 import { describeValue, type PathSegment, type SpecIssue } from './issues.js';
+import { type NodeRelease, RELEASE_NAMES, RELEASES, releaseNamed } from './releases.js';
 import type { ParsedSpec } from './schema.js';
 import { closest } from './suggest.js';
+
+/** A hint naming the releases that have what the spec asked for. */
+function otherReleases(has: (r: NodeRelease) => boolean, what: string): string | undefined {
+  const names = RELEASE_NAMES.filter((n) => has(RELEASES[n]));
+  return names.length > 0
+    ? `${what} comes with hosts.os ${names.map((n) => JSON.stringify(n)).join(' or ')}`
+    : undefined;
+}
 
 export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
@@ -176,7 +185,28 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
       'inconsistent',
       ['durability', 'synchronousMode'],
       '"off"',
-      '"on" or "strict": rpo zero-in-region needs synchronous replication',
+      '"on", "strict" or "quorum": rpo zero-in-region needs synchronous replication',
+    );
+  }
+
+  // What the node release ships.
+  const release = releaseNamed(spec.hosts.os);
+  if (spec.postgres.version !== undefined && spec.postgres.version !== release.postgresMajor) {
+    add(
+      'not_in_release',
+      ['postgres', 'version'],
+      String(spec.postgres.version),
+      `${release.postgresMajor}, the PostgreSQL major ${release.name} ships`,
+      otherReleases((r) => r.postgresMajor === spec.postgres.version, `PostgreSQL ${spec.postgres.version}`),
+    );
+  }
+  if (spec.durability.synchronousMode === 'quorum' && !release.features.quorumCommit) {
+    add(
+      'not_in_release',
+      ['durability', 'synchronousMode'],
+      '"quorum"',
+      `"on" or "strict": quorum commit needs Patroni 4, and ${release.name} ships Patroni ${release.packages.patroni}`,
+      otherReleases((r) => r.features.quorumCommit, 'quorum commit'),
     );
   }
   return issues;

@@ -24,6 +24,7 @@ export const SPEC_ISSUE_CODES = [
   'primary_region_missing',
   'az_region_mismatch',
   'inconsistent',
+  'not_in_release',
 ] as const;
 export type SpecIssueCode = (typeof SPEC_ISSUE_CODES)[number];
 

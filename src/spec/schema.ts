@@ -6,6 +6,7 @@
  * left undefined here and resolved once, in `model/`.
  */
 import { z } from 'zod';
+import { DEFAULT_RELEASE, RELEASE_NAMES, RELEASES } from './releases.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -230,7 +231,7 @@ export const Failover = z
       .min(0)
       .optional()
       .describe(
-        'Patroni `maximum_lag_on_failover` in bytes: a replica further behind is not promoted. Default 1048576 (1 MiB).',
+        'Patroni `maximum_lag_on_failover` in bytes: a replica further behind is not promoted. Default 1048576 (1 MiB); with rpo async no bound (9007199254740991): availability first, as that RPO declares.',
       ),
     rtoTargetSeconds: positiveInt(
       'Recovery time objective in seconds: the predicted worst case of every single failure must fit. Default: unset.',
@@ -275,10 +276,10 @@ export const Durability = z
         '`zero-in-region`: a synchronous standby in another AZ, no committed write lost to a single AZ failure; `bounded`: async, failover refused beyond `maximumLagOnFailover`; `async`: no bound. Default bounded.',
       ),
     synchronousMode: z
-      .enum(['off', 'on', 'strict'])
+      .enum(['off', 'on', 'strict', 'quorum'])
       .optional()
       .describe(
-        'Patroni `synchronous_mode` (`on`) and `synchronous_mode_strict` (`strict`). Default: `on` when rpo is zero-in-region, otherwise `off`.',
+        'Patroni `synchronous_mode`: `on`, `on` with `synchronous_mode_strict` (`strict`), or quorum commit (`quorum`: a commit waits for any `synchronousNodeCount` of the sync candidates; Patroni 4, debian-13). Default: `on` when rpo is zero-in-region, otherwise `off`.',
       ),
     synchronousNodeCount: z
       .number()
@@ -459,7 +460,9 @@ export const Endpoints = z
       .int()
       .min(0)
       .optional()
-      .describe('Readers further behind than this leave the reader pool. Default: maximumLagOnFailover.'),
+      .describe(
+        "Readers further behind than this leave the reader pool, in bytes. Default: `failover.maximumLagOnFailover`, at most the profile's bound (1 MiB) where rpo async leaves failover unbounded.",
+      ),
     healthCheckProtocol: z
       .enum(['http', 'tcp'])
       .default('http')
@@ -536,11 +539,17 @@ const AmiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id such as ami-01
 
 export const Hosts = z
   .strictObject({
+    os: z
+      .enum(RELEASE_NAMES)
+      .default(DEFAULT_RELEASE)
+      .describe(
+        `Node release: the Debian release every node boots, which fixes the package versions and the PostgreSQL major (${RELEASE_NAMES.map((n) => `${n}: PostgreSQL ${RELEASES[n].postgresMajor}, Patroni ${RELEASES[n].packages.patroni}`).join('; ')}). Default ${DEFAULT_RELEASE}.`,
+      ),
     imageId: z
       .union([AmiId, z.record(z.string(), AmiId)])
       .optional()
       .describe(
-        "AMI of every node (Debian 12). AMI ids are regional: one id for a single-region spec, else a map from each region's name to its AMI id. Default: Debian 12 from Debian's public SSM parameter in each region.",
+        "AMI of every node, built from the release of `os`. AMI ids are regional: one id for a single-region spec, else a map from each region's name to its AMI id. Default: the release's image from Debian's public SSM parameter in each region.",
       ),
     egress: z
       .enum(['nat', 'none'])
@@ -628,8 +637,10 @@ export const Postgres = z
       .int()
       .min(13)
       .max(17)
-      .default(15)
-      .describe('PostgreSQL major version (13-17). Default 15.'),
+      .optional()
+      .describe(
+        "PostgreSQL major version: the one the node release (`hosts.os`) ships. Default: the release's major (17 on debian-13, 15 on debian-12).",
+      ),
     parameters: z
       .record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'a PostgreSQL parameter name'), ParameterValue)
       .prefault({})
@@ -653,7 +664,7 @@ export const Postgres = z
       .default(2)
       .describe('Deepest allowed cascade below the regional leader (1-3). Default 2.'),
   })
-  .describe('PostgreSQL settings. Default: version 15, checksums, pg_rewind.');
+  .describe("PostgreSQL settings. Default: the release's major, checksums, pg_rewind.");
 
 export const TopologySpec = z
   .strictObject({

@@ -206,7 +206,7 @@ describe('PatroniMember', () => {
         http_tokens: 'required',
         http_put_response_hop_limit: 1,
       });
-      expect(hostTemplate.config.image_id).toBe('resolve:ssm:/aws/service/debian/release/12/latest/amd64');
+      expect(hostTemplate.config.image_id).toBe('resolve:ssm:/aws/service/debian/release/13/latest/amd64');
     }
   });
 

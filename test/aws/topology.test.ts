@@ -94,7 +94,13 @@ describe('policy in synth', () => {
   });
 
   test('warnings do not stop synth and are annotated', () => {
-    const spec = { ...exampleObject(EXAMPLES.singleRegion), failover: { profile: 'fast' as const } };
+    // debian-12 warns (PGT-REL-001), and its Patroni takes the fast profile's ttl 10 (PGT-PAT-001 warns).
+    const spec = {
+      ...exampleObject(EXAMPLES.singleRegion),
+      postgres: { version: 15 },
+      hosts: { os: 'debian-12' as const },
+      failover: { profile: 'fast' as const },
+    };
     const report = runPolicy(topologyFrom(spec));
     expect(report.warnings).toBeGreaterThan(0);
     expect(report.errors).toBe(0);
@@ -269,7 +275,7 @@ describe('stacks and deploy order', () => {
     ]);
   });
 
-  test('images per region: the given AMI where named, Debian 12 through SSM elsewhere', () => {
+  test("images per region: the given AMI where named, the release's image through SSM elsewhere", () => {
     const result = synthesize(EXAMPLES.twoRegionStandby, `${tmp.dir}/images`, {
       images: { 'us-west-2': 'ami-0123456789abcdef0' },
     });
@@ -280,7 +286,21 @@ describe('stacks and deploy order', () => {
       return [...new Set(Object.values(json.resource.aws_launch_template).map((lt) => lt.image_id))];
     };
     expect(imagesOf('orders-us-west-2')).toEqual(['ami-0123456789abcdef0']);
-    expect(imagesOf('orders-us-east-1')).toEqual(['resolve:ssm:/aws/service/debian/release/12/latest/amd64']);
+    expect(imagesOf('orders-us-east-1')).toEqual(['resolve:ssm:/aws/service/debian/release/13/latest/amd64']);
+  });
+
+  test('a debian-12 spec boots Debian 12 images', () => {
+    const spec = exampleObject(EXAMPLES.singleRegion);
+    const result = synthesize(
+      { ...spec, postgres: { version: 15 }, hosts: { ...spec.hosts, os: 'debian-12' } },
+      `${tmp.dir}/debian-12`,
+    );
+    const json = JSON.parse(readFileSync(result.stacks[0]!.file, 'utf8')) as {
+      resource: { aws_launch_template: Record<string, { image_id: string }> };
+    };
+    expect([...new Set(Object.values(json.resource.aws_launch_template).map((lt) => lt.image_id))]).toEqual([
+      'resolve:ssm:/aws/service/debian/release/12/latest/amd64',
+    ]);
   });
 
   test("the spec's AMI map gives each region stack its own image, etcd nodes included", () => {

@@ -1,7 +1,11 @@
 /** The bundled examples, by role. Every test that covers "every example" iterates EXAMPLES. */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadTopology } from '../../src/model/load.js';
+import { parse } from 'yaml';
+import { loadTopology, topologyFrom } from '../../src/model/load.js';
 import type { Topology } from '../../src/model/types.js';
+import { RELEASES, type ReleaseName } from '../../src/spec/releases.js';
+import type { TopologySpecInput } from '../../src/spec/schema.js';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 
@@ -25,4 +29,19 @@ export function example(name: ExampleName): Topology {
     cache.set(name, t);
   }
   return t;
+}
+
+/** An example with a change to its spec (the example's file, parsed, as a TS object). */
+export function exampleWith(name: ExampleName, change: (spec: TopologySpecInput) => void): Topology {
+  const spec = parse(readFileSync(EXAMPLES[name], 'utf8')) as TopologySpecInput;
+  change(spec);
+  return topologyFrom(spec);
+}
+
+/** An example moved to another node release (its PostgreSQL major follows the release). */
+export function exampleOn(name: ExampleName, release: ReleaseName): Topology {
+  return exampleWith(name, (s) => {
+    s.postgres = { ...s.postgres, version: RELEASES[release].postgresMajor };
+    s.hosts = { ...s.hosts, os: release };
+  });
 }

@@ -20,7 +20,9 @@ describe('valid specs', () => {
     const spec: TopologySpecInput = baseSpec();
     const r = parseSpec(spec);
     if (!r.ok) throw new Error('expected a valid spec');
-    expect(r.spec.postgres.version).toBe(15);
+    // The PostgreSQL major follows the node release: the model resolves it (17 on the default debian-13).
+    expect(r.spec.postgres.version).toBeUndefined();
+    expect(r.spec.hosts.os).toBe('debian-13');
     expect(r.spec.failover.profile).toBe('balanced');
     expect(r.spec.dcs).toMatchObject({ mode: 'per-region', membersPerRegion: 3, placement: 'dedicated' });
     expect(r.spec.regions[0]!.members[0]).toMatchObject({
@@ -35,12 +37,44 @@ describe('valid specs', () => {
 describe('schema boundaries', () => {
   test.each([
     [12, ['too_small postgres.version']],
-    [13, []],
+    [13, ['not_in_release postgres.version']],
+    [15, ['not_in_release postgres.version']],
     [17, []],
     [18, ['too_big postgres.version']],
     [15.5, ['invalid_type postgres.version']],
-  ])('postgres.version %s', (version, expected) => {
+  ])('postgres.version %s on the default release', (version, expected) => {
     expect(codesAt(variant((s) => (s.postgres = { version })))).toEqual(expected);
+  });
+
+  test.each([
+    ['debian-13', undefined, []],
+    ['debian-12', undefined, []],
+    ['debian-12', 15, []],
+    ['debian-12', 17, ['not_in_release postgres.version']],
+    ['debian-11', undefined, ['invalid_value hosts.os']],
+  ] as const)('hosts.os %s with postgres.version %s', (os, version, expected) => {
+    expect(
+      codesAt(
+        variant((s) => {
+          s.hosts = { os: os as 'debian-12' };
+          if (version !== undefined) s.postgres = { version };
+        }),
+      ),
+    ).toEqual(expected);
+  });
+
+  test.each([
+    ['debian-13', []],
+    ['debian-12', ['not_in_release durability.synchronousMode']],
+  ] as const)('synchronousMode quorum on %s', (os, expected) => {
+    expect(
+      codesAt(
+        variant((s) => {
+          s.hosts = { os };
+          s.durability = { rpo: 'zero-in-region', synchronousMode: 'quorum' };
+        }),
+      ),
+    ).toEqual(expected);
   });
 
   test.each([
