@@ -266,6 +266,7 @@ function evaluate(ix: Index, d: Domain): FailureResult {
 
   const sync = t.durability.synchronousMode !== 'off';
   const strict = t.durability.synchronousMode === 'strict';
+  const quorumMode = t.durability.synchronousMode === 'quorum';
   const wanted = t.durability.synchronousNodeCount;
   const Wq = ix.Wq;
   const quorumOk = Wq !== undefined && quorums.survives(Wq.id);
@@ -326,9 +327,78 @@ function evaluate(ix: Index, d: Domain): FailureResult {
   const failoverRto = (strictResync = false) =>
     automaticFailover(t, { endpoint: ix.endpoint, etcdLeaderMayBeLost, quorum: Wq, dnsMoves, strictResync });
 
+  /**
+   * Quorum commit (Patroni 4, patroni/quorum.py and ha.py): a commit waits for ANY numsync of the M
+   * sync-eligible standbys, numsync = min(synchronous_node_count, M). A standby is promoted automatically only
+   * when it and M - numsync other voters answer and none is ahead of it, so every acknowledged commit is on
+   * the new primary: RPO 0 whenever Patroni promotes at all; otherwise no automatic failover.
+   */
+  const quorumLeaderLost = (leaderIsSync: boolean, bad: Counts, assumed: string): Outcome | undefined => {
+    const l = leaderIsSync ? 1 : 0;
+    const voters = ix.total.S - l;
+    if (voters < 1) return undefined;
+    const numsync = Math.min(wanted, voters);
+    const alive = voters - (bad.S - l);
+    const aliveCandidates = ix.total.Sf - l - (bad.Sf - l);
+    if (aliveCandidates >= 1 && alive >= voters - numsync + 1) {
+      return {
+        writable: 'auto',
+        recovery: 'failover',
+        writer: W.scope,
+        rpo: { bound: 'zero' },
+        rto: failoverRto(),
+        notes: [
+          assumed,
+          `quorum commit: ${alive} of ${voters} voter(s) answer, ${voters - numsync + 1} needed to promote without loss`,
+        ],
+      };
+    }
+    const why = `quorum commit: ${alive} of ${voters} voter(s) answer, ${voters - numsync + 1} needed (with a failover-eligible one) before Patroni promotes`;
+    if (ix.total.E - bad.E > 0) {
+      return {
+        writable: 'manual',
+        recovery: 'manual-failover',
+        writer: W.scope,
+        rpo: { bound: 'unbounded' },
+        rto: manualFailover(t, ix.endpoint),
+        notes: [
+          assumed,
+          `${why}: an operator can force a failover (patronictl failover --force), losing what the promoted member had not received; RTO counted from that decision`,
+        ],
+      };
+    }
+    return fallback(`${assumed}; ${why}`);
+  };
+
+  /** Quorum commit with the leader kept: commits stall only when fewer than numsync voters are left. */
+  const quorumLeaderKept = (leaderIsSync: boolean, bad: Counts): Outcome | undefined => {
+    const l = leaderIsSync ? 1 : 0;
+    const voters = ix.total.S - l;
+    if (voters < 1) return undefined;
+    const numsync = Math.min(wanted, voters);
+    const left = voters - bad.S;
+    if (left >= numsync) return undefined;
+    return {
+      writable: 'auto',
+      recovery: 'sync-standby-replaced',
+      writer: W.scope,
+      rpo: { bound: 'zero' },
+      rto: syncStandbyReplacement(t, { quorum: Wq, etcdLost: etcdLeaderMayBeLost }),
+      notes: [
+        left <= 0
+          ? 'quorum commit: no voter left; commits wait until Patroni drops the quorum and runs without one'
+          : `quorum commit: ${left} voter(s) left for ANY ${numsync}; commits wait until Patroni lowers the count`,
+      ],
+    };
+  };
+
   /** The leader is lost (or cut off from the quorum); `bad` are members that cannot take over. */
   const leaderLost = (leaderIsSync: boolean, bad: Counts): Outcome => {
     const assumed = 'assumes the leader was in the failed domain';
+    if (quorumMode) {
+      const q = quorumLeaderLost(leaderIsSync, bad, assumed);
+      if (q) return q;
+    }
     const l = leaderIsSync ? 1 : 0;
     const k = sync ? Math.min(wanted, ix.total.S - l) : 0;
     if (k >= 1) {
@@ -398,6 +468,7 @@ function evaluate(ix: Index, d: Domain): FailureResult {
       rto: NO_INTERRUPTION,
       notes: [],
     };
+    if (quorumMode) return quorumLeaderKept(leaderIsSync, bad) ?? unaffected;
     const l = leaderIsSync ? 1 : 0;
     const k = sync ? Math.min(wanted, ix.total.S - l) : 0;
     if (k < 1) return unaffected;

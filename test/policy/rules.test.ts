@@ -122,9 +122,30 @@ const REJECTS: readonly Case[] = [
   ],
   [
     'PGT-PAT-001',
-    'the fast profile (ttl 10) warns',
-    () => layout((s) => (s.failover = { profile: 'fast' })),
+    'the fast profile (ttl 10) on Patroni 3.0.2 warns',
+    () =>
+      layout((s) => {
+        s.failover = { profile: 'fast' };
+        s.hosts = { os: 'debian-12' };
+        s.postgres = { version: 15 };
+      }),
     ['failover.profile (warning)'],
+  ],
+  [
+    'PGT-PAT-001',
+    'ttl 19 set on debian-13, whose Patroni raises it to 20',
+    () => layout((s) => (s.failover = { ttl: 19, loopWait: 1, retryTimeout: 3 })),
+    ['failover.ttl'],
+  ],
+  [
+    'PGT-REL-001',
+    'debian-12: Patroni 3.0.2 puts the leader key without a compare',
+    () =>
+      layout((s) => {
+        s.hosts = { os: 'debian-12' };
+        s.postgres = { version: 15 };
+      }),
+    ['hosts.os (warning)'],
   ],
   [
     'PGT-PAT-001',
@@ -600,6 +621,24 @@ const ACCEPTS: readonly Case[] = [
     [],
   ],
   [
+    'PGT-PAT-001',
+    'the fast profile on debian-13: derived at the floor Patroni 4 runs with (ttl 20)',
+    () => layout((s) => (s.failover = { profile: 'fast' })),
+    [],
+  ],
+  [
+    'PGT-PAT-001',
+    'ttl 20 set on debian-13, the floor itself',
+    () => layout((s) => (s.failover = { ttl: 20, loopWait: 1, retryTimeout: 3 })),
+    [],
+  ],
+  [
+    'PGT-REL-001',
+    'debian-13: Patroni 4.0.7 compares the leader key',
+    () => layout((s) => (s.hosts = { os: 'debian-13' })),
+    [],
+  ],
+  [
     'PGT-PAT-002',
     'two candidates in two AZs',
     () => layout((s) => (s.regions[0].members[2].tags = { nofailover: true })),
@@ -822,6 +861,7 @@ describe('rule metadata', () => {
       ...[1, 2, 3, 4, 5].map((n) => `PGT-PG-00${n}`),
       ...[1, 2, 3, 4, 5, 6].map((n) => `PGT-NET-00${n}`),
       ...[1, 2, 3, 4].map((n) => `PGT-EC2-00${n}`),
+      'PGT-REL-001',
       ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `PGT-ARC-00${n}`),
       'PGT-IAM-001',
       'PGT-WVR-001',

@@ -184,7 +184,8 @@ const CASES: readonly {
     name: 'a faster failover profile (settings only)',
     old: base,
     new: () => edit((s) => (s.failover = { profile: 'fast' })),
-    kinds: Array(8).fill('setting-changed'), // profile, ttl, loop_wait, retry_timeout, 4 HAProxy check timers
+    // profile, loop_wait, retry_timeout, 4 HAProxy check timers (ttl stays 20: Patroni 4's floor)
+    kinds: Array(7).fill('setting-changed'),
     destroysData: false,
   },
 ];

@@ -25,6 +25,7 @@ import { rule as loadBalancersSpanMemberAzs } from './load-balancers-span-member
 import { rule as managedParametersAreNotOverridden } from './managed-parameters-are-not-overridden.js';
 import { rule as noPublicIps } from './no-public-ips.js';
 import { rule as noSecretValuesInSpec } from './no-secret-values-in-spec.js';
+import { rule as nodeReleaseKeepsTheLeaderLock } from './node-release-keeps-the-leader-lock.js';
 import { rule as nodeRolesAreLeastPrivilege } from './node-roles-are-least-privilege.js';
 import { rule as objectLockCoversCopies } from './object-lock-covers-copies.js';
 import { rule as oneWritableCluster } from './one-writable-cluster.js';
@@ -74,6 +75,7 @@ export const ALL_RULES: readonly Rule[] = [
   dataVolumesEncryptedWithCmk,
   noPublicIps,
   noSecretValuesInSpec,
+  nodeReleaseKeepsTheLeaderLock,
   walIsArchived,
   archiveEncryptedWithRotatedCmk,
   archiveVersioned,

@@ -11,7 +11,10 @@ export const rule: Rule = {
     'The leader refreshes its key every loop_wait and may spend up to retry_timeout on a DCS or PostgreSQL ' +
     'operation, twice in one cycle. If that does not fit in ttl, a healthy leader loses its key during a slow ' +
     'etcd moment and the cluster fails over for nothing (or demotes with nobody to take over). A ttl below 20 s ' +
-    '(the `fast` profile) works but leaves little room for etcd elections and EBS stalls: it is reported as a warning.',
+    '(the `fast` profile on Patroni 3.0.2) works but leaves little room for etcd elections and EBS stalls: a warning. ' +
+    'Patroni 3.2 and later (debian-13) raise ttl to 20 s, loop_wait to 1 s and retry_timeout to 3 s themselves: ' +
+    'there a smaller value is an error, because the rendered configuration would not be what runs (pgtopo ' +
+    'derives the profiles at or above those floors).',
   fix:
     'Use `failover.profile: balanced` (20/5/5) or `conservative` (30/10/10), or set `failover.ttl`, ' +
     '`failover.loopWait` and `failover.retryTimeout` so that loop_wait + 2 x retry_timeout <= ttl.',
@@ -38,7 +41,14 @@ export const rule: Rule = {
         expected: 'retry_timeout >= 3 s',
       });
     }
-    if (ttl < 20) {
+    const floor = t.release.patroniTimerFloor;
+    if (floor && ttl < floor.ttl) {
+      drafts.push({
+        path: at('ttl'),
+        found: `ttl ${ttl} s on ${t.release.name} (Patroni ${t.release.packages.patroni} runs it as ${floor.ttl} s)`,
+        expected: `ttl >= ${floor.ttl} s, the smallest Patroni ${t.release.packages.patroni} runs with`,
+      });
+    } else if (ttl < 20) {
       drafts.push({
         path: at('ttl'),
         severity: 'warning',
