@@ -4,14 +4,13 @@
  * healthy) through the same interfaces an operator uses: Patroni's REST API, etcd's health endpoint,
  * SQL through the writer endpoint.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { lookupUser } from './host.js';
 import type { EndpointLayout, EtcdLayout, Layout, MemberLayout } from './layout.js';
 import { type ConnInfo, client, destroy } from './load.js';
 import { type PatroniCluster, request } from './rest.js';
 import type { Supervisor } from './supervisor.js';
-import { waitFor, withTimeout } from './wait.js';
+import { sleep, WaitTimeout, waitFor, withTimeout } from './wait.js';
 
 export type Progress = (line: string) => void;
 
@@ -24,12 +23,8 @@ export class LocalCluster {
 
   /** Creates directories and writes every file with its mode and owner (as the boot step does). */
   prepare(): void {
-    const owner = (spec: string) => {
-      const [user, group] = spec.split(':');
-      const u = lookupUser(user ?? 'postgres');
-      return { uid: u.uid, gid: group && group !== user ? lookupGroup(group) : u.gid };
-    };
-    const pg = lookupUser('postgres');
+    const owner = (spec: string) => this.sup.ownerIds(spec);
+    const pg = this.sup.user;
     for (const d of this.layout.dirs) {
       mkdirSync(d.path, { recursive: true });
       const o = owner(d.owner);
@@ -249,6 +244,29 @@ export class LocalCluster {
   }
 
   /** A write through the writer endpoint succeeds. */
+  /**
+   * Superuser SQL through the writer endpoint, retried while the cluster is in a transient state: the
+   * endpoint still routing to a replica (HAProxy starts every server up until its checks decide: "read-only
+   * transaction"), the leader starting or shutting down, a connection refused or reset. Bounded in time;
+   * any other error is thrown at once.
+   */
+  async adminSql<R extends Record<string, unknown>>(
+    scope: string,
+    text: string,
+    params: unknown[] = [],
+    timeoutMs = 60_000,
+  ): Promise<R[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sql<R>(this.writerDirectConn(scope), text, params);
+      } catch (e) {
+        if (!isTransient(e) || Date.now() > deadline) throw e;
+        await sleep(Math.min(250 * attempt, 2000));
+      }
+    }
+  }
+
   async waitWriter(scope: string, timeoutMs: number): Promise<void> {
     await waitFor(
       `a write through the writer endpoint of ${scope}`,
@@ -274,11 +292,23 @@ export class LocalCluster {
   }
 }
 
-function lookupGroup(group: string): number {
-  // /etc/group: name:x:gid:members
-  const line = readFileSync('/etc/group', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${group}:`));
-  if (!line) throw new Error(`group ${group} does not exist`);
-  return Number(line.split(':')[2]);
+/** SQLSTATEs and socket errors of a cluster between states, worth another try. */
+const TRANSIENT_SQLSTATES = new Set([
+  '25006', // read_only_sql_transaction: the endpoint reached a replica
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up or shutting down
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+]);
+const TRANSIENT_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+export function isTransient(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (err.code && (TRANSIENT_SQLSTATES.has(err.code) || TRANSIENT_SOCKET.has(err.code))) return true;
+  // pg reports a connection the server closed, and withTimeout a deadline, without a code.
+  return (
+    e instanceof WaitTimeout || /Connection terminated|server closed the connection/i.test(err.message ?? '')
+  );
 }

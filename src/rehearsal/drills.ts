@@ -347,16 +347,17 @@ export function dcsPartition(ctx: DrillContext): Promise<DrillResult> {
       inject: async () => {
         ctx.cutter.cut({ node: leader.node, to: etcd.map((e) => e.address) });
       },
-      // The cut-off member's Patroni still believes it leads, from its cached view, and Patroni 3.0.2
-      // (Debian 12) then writes the leader key under a fresh lease without comparing it (etcd3
-      // `_update_leader`; the symptom of patroni/patroni#3314). Links that come back in the middle of
-      // such a retry hand it the lock: the new primary demotes and is rewound, with the writes it
-      // acknowledged. A Patroni started after the heal reads the cluster before it writes anything,
-      // so the restore stops it first and starts it again once the links are back.
+      // The links come back as they would in production, with every daemon left running. Only on a
+      // release whose Patroni puts the leader key without a compare (3.0.2, Debian 12: PGT-REL-001) the
+      // restore stops the cut-off member's Patroni before the heal and starts it after: there the heal can
+      // hand it the lock back from the new primary (patroni/patroni#3314), and the drills after this one
+      // need a sound cluster. Debian 13's Patroni 4.0.7 heals as it is.
       restore: async () => {
-        await ctx.sup.stop(leader.patroni.name, 30_000);
+        const hijackable = !ctx.layout.topology.release.features.leaderKeyCompare;
+        if (hijackable) await ctx.sup.stop(leader.patroni.name, 30_000);
         ctx.cutter.healAll();
-        await restartMembers(ctx, [leader]);
+        if (hijackable) await restartMembers(ctx, [leader]);
+        else await ctx.cluster.waitHealthy(leader.cluster, HEAL_MS);
       },
     };
   });

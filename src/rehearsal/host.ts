@@ -6,6 +6,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { rootHasTool } from './release-root.js';
 
 /** A host prerequisite is missing. `code` is stable; the message says how to fix it. */
 export class HostError extends Error {
@@ -39,19 +41,48 @@ export interface RunAs {
   readonly home: string;
 }
 
-export function lookupUser(user: string): RunAs {
-  const line = readFileSync('/etc/passwd', 'utf8')
+/** An account of the root the daemons run in (`/` for the host): the root's own passwd file decides. */
+export function lookupUser(user: string, root = '/'): RunAs {
+  const line = readFileSync(join(root, 'etc/passwd'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${user}:`));
   if (!line) {
-    throw new HostError('no_user', `user ${user} does not exist: install postgresql-15 (it creates it)`);
+    throw new HostError(
+      'no_user',
+      `user ${user} does not exist in ${root} (the postgresql package creates it)`,
+    );
   }
   const f = line.split(':');
   return { user, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' };
 }
 
-/** Checks every prerequisite; returns the cgroup2 root. */
-export function checkHost(opts: { needIptables: boolean; tools: readonly string[] }): { cgroupRoot: string } {
+/** A group id of the root the daemons run in. */
+export function lookupGroup(group: string, root = '/'): number {
+  // /etc/group: name:x:gid:members
+  const line = readFileSync(join(root, 'etc/group'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${group}:`));
+  if (!line) throw new HostError('no_user', `group ${group} does not exist in ${root}`);
+  return Number(line.split(':')[2]);
+}
+
+/** uid and gid of an owner written `user` or `user:group`, in a root. */
+export function ownerIds(owner: string, root = '/'): { uid: number; gid: number } {
+  const [user, group] = owner.split(':');
+  const u = lookupUser(user || 'postgres', root);
+  return { uid: u.uid, gid: group && group !== user ? lookupGroup(group, root) : u.gid };
+}
+
+/** Tools the host itself runs: entering the release root, certificates, cutting links. */
+export const HOST_TOOLS = ['unshare', 'chroot', 'mount', 'openssl'] as const;
+
+/**
+ * Checks every prerequisite; returns the cgroup2 root. `tools` must exist in `root` (the release root the
+ * daemons run in), the HOST_TOOLS on the host.
+ */
+export function checkHost(opts: { needIptables: boolean; tools: readonly string[]; root: string }): {
+  cgroupRoot: string;
+} {
   if (process.getuid?.() !== 0) {
     throw new HostError(
       'not_root',
@@ -65,9 +96,14 @@ export function checkHost(opts: { needIptables: boolean; tools: readonly string[
       'no cgroup v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup)',
     );
   }
-  for (const tool of opts.tools) {
+  for (const tool of HOST_TOOLS) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-      throw new HostError('no_tool', `${tool} is not installed (see README, "Rehearsal set-up")`);
+      throw new HostError('no_tool', `${tool} is not installed (scripts/install-system-deps.sh installs it)`);
+    }
+  }
+  for (const tool of opts.tools) {
+    if (!rootHasTool(opts.root, tool)) {
+      throw new HostError('no_tool', `${tool} is missing from the release root ${opts.root}`);
     }
   }
   if (opts.needIptables) {
@@ -79,7 +115,7 @@ export function checkHost(opts: { needIptables: boolean; tools: readonly string[
       );
     }
   }
-  lookupUser('postgres');
+  lookupUser('postgres', opts.root);
   return { cgroupRoot: root };
 }
 

@@ -6,7 +6,6 @@
 import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrillContext, PitrOutcome } from './drills.js';
-import { lookupUser } from './host.js';
 import { WRITES_TABLE, WriteLoad } from './load.js';
 import type { PitrCounts } from './measure.js';
 import { sleep, waitFor } from './wait.js';
@@ -83,7 +82,7 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
     // `check` switches WAL and waits until the segment is in the repository.
     await tool('check', [`--stanza=${setup.stanza}`, 'check'], 120_000);
 
-    const pg = lookupUser('postgres');
+    const pg = sup.user;
     rmSync(setup.scratchDir, { recursive: true, force: true });
     const data = join(setup.scratchDir, 'data');
     const sock = join(setup.scratchDir, 'run');

@@ -16,6 +16,7 @@ import { DRILL_NAMES, type DrillName, type DrillResult, round } from './measure.
 import { LinkCutter } from './netcut.js';
 import { pitrRunner } from './pitr.js';
 import { planLayout } from './plan.js';
+import { ensureReleaseRoot, type ReleaseRoot } from './release-root.js';
 import type { RehearsalReport } from './report.js';
 import { Supervisor } from './supervisor.js';
 
@@ -36,7 +37,8 @@ export interface RehearsalOptions {
   readonly keep?: boolean;
 }
 
-const TOOLS = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'pgbackrest', 'openssl', 'setpriv'];
+/** Tools the release root must hold. */
+const TOOLS = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'pgbackrest', 'setpriv'];
 
 /** Canonical order: drills that leave the cluster healthy first, the destructive region promotion last. */
 export function orderDrills(names: readonly DrillName[]): DrillName[] {
@@ -69,6 +71,7 @@ export class Rehearsal {
     readonly sup: Supervisor,
     readonly cluster: LocalCluster,
     readonly cutter: LinkCutter,
+    readonly root: ReleaseRoot,
     readonly bootSeconds: number,
     readonly opts: RehearsalOptions,
   ) {}
@@ -77,7 +80,13 @@ export class Rehearsal {
   static async boot(t: Topology, opts: RehearsalOptions = {}): Promise<Rehearsal> {
     const started = Date.now();
     const progress = opts.progress ?? (() => undefined);
-    const { cgroupRoot } = checkHost({ needIptables: opts.needIptables ?? true, tools: TOOLS });
+    // The daemons run the node release's own packages, in a root of that release (built once, cached).
+    const root = await ensureReleaseRoot(t.release.name, { progress });
+    const { cgroupRoot } = checkHost({
+      needIptables: opts.needIptables ?? true,
+      tools: TOOLS,
+      root: root.dir,
+    });
     const runId = randomBytes(4).toString('hex');
     let runDir: string;
     if (opts.baseDir) {
@@ -94,7 +103,13 @@ export class Rehearsal {
       hostOffset: opts.hostOffset,
       regionStandby: opts.regionStandby ?? false,
     });
-    const sup = new Supervisor({ runId, runDir, cgroupRoot, path: layout.binPath });
+    const sup = new Supervisor({
+      runId,
+      runDir,
+      cgroupRoot,
+      path: layout.binPath,
+      root: { dir: root.dir, binds: [runDir] },
+    });
     sup.keepRunning = opts.keep ?? false;
     if (!opts.keep) sup.onInterrupt(() => rmSync(runDir, { recursive: true, force: true }));
     const cluster = new LocalCluster(layout, sup, progress);
@@ -117,13 +132,13 @@ export class Rehearsal {
         cluster.startEndpoint(cluster.endpoint(c.scope));
         if (c.role === 'primary') {
           await cluster.waitWriter(c.scope, 60_000);
-          const admin = cluster.writerDirectConn(c.scope);
+          // Set-up as an operator would, through the writer endpoint; retried while the endpoint settles.
           // The password travels in this session only, with statement logging off.
-          await cluster.sql(
-            admin,
+          await cluster.adminSql(
+            c.scope,
             `SET log_statement = none; SET log_min_error_statement = panic; DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${layout.app.user}') THEN CREATE ROLE ${layout.app.user} LOGIN; END IF; END $$; ALTER ROLE ${layout.app.user} PASSWORD '${layout.app.password}'`,
           );
-          for (const sql of schemaSql(layout.app.user)) await cluster.sql(admin, sql);
+          for (const sql of schemaSql(layout.app.user)) await cluster.adminSql(c.scope, sql);
           progress(
             `writer endpoint ${cluster.endpoint(c.scope).address}:${cluster.endpoint(c.scope).writerPort} accepts writes`,
           );
@@ -139,7 +154,16 @@ export class Rehearsal {
       }
       throw e;
     }
-    return new Rehearsal(t, layout, sup, cluster, cutter, round((Date.now() - started) / 1000, 1), opts);
+    return new Rehearsal(
+      t,
+      layout,
+      sup,
+      cluster,
+      cutter,
+      root,
+      round((Date.now() - started) / 1000, 1),
+      opts,
+    );
   }
 
   get runDir(): string {
@@ -214,6 +238,7 @@ export class Rehearsal {
         retryTimeout: t.failover.timers.retryTimeout,
       },
       synchronousMode: t.durability.synchronousMode,
+      release: { name: this.root.release.name, packages: this.root.versions },
       startedAt: this.startedAt.toISOString(),
       bootSeconds: this.bootSeconds,
       drills,

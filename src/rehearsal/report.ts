@@ -11,6 +11,8 @@ export interface RehearsalReport {
   readonly profile: string;
   readonly timers: { readonly ttl: number; readonly loopWait: number; readonly retryTimeout: number };
   readonly synchronousMode: string;
+  /** The node release the daemons ran, with the Debian package versions of its root. */
+  readonly release: { readonly name: string; readonly packages: Readonly<Record<string, string>> };
   readonly startedAt: string;
   readonly bootSeconds: number;
   readonly drills: readonly DrillResult[];
@@ -70,6 +72,9 @@ export function formatTable(r: RehearsalReport): string {
     `rehearsal of ${r.topology} (${r.cluster}), profile ${r.profile} ` +
       `(ttl ${r.timers.ttl}, loop_wait ${r.timers.loopWait}, retry_timeout ${r.timers.retryTimeout}), ` +
       `synchronous_mode ${r.synchronousMode}; booted in ${fmt(r.bootSeconds)} s`,
+    `release ${r.release.name}: ${Object.entries(r.release.packages)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     '',
     ...pad([head, ...rows]),
     '',

@@ -9,7 +9,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookupUser, type RunAs } from './host.js';
+import { lookupUser, ownerIds, type RunAs } from './host.js';
+import { rootCommand } from './release-root.js';
 import { sleep, waitFor } from './wait.js';
 
 export interface ProcessSpec {
@@ -49,6 +50,11 @@ export interface SupervisorOptions {
   readonly user?: string;
   /** PATH entries prepended for the daemons (e.g. the PostgreSQL bin directory). */
   readonly path?: readonly string[];
+  /**
+   * The release root every process runs in (see release-root.ts), with the host directories bound into it
+   * at their own paths (the run directory). Default: the host itself.
+   */
+  readonly root?: { readonly dir: string; readonly binds: readonly string[] };
 }
 
 export class Supervisor {
@@ -92,7 +98,7 @@ export class Supervisor {
     mkdirSync(this.logDir, { recursive: true });
     this.groupPath = `pgtopo-${opts.runId}`;
     mkdirSync(join(opts.cgroupRoot, this.groupPath), { recursive: true });
-    this.runAs = lookupUser(opts.user ?? 'postgres');
+    this.runAs = lookupUser(opts.user ?? 'postgres', opts.root?.dir);
     process.on('exit', this.onExit);
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);
@@ -100,6 +106,11 @@ export class Supervisor {
 
   get user(): RunAs {
     return this.runAs;
+  }
+
+  /** uid and gid of an owner (`user` or `user:group`) as the processes' root knows it. */
+  ownerIds(owner: string): { uid: number; gid: number } {
+    return ownerIds(owner, this.opts.root?.dir);
   }
 
   /** Absolute path of a node's cgroup directory (created on first use). */
@@ -157,12 +168,18 @@ export class Supervisor {
       USER: spec.asRoot ? 'root' : this.runAs.user,
       ...spec.env,
     };
-    // The shell joins the node's cgroup, then execs (no extra process stays around): the daemon's pid is ours.
-    const child = spawn(
-      '/bin/sh',
-      ['-c', 'echo $$ > "$0" && exec "$@"', procsFile, ...drop, spec.command, ...spec.args],
-      { stdio: ['ignore', fd, fd], env, cwd: spec.cwd ?? this.opts.runDir, detached: true },
-    );
+    const argv = [...drop, spec.command, ...spec.args];
+    const [cmd, args] = this.opts.root
+      ? rootCommand(this.opts.root.dir, argv, this.opts.root.binds)
+      : [argv[0]!, argv.slice(1)];
+    // The shell joins the node's cgroup, then execs (no extra process stays around): the daemon's pid is
+    // ours, through unshare and chroot, which exec too.
+    const child = spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', procsFile, cmd, ...args], {
+      stdio: ['ignore', fd, fd],
+      env,
+      cwd: spec.cwd ?? this.opts.runDir,
+      detached: true,
+    });
     closeSync(fd);
     if (child.pid === undefined) throw new Error(`could not start ${spec.name}: ${spec.command}`);
     const proc: Proc = { spec, pid: child.pid, logFile, startedAt: Date.now(), child };

@@ -1,6 +1,7 @@
 /**
  * patroni.yml of a member, its pg_hba and pg_ident, and the post-bootstrap
- * script. Keys are those Patroni 3.0.2 reads (patroni/config.py, validator.py);
+ * script. Keys are those Patroni reads on both releases (3.0.2 on Debian 12, 4.0.7 on Debian 13;
+ * patroni/config.py, validator.py); what only Patroni 4 knows is rendered only where the release has it;
  * passwords come from PATRONI_*_PASSWORD environment variables the boot step
  * writes into an EnvironmentFile.
  */
@@ -123,7 +124,8 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
     loop_wait: timers.loopWait,
     retry_timeout: timers.retryTimeout,
     maximum_lag_on_failover: timers.maximumLagOnFailover,
-    synchronous_mode: sync !== 'off',
+    // Quorum commit (Patroni 4): synchronous_standby_names = ANY n (every eligible standby).
+    synchronous_mode: sync === 'quorum' ? 'quorum' : sync !== 'off',
     synchronous_mode_strict: sync === 'strict',
     synchronous_node_count: t.durability.synchronousNodeCount,
     ...(followers.length > 0
@@ -152,7 +154,8 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
     nofailover: !m.failoverEligible,
     nosync: m.tags.nosync,
   };
-  // failover_priority is read by Patroni >= 3.1; 3.0.2 keeps it as a custom tag. Priority 0 is nofailover above.
+  // failover_priority: Patroni >= 3.2 breaks ties between equally advanced candidates with it (higher wins);
+  // 3.0.2 (debian-12) keeps it as a custom tag and ignores it. Priority 0 is nofailover above.
   if (m.failoverEligible && m.tags.failoverPriority !== undefined)
     tags.failover_priority = m.tags.failoverPriority;
   if (m.replicateFrom !== undefined) tags.replicatefrom = m.replicateFrom;

@@ -4,14 +4,16 @@
  * Addresses: 127.0.30.240-249 (the cluster test file uses the low end of 127.0.30.0/24).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { assertBindable, cgroup2Root, checkHost, HostError, ownCgroup } from '../../src/rehearsal/host.js';
 import { LinkCutter } from '../../src/rehearsal/netcut.js';
+import { ensureReleaseRoot, type ReleaseRoot } from '../../src/rehearsal/release-root.js';
 import { Supervisor } from '../../src/rehearsal/supervisor.js';
 import { waitFor } from '../../src/rehearsal/wait.js';
+import { ROOT_BUILD_TIMEOUT_MS } from '../render/helpers.js';
 
 describe('cgroup2Root / ownCgroup', () => {
   test.each([
@@ -56,14 +58,18 @@ describe('supervisor and link cutter on this machine', () => {
   let server: Server;
   const runId = `t${process.pid.toString(16)}`;
 
+  let root: ReleaseRoot;
+
   beforeAll(async () => {
-    const { cgroupRoot } = checkHost({ needIptables: true, tools: ['setpriv'] });
+    root = await ensureReleaseRoot('debian-13', { progress: (l) => process.stderr.write(`${l}\n`) });
+    const { cgroupRoot } = checkHost({ needIptables: true, tools: ['setpriv'], root: root.dir });
     runDir = mkdtempSync('/tmp/pgtopo-host-test-');
-    sup = new Supervisor({ runId, runDir, cgroupRoot });
+    chmodSync(runDir, 0o755); // as the rehearsal does: the daemons' user reads below it
+    sup = new Supervisor({ runId, runDir, cgroupRoot, root: { dir: root.dir, binds: [runDir] } });
     cutter = new LinkCutter(sup, runId);
     server = createServer((c) => c.end());
     await new Promise<void>((r) => server.listen(7499, '127.0.30.241', r));
-  });
+  }, ROOT_BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
     await sup?.stopAll();
@@ -92,6 +98,22 @@ describe('supervisor and link cutter on this machine', () => {
     expect(sup.pidsOf('node-a')).toContain(p.pid);
     const status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
     expect(status).toMatch(new RegExp(`^Uid:\\s+${sup.user.uid}\\b`, 'm'));
+  });
+
+  test("a process runs in the release's root and sees the run directory at its own path", async () => {
+    writeFileSync(join(runDir, 'marker'), 'from the host');
+    const r = await sup.run(
+      {
+        name: 'where',
+        node: 'node-a',
+        command: 'sh',
+        args: ['-c', `. /etc/os-release; echo "$VERSION_CODENAME"; cat ${join(runDir, 'marker')}`],
+      },
+      10_000,
+    );
+    expect(r.code).toBe(0);
+    expect(r.output).toContain(root.release.codename);
+    expect(r.output).toContain('from the host');
   });
 
   test('killNode kills every process of the node, children included, and nothing else', async () => {
@@ -143,5 +165,7 @@ describe('supervisor and link cutter on this machine', () => {
     expect(existsSync(groupDir)).toBe(false);
     const chains = spawnSync('iptables', ['-w', '5', '-S'], { encoding: 'utf8' }).stdout;
     expect(chains).not.toContain(cutter.chain);
+    // The mounts lived in the processes' own mount namespaces: none is left on the host.
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(root.dir);
   });
 });

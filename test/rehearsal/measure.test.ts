@@ -149,6 +149,7 @@ describe('report table', () => {
     profile: 'balanced',
     timers: { ttl: 20, loopWait: 5, retryTimeout: 5 },
     synchronousMode: 'on',
+    release: { name: 'debian-13', packages: { postgresql: '17.12-1', patroni: '4.0.7-3' } },
     startedAt: '2026-01-01T00:00:00.000Z',
     bootSeconds: 12.3,
     drills: [
@@ -203,5 +204,6 @@ describe('report table', () => {
     const kept = text.split('\n').find((l) => l.startsWith('etcd-member-loss'))!;
     expect(kept.split(/\s{2,}/).at(-1)).toBe('use1-b (kept)');
     expect(text).toContain('all drills passed');
+    expect(text.split('\n')[1]).toBe('release debian-13: postgresql 17.12-1, patroni 4.0.7-3');
   });
 });

@@ -10,9 +10,10 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { command } from '../../src/cli/commands/rehearse.js';
 import { EXIT, memoryIo, UsageError } from '../../src/cli/io.js';
 import { cgroup2Root } from '../../src/rehearsal/host.js';
-import type { DrillName, DrillResult } from '../../src/rehearsal/measure.js';
+import { DRILL_NAMES, type DrillName, type DrillResult } from '../../src/rehearsal/measure.js';
 import type { RehearsalReport } from '../../src/rehearsal/report.js';
 import { EXAMPLES } from '../helpers/examples.js';
+import { ROOT_BUILD_TIMEOUT_MS } from '../render/helpers.js';
 
 describe('pgtopo rehearse: command line', () => {
   test.each([
@@ -34,7 +35,8 @@ describe('pgtopo rehearse: command line', () => {
   });
 });
 
-const DRILLS: DrillName[] = ['kill-primary', 'etcd-member-loss', 'dcs-partition', 'pitr'];
+/** Every drill, on one boot of example 2 with its standby region (region-promotion needs it, and ends it). */
+const DRILLS: readonly DrillName[] = DRILL_NAMES;
 
 const listening = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
@@ -52,7 +54,7 @@ const listening = (host: string, port: number) =>
     s.connect(port, host);
   });
 
-describe('pgtopo rehearse examples/single-region.yaml on the real daemons', () => {
+describe('pgtopo rehearse examples/two-region-standby.yaml --region-standby on the real daemons', () => {
   let code: number;
   let report: RehearsalReport;
   let progress: string;
@@ -61,13 +63,22 @@ describe('pgtopo rehearse examples/single-region.yaml on the real daemons', () =
   beforeAll(async () => {
     const io = memoryIo();
     code = await command.run(
-      [EXAMPLES.singleRegion, '--drills', DRILLS.join(','), '--format', 'json', '--subnet', '127.0.30'],
+      [
+        EXAMPLES.twoRegionStandby,
+        '--drills',
+        'all',
+        '--region-standby',
+        '--format',
+        'json',
+        '--subnet',
+        '127.0.30',
+      ],
       io,
     );
     progress = io.stderr.join('\n');
     if (io.stdout.length === 0) throw new Error(`no report (exit ${code}):\n${progress}`);
     report = JSON.parse(io.stdout.join('\n')) as RehearsalReport;
-  }, 540_000);
+  }, ROOT_BUILD_TIMEOUT_MS);
 
   test('every drill ran in order and passed; progress was shown while it ran', () => {
     expect(
@@ -79,27 +90,45 @@ describe('pgtopo rehearse examples/single-region.yaml on the real daemons', () =
     expect(progress).toContain('[rehearse] drill kill-primary');
   });
 
-  test.each(['kill-primary', 'etcd-member-loss', 'dcs-partition'] as const)(
-    '%s: zero acknowledged writes lost, never two writers, writes resumed',
-    (d) => {
-      const r = drill(d);
-      expect(r.acknowledgedWrites).toBeGreaterThan(0);
-      expect(r.lostAcknowledgedWrites).toBe(0);
-      expect(r.maxConcurrentWriters).toBe(1);
-      expect(r.rtoSeconds).not.toBeNull();
-    },
-  );
+  test("the daemons ran the node release's own packages: Debian 13, PostgreSQL 17, Patroni 4.0.7", () => {
+    expect(report.release.name).toBe('debian-13');
+    expect(report.release.packages.postgresql).toMatch(/^17\./);
+    expect(report.release.packages.patroni).toMatch(/^4\.0\.7-/);
+    expect(report.release.packages.etcd).toMatch(/^3\.5\./);
+  });
 
-  test.each(['kill-primary', 'dcs-partition'] as const)(
-    '%s: the primary moved and the measured RTO is inside the predicted worst case',
-    (d) => {
-      const r = drill(d);
-      expect(r.newPrimary).toBeDefined();
-      expect(r.newPrimary).not.toBe(r.oldPrimary);
-      expect(r.predicted?.domain).toBe(`member:${r.oldPrimary}`);
-      expect(r.rtoSeconds!).toBeLessThanOrEqual(r.predicted!.worstSeconds);
-    },
-  );
+  test.each([
+    'kill-primary',
+    'switchover',
+    'etcd-member-loss',
+    'az-loss',
+    'dcs-partition',
+    'region-promotion',
+  ] as const)('%s: zero acknowledged writes lost, never two writers, writes resumed', (d) => {
+    const r = drill(d);
+    expect(r.acknowledgedWrites).toBeGreaterThan(0);
+    expect(r.lostAcknowledgedWrites).toBe(0);
+    expect(r.maxConcurrentWriters).toBe(1);
+    expect(r.rtoSeconds).not.toBeNull();
+  });
+
+  test.each([
+    ['kill-primary', 'member'],
+    ['dcs-partition', 'member'],
+    ['az-loss', 'az'],
+  ] as const)('%s: the primary moved and the measured RTO is inside the predicted range', (d, kind) => {
+    const r = drill(d);
+    expect(r.newPrimary).toBeDefined();
+    expect(r.newPrimary).not.toBe(r.oldPrimary);
+    expect(r.predicted?.domain.startsWith(`${kind}:`)).toBe(true);
+    expect(r.rtoSeconds!).toBeLessThanOrEqual(r.predicted!.worstSeconds);
+  });
+
+  test('switchover and region-promotion move the primary', () => {
+    expect(drill('switchover').newPrimary).not.toBe(drill('switchover').oldPrimary);
+    const promoted = drill('region-promotion');
+    expect(promoted.newPrimary?.startsWith('usw2-')).toBe(true);
+  });
 
   test('etcd-member-loss: the primary stays and writes barely pause', () => {
     const r = drill('etcd-member-loss');
@@ -124,13 +153,12 @@ describe('pgtopo rehearse examples/single-region.yaml on the real daemons', () =
     expect(readdirSync(root).filter((d) => d.startsWith('pgtopo-') && !d.startsWith('pgtopo-t'))).toEqual([]);
     const rules = spawnSync('iptables', ['-w', '5', '-S', 'OUTPUT'], { encoding: 'utf8' }).stdout;
     expect(rules).not.toMatch(/PGTOPO-[0-9a-f]{8}\b/);
-    for (const [host, port] of [
-      ['127.0.30.1', 2379],
-      ['127.0.30.10', 5432],
-      ['127.0.30.10', 8008],
-      ['127.0.30.13', 6432],
-    ] as const) {
-      expect(await listening(host, port), `${host}:${port}`).toBe(false);
+    const open: string[] = [];
+    for (let host = 1; host <= 30; host++) {
+      for (const port of [2379, 5432, 6432, 8008]) {
+        if (await listening(`127.0.30.${host}`, port)) open.push(`127.0.30.${host}:${port}`);
+      }
     }
+    expect(open).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ import {
   servicesOf,
   UNITS,
 } from '../../src/render/index.js';
-import { example } from '../helpers/examples.js';
+import { exampleWith } from '../helpers/examples.js';
 import {
   type Daemon,
   etcdctlArgs,
@@ -31,15 +31,20 @@ import {
   makeCa,
   materialize,
   plantSecrets,
+  ROOT_BUILD_TIMEOUT_MS,
   RUN_AS,
   removeDir,
   run,
   serviceEnv,
   startService,
+  useReleaseRoot,
   waitFor,
 } from './helpers.js';
 
-const t = example('singleRegion');
+// Quorum commit (Patroni 4): the rehearsal covers synchronous_mode on with the same example.
+const t = exampleWith('singleRegion', (s) => {
+  s.durability = { rpo: 'zero-in-region', synchronousMode: 'quorum' };
+});
 const scope = t.clusters[0]!.scope;
 const [leader, replica] = [t.members[0]!.name, t.members[1]!.name];
 const daemons: Daemon[] = [];
@@ -55,6 +60,8 @@ const start = (host: string, unit: string) => {
 const f = (host: string) => layout(map.paths(host), t);
 const APP_PASSWORD = 'app-password-for-the-boot-test';
 
+const restUrl = (host: string) => `https://${map.memberAddress(host)}:${PORTS.patroniRest}`;
+
 async function patroniRole(host: string, path: string): Promise<boolean> {
   const r = await run('curl', [
     '-s',
@@ -64,7 +71,7 @@ async function patroniRole(host: string, path: string): Promise<boolean> {
     '%{http_code}',
     '--cacert',
     f(host).tlsCa,
-    `https://${map.memberAddress(host)}:${PORTS.patroniRest}${path}`,
+    `${restUrl(host)}${path}`,
   ]);
   return r.stdout === '200';
 }
@@ -106,6 +113,7 @@ async function haproxyUpServers(hap: string): Promise<Record<string, string[]> |
 }
 
 beforeAll(async () => {
+  await useReleaseRoot(t.release.name);
   base = makeBaseDir('boot');
   map = localAddressMap(t, { baseDir: base, subnet: '127.0.20', hostOffset: 100 });
   const ca = await makeCa(base);
@@ -128,7 +136,7 @@ beforeAll(async () => {
     },
     30_000,
   );
-}, 120_000);
+}, ROOT_BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   // Reverse start order: clients before servers, Patroni (which stops PostgreSQL) before etcd.
@@ -158,7 +166,7 @@ describe('example 1 boots from its local render', () => {
     ]);
   }, 90_000);
 
-  test('a replica clones over TLS as the replication role and streams (synchronous mode picks it)', async () => {
+  test('a replica clones over TLS as the replication role and streams (quorum commit counts it)', async () => {
     const p = start(replica, UNITS.patroni);
     await waitFor('replica', () => patroniRole(replica, '/replica'), 60_000);
     const sync = await waitFor(
@@ -168,14 +176,21 @@ describe('example 1 boots from its local render', () => {
           await superuser(
             'SELECT usename, ssl, sync_state FROM pg_stat_replication JOIN pg_stat_ssl USING (pid)',
           )
-        ).match(/replicator t sync/)?.[0],
+        ).match(/replicator t quorum/)?.[0],
       30_000,
     ).catch(async (e) => {
       throw new Error(
         `${(e as Error).message}\n${await superuser('SELECT * FROM pg_stat_replication')}\n${p.output()}`,
       );
     });
-    expect(sync).toBe('replicator t sync');
+    expect(sync).toBe('replicator t quorum');
+    // Patroni runs the rendered quorum mode: ANY 1 over every eligible standby, and /config says so.
+    expect(await superuser('SHOW synchronous_standby_names')).toBe(`ANY 1 ("${replica}")`);
+    const config = await run('curl', ['-sf', '--cacert', f(leader).tlsCa, `${restUrl(leader)}/config`]);
+    expect(JSON.parse(config.stdout)).toMatchObject({
+      synchronous_mode: 'quorum',
+      synchronous_node_count: 1,
+    });
   }, 90_000);
 
   test('the metrics publisher reports lag and archive failures as EMF (stub aws on the AWS variant, a file locally)', async () => {

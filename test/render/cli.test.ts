@@ -36,7 +36,7 @@ describe('pgtopo render', () => {
     expect(code).toBe(EXIT.ok);
     const yml = readFileSync(join(out, 'use1-b/etc/patroni.yml'), 'utf8');
     expect(yml).toContain('listen: 127.0.10.11:5432');
-    expect(yml).toContain(`data_dir: ${out}/use1-b/data/postgresql/15/data`);
+    expect(yml).toContain(`data_dir: ${out}/use1-b/data/postgresql/17/data`);
   });
 
   test('a dedicated etcd node and a HAProxy node render too', async () => {

@@ -8,6 +8,8 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Topology } from '../../src/model/types.js';
+import { ownerIds } from '../../src/rehearsal/host.js';
+import { ensureReleaseRoot, type ReleaseRoot, rootCommand } from '../../src/rehearsal/release-root.js';
 import {
   type AddressMap,
   bootScripts,
@@ -21,27 +23,48 @@ import {
   secretEnvName,
   secretFiles,
 } from '../../src/render/index.js';
+import type { ReleaseName } from '../../src/spec/releases.js';
 
 const pexec = promisify(execFile);
 
 export const RUN_AS = 'postgres';
 
-export function ids(user: string): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${user}:`));
-  if (!line) throw new Error(`no account ${user}`);
-  const [, , uid, gid] = line.split(':');
-  return { uid: Number(uid), gid: Number(gid) };
+/**
+ * The release root every tool and daemon of these tests runs in (the node release's own packages), with
+ * the host's /tmp bound in (every test directory lives there). Set by `useReleaseRoot` in a beforeAll.
+ */
+let root: ReleaseRoot | undefined;
+
+/** Builds (first time, minutes) or reuses the release's root; every later `run` and daemon runs in it. */
+export async function useReleaseRoot(release: ReleaseName): Promise<ReleaseRoot> {
+  root = await ensureReleaseRoot(release, { progress: (l) => process.stderr.write(`${l}\n`) });
+  return root;
 }
 
-/** Runs a program, failing with its output when it exits non-zero. */
+/** How long a beforeAll may take that builds a release root on a fresh machine. */
+export const ROOT_BUILD_TIMEOUT_MS = 20 * 60_000;
+
+function currentRoot(): ReleaseRoot {
+  if (!root) throw new Error('no release root: call useReleaseRoot() in a beforeAll first');
+  return root;
+}
+
+/** [file, argv] running a command inside the current release root. */
+function inRoot(argv: readonly string[]): [string, string[]] {
+  return rootCommand(currentRoot().dir, argv, ['/tmp']);
+}
+
+export function ids(user: string): { uid: number; gid: number } {
+  return ownerIds(user, currentRoot().dir);
+}
+
+/** Runs a program in the release root, failing with its output when it exits non-zero. */
 export async function run(
   cmd: string,
   args: readonly string[],
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; as?: string; cwd?: string } = {},
 ): Promise<{ stdout: string; stderr: string }> {
-  const [file, argv] = opts.as ? ['runuser', ['-u', opts.as, '--', cmd, ...args]] : [cmd, [...args]];
+  const [file, argv] = inRoot(opts.as ? ['runuser', '-u', opts.as, '--', cmd, ...args] : [cmd, ...args]);
   try {
     return await pexec(file, argv, {
       env: opts.env ?? process.env,
@@ -66,18 +89,8 @@ export function makeBaseDir(tag: string): string {
 }
 
 function chownTo(path: string, owner: string): void {
-  const [user, group] = owner.split(':');
-  const u = ids(user!);
-  const g = group === user ? u.gid : Number(readGroup(group!));
-  chownSync(path, u.uid, g);
-}
-
-function readGroup(group: string): number {
-  const line = readFileSync('/etc/group', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${group}:`));
-  if (!line) throw new Error(`no group ${group}`);
-  return Number(line.split(':')[2]);
+  const { uid, gid } = ownerIds(owner, currentRoot().dir);
+  chownSync(path, uid, gid);
 }
 
 /** Creates a host's directories and writes its rendered files with their owners and modes. */
@@ -173,13 +186,20 @@ export function startDaemon(
   as = RUN_AS,
 ): Daemon {
   const { uid, gid } = ids(as);
-  const proc = spawn(argv[0]!, argv.slice(1), {
+  // unshare and chroot need root: the account is dropped inside the root, by setpriv, which execs.
+  const [file, args] = inRoot([
+    'setpriv',
+    `--reuid=${uid}`,
+    `--regid=${gid}`,
+    '--init-groups',
+    '--',
+    ...argv,
+  ]);
+  const proc = spawn(file, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/tmp', USER: as, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: '/tmp',
     detached: true,
-    uid,
-    gid,
   });
   let out = '';
   const keep = (b: Buffer) => {

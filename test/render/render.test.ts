@@ -5,11 +5,12 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { FAILOVER_PRESETS, HEALTH_PATHS } from '../../src/model/constants.js';
 import { topologyFrom } from '../../src/model/load.js';
 import type { Topology } from '../../src/model/types.js';
+import { ensureReleaseRoot } from '../../src/rehearsal/release-root.js';
 import {
   awsAddressMap,
   bootableHosts,
@@ -33,9 +34,11 @@ import {
   SLOT_HEADROOM,
   UnknownNodeError,
 } from '../../src/render/index.js';
+import { RELEASE_NAMES } from '../../src/spec/releases.js';
 import type { TopologySpecInput } from '../../src/spec/schema.js';
-import { EXAMPLE_NAMES, example } from '../helpers/examples.js';
+import { EXAMPLE_NAMES, example, exampleOn } from '../helpers/examples.js';
 import { baseSpec, variant } from '../helpers/spec.js';
+import { ROOT_BUILD_TIMEOUT_MS } from './helpers.js';
 
 type Doc = any;
 
@@ -79,10 +82,12 @@ describe('patroni.yml: failover timers and synchronous settings', () => {
     });
     const dcs = patroni(t, 'use1-a').bootstrap.dcs;
     const preset = FAILOVER_PRESETS[profile].timers;
+    // A profile is raised to the floor of the release's Patroni (4.0.7 runs ttl >= 20); set values stay.
+    const floor = t.release.patroniTimerFloor!;
     expect(dcs).toMatchObject({
-      ttl: overrides.ttl ?? preset.ttl,
-      loop_wait: overrides.loopWait ?? preset.loopWait,
-      retry_timeout: overrides.retryTimeout ?? preset.retryTimeout,
+      ttl: overrides.ttl ?? Math.max(preset.ttl, floor.ttl),
+      loop_wait: overrides.loopWait ?? Math.max(preset.loopWait, floor.loopWait),
+      retry_timeout: overrides.retryTimeout ?? Math.max(preset.retryTimeout, floor.retryTimeout),
       maximum_lag_on_failover: overrides.maximumLagOnFailover ?? preset.maximumLagOnFailover,
     });
     expect(dcs).toMatchObject({
@@ -97,11 +102,27 @@ describe('patroni.yml: failover timers and synchronous settings', () => {
     ['zero-in-region', 'strict', 2, { synchronous_mode: true, synchronous_mode_strict: true }],
     ['bounded', undefined, 1, { synchronous_mode: false, synchronous_mode_strict: false }],
     ['async', 'off', 1, { synchronous_mode: false, synchronous_mode_strict: false }],
+    ['zero-in-region', 'quorum', 1, { synchronous_mode: 'quorum', synchronous_mode_strict: false }],
+    ['zero-in-region', 'quorum', 2, { synchronous_mode: 'quorum', synchronous_mode_strict: false }],
   ] as const)('rpo %s, mode %s, %i sync node(s)', (rpo, synchronousMode, count, expected) => {
     const t = spec((s) => {
       s.durability = { rpo, synchronousNodeCount: count, ...(synchronousMode ? { synchronousMode } : {}) };
     });
     expect(patroni(t, 'use1-b').bootstrap.dcs).toMatchObject({ ...expected, synchronous_node_count: count });
+  });
+
+  test.each([
+    ['bounded', undefined, FAILOVER_PRESETS.balanced.timers.maximumLagOnFailover],
+    ['async', undefined, Number.MAX_SAFE_INTEGER],
+    ['async', 4096, 4096],
+  ] as const)('rpo %s with maximumLagOnFailover %s renders maximum_lag_on_failover %s', (rpo, set, lag) => {
+    const t = spec((s) => {
+      s.durability = { rpo };
+      if (set !== undefined) s.failover = { maximumLagOnFailover: set };
+    });
+    expect(patroni(t, 'use1-b').bootstrap.dcs.maximum_lag_on_failover).toBe(lag);
+    // The reader pool keeps the profile's bound when failover has none.
+    expect(t.endpoints.readerMaxLagBytes).toBe(Math.min(lag, FAILOVER_PRESETS.balanced.timers.maximumLagOnFailover));
   });
 
   test('a standby cluster never runs synchronous mode; the primary cluster does (example 2)', () => {
@@ -566,14 +587,17 @@ describe('spec switches', () => {
   });
 });
 
-describe('Patroni 3.0.2 knows every key', () => {
-  const PATRONI = '/usr/lib/python3/dist-packages/patroni';
-  const source = (function read(dir: string): string {
-    return readdirSync(dir)
-      .map((n) => join(dir, n))
-      .map((p) => (statSync(p).isDirectory() ? read(p) : p.endsWith('.py') ? readFileSync(p, 'utf8') : ''))
-      .join('\n');
-  })(PATRONI);
+describe.each(RELEASE_NAMES)('the Patroni of %s knows every key pgtopo renders', (release) => {
+  let source = '';
+  beforeAll(async () => {
+    const root = await ensureReleaseRoot(release);
+    source = (function read(dir: string): string {
+      return readdirSync(dir)
+        .map((n) => join(dir, n))
+        .map((p) => (statSync(p).isDirectory() ? read(p) : p.endsWith('.py') ? readFileSync(p, 'utf8') : ''))
+        .join('\n');
+    })(join(root.dir, 'usr/lib/python3/dist-packages/patroni'));
+  }, ROOT_BUILD_TIMEOUT_MS);
   // Values below these keys are PostgreSQL settings, slot names or free-form tags, not Patroni keys.
   const OPAQUE = new Set(['parameters', 'slots', 'tags', 'recovery_conf']);
   const keys = (v: unknown, out: Set<string>): Set<string> => {
@@ -588,7 +612,7 @@ describe('Patroni 3.0.2 knows every key', () => {
   };
 
   test.each(EXAMPLE_NAMES)('%s', (name) => {
-    const t = example(name);
+    const t = exampleOn(name, release);
     const all = new Set<string>();
     for (const m of t.members) keys(patroni(t, m.name), all);
     const unknown = [...all].filter((k) => !source.includes(`'${k}'`) && !source.includes(`"${k}"`));

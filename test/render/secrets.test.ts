@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { topologyFrom } from '../../src/model/load.js';
 import type { Topology } from '../../src/model/types.js';
 import {
@@ -28,9 +28,19 @@ import {
 import type { TopologySpecInput } from '../../src/spec/schema.js';
 import { EXAMPLE_NAMES, type ExampleName, example } from '../helpers/examples.js';
 import { variant } from '../helpers/spec.js';
-import { fakeSecrets, makeBaseDir, materialize, plantSecrets, removeDir } from './helpers.js';
+import {
+  fakeSecrets,
+  makeBaseDir,
+  materialize,
+  plantSecrets,
+  ROOT_BUILD_TIMEOUT_MS,
+  removeDir,
+  useReleaseRoot,
+} from './helpers.js';
 
 const dirs: string[] = [];
+// The rendered write-secrets.sh runs in the default release's root, like a node's boot step.
+beforeAll(() => useReleaseRoot('debian-13'), ROOT_BUILD_TIMEOUT_MS);
 afterAll(() => {
   for (const d of dirs) removeDir(d);
 });

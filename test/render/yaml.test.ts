@@ -6,8 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { ensureReleaseRoot, rootCommand } from '../../src/rehearsal/release-root.js';
 import {
   awsAddressMap,
   bootableHosts,
@@ -17,6 +18,7 @@ import {
 } from '../../src/render/index.js';
 import { toYaml11 } from '../../src/render/yaml.js';
 import { EXAMPLE_NAMES, example } from '../helpers/examples.js';
+import { ROOT_BUILD_TIMEOUT_MS } from './helpers.js';
 
 const read11 = (text: string) => parse(text, { version: '1.1' });
 /** What a value is once written as JSON: undefined entries dropped, -0 as 0. */
@@ -73,6 +75,12 @@ const value = fc.letrec((tie) => ({
   ),
 })).node;
 
+/** The default node release's root: its PyYAML is what Patroni and cloud-init read the files with. */
+let releaseRoot = '';
+beforeAll(async () => {
+  releaseRoot = (await ensureReleaseRoot('debian-13')).dir;
+}, ROOT_BUILD_TIMEOUT_MS);
+
 /** PyYAML's safe_load of each text, compared in Python with the JSON of the expected value. */
 function pyyamlMismatches(cases: readonly { text: string; expected: unknown }[]): string[] {
   const script = [
@@ -87,7 +95,8 @@ function pyyamlMismatches(cases: readonly { text: string; expected: unknown }[])
     '        out.append(repr(c["text"][:200]) + " -> " + repr(got)[:200])',
     'json.dump(out, sys.stdout)',
   ].join('\n');
-  const stdout = execFileSync('python3', ['-c', script], {
+  const [cmd, args] = rootCommand(releaseRoot, ['python3', '-c', script]);
+  const stdout = execFileSync(cmd, args, {
     input: JSON.stringify(cases),
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -44,7 +44,7 @@ id -u prometheus >/dev/null 2>&1 || useradd --system --user-group --no-create-ho
 /usr/bin/install -d -o root -g root -m 0755 /etc/pgtopo/pgbackrest
 /usr/bin/install -d -o root -g root -m 0755 /etc/pgtopo/pgbouncer
 /usr/bin/install -d -o postgres -g postgres -m 0700 /var/lib/pgtopo/postgresql
-/usr/bin/install -d -o postgres -g postgres -m 0700 /var/lib/pgtopo/postgresql/15
+/usr/bin/install -d -o postgres -g postgres -m 0700 /var/lib/pgtopo/postgresql/17
 /usr/bin/install -d -o postgres -g postgres -m 02775 /run/pgtopo/postgresql
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/log/pgtopo/postgresql
 /usr/bin/install -d -o postgres -g postgres -m 0700 /run/pgtopo/patroni
