@@ -6,6 +6,16 @@ import { etcdMemberNamed } from './lookup.js';
 import { layout } from './names.js';
 import type { AddressMap } from './types.js';
 
+/** Whether a dotted version is at least `min` (numeric parts compared in order). */
+function atLeast(version: string, min: readonly number[]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < min.length; i++) {
+    const p = parts[i] ?? 0;
+    if (p !== min[i]) return p > min[i]!;
+  }
+  return true;
+}
+
 /** The host an etcd member runs on: its own node, or the PostgreSQL member it is co-located with. */
 export function etcdHost(t: Topology, etcdName: string): string {
   const { member } = etcdMemberNamed(t, etcdName);
@@ -59,9 +69,15 @@ export function etcdSettings(
       : {}),
     ETCD_AUTO_COMPACTION_MODE: 'periodic',
     ETCD_AUTO_COMPACTION_RETENTION: '1h',
-    ETCD_ENABLE_V2: 'false',
+    // The v2 API is off by default on 3.4 and 3.5 (Patroni's etcd3 speaks v3); 3.5 deprecates the flag.
     ETCD_LOGGER: 'zap',
     ETCD_LOG_OUTPUTS: 'stderr',
+    // Corruption checks etcd's data-corruption guide recommends: a member whose data differs from its
+    // peers' refuses to start; on 3.5.5 and later the leader also compares hashes after each compaction.
+    ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK: 'true',
+    ...(atLeast(t.release.packages.etcd, [3, 5, 5])
+      ? { ETCD_EXPERIMENTAL_COMPACT_HASH_CHECK_ENABLED: 'true' }
+      : {}),
   };
 }
 
