@@ -3,7 +3,7 @@
  * derived facts (clusters, replication graph, etcd placement, subnet plan,
  * failure domains) are computed here, once.
  */
-import { formatAddress, formatCidr, parseCidr, size, subnet } from '../spec/cidr.js';
+import { canonicalCidr, formatAddress, formatCidr, parseCidr, size, subnet } from '../spec/cidr.js';
 import { type PathSegment, SpecError, type SpecIssue } from '../spec/issues.js';
 import type { ParsedSpec } from '../spec/schema.js';
 import {
@@ -24,6 +24,7 @@ import type {
   Region,
   RegionRole,
   ReplicationEdge,
+  Security,
   SubnetPlan,
   Topology,
 } from './types.js';
@@ -186,7 +187,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
       prefixes: Object.fromEntries(clusters.map((c) => [c.scope, `${c.scope}/`])),
       bucketNames: perRegion(spec, spec.archive.bucket),
     },
-    security: spec.security,
+    security: resolveSecurity(spec),
     hosts: resolveHosts(spec),
     observability: resolveObservability(spec),
     waivers: spec.waivers,
@@ -202,6 +203,25 @@ function perRegion(
   if (value === undefined) return {};
   if (typeof value === 'string') return Object.fromEntries(spec.regions.map((r) => [r.name, value]));
   return { ...value };
+}
+
+/**
+ * CIDRs in canonical form (leading zeros and host bits gone: what AWS and pg_hba receive), and client
+ * security groups per region (a plain list belongs to the only region; the spec check rejects it otherwise).
+ */
+function resolveSecurity(spec: ParsedSpec): Security {
+  const { allowedSecurityGroupIds: groups, ...rest } = spec.security;
+  const byRegion: Record<string, readonly string[]> = Array.isArray(groups)
+    ? groups.length > 0
+      ? { [spec.regions[0]!.name]: groups }
+      : {}
+    : Object.fromEntries(Object.entries(groups).filter(([, ids]) => ids.length > 0));
+  return {
+    ...rest,
+    allowedCidrs: rest.allowedCidrs.map(canonicalCidr),
+    adminCidrs: rest.adminCidrs.map(canonicalCidr),
+    allowedSecurityGroupIds: byRegion,
+  };
 }
 
 /** Host settings with one AMI id per region. */

@@ -124,7 +124,9 @@ export const Region = z
       .describe(
         '`primary` hosts the writable cluster; `standby` runs a Patroni standby cluster following it. Default: `primary` for `primaryRegion`, `standby` otherwise.',
       ),
-    cidr: Ipv4Cidr.describe('VPC CIDR of the region, e.g. 10.10.0.0/16. Must not overlap another region.'),
+    cidr: Ipv4Cidr.describe(
+      "VPC CIDR of the region, e.g. 10.10.0.0/16: /16 to /28 (AWS's limits; the subnet plan also needs a private and a public /26 per AZ). Must not overlap another region.",
+    ),
     azs: z
       .array(z.string().regex(AZ, 'an availability zone name such as us-east-1a'))
       .min(1)
@@ -476,6 +478,10 @@ const secretRef = z
     '`generate`, or the ARN of an existing Secrets Manager secret (values never go in the spec)',
   );
 
+const SecurityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0');
+
 export const Security = z
   .strictObject({
     allowedCidrs: z
@@ -485,9 +491,11 @@ export const Security = z
         'Client CIDRs allowed to reach PostgreSQL and PgBouncer. Default: none (only allowed groups).',
       ),
     allowedSecurityGroupIds: z
-      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0'))
+      .union([z.array(SecurityGroupId), z.record(z.string(), z.array(SecurityGroupId))])
       .default([])
-      .describe('Security groups allowed to reach PostgreSQL and PgBouncer. Default: none.'),
+      .describe(
+        "Security groups allowed to reach PostgreSQL and PgBouncer. Security group ids are regional: a map from each region's name to the groups in that region (regions may be left out), or a plain list in a single-region spec only. Default: none.",
+      ),
     adminCidrs: z
       .array(Ipv4Cidr)
       .default([])
