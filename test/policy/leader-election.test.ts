@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { hits, layout, twoRegions } from './helpers.js';
 
-const standby = (edit: (members: Record<string, any>[]) => void) =>
+const standby = (edit: (members: any[]) => void) =>
   layout((s) => {
     twoRegions(s);
     edit(s.regions[1].members);
