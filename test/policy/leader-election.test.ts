@@ -12,12 +12,20 @@ describe('PGT-PAT-002: a cluster without a member that can lead is an error', ()
   test.each([
     [
       'a standby cluster with every member nofailover',
-      standby((ms) => ms.forEach((m) => (m.tags = { nofailover: true }))),
+      standby((ms) =>
+        ms.forEach((m) => {
+          m.tags = { nofailover: true };
+        }),
+      ),
       ['regions[1].members'],
     ],
     [
       'a standby cluster with failoverPriority 0 everywhere',
-      standby((ms) => ms.forEach((m) => (m.tags = { failoverPriority: 0 }))),
+      standby((ms) =>
+        ms.forEach((m) => {
+          m.tags = { failoverPriority: 0 };
+        }),
+      ),
       ['regions[1].members'],
     ],
     [
@@ -40,17 +48,29 @@ describe('PGT-PAT-002: a cluster without a member that can lead is an error', ()
     ],
     [
       'a standby cluster with one member that can lead',
-      standby((ms) => ms.slice(1).forEach((m) => (m.tags = { nofailover: true }))),
+      standby((ms) =>
+        ms.slice(1).forEach((m) => {
+          m.tags = { nofailover: true };
+        }),
+      ),
       [],
     ],
     [
       'a primary cluster with every member nofailover: one finding, not two',
-      layout((s) => s.regions[0].members.forEach((m: any) => (m.tags = { nofailover: true }))),
+      layout((s) =>
+        s.regions[0].members.forEach((m: any) => {
+          m.tags = { nofailover: true };
+        }),
+      ),
       ['regions[0].members'],
     ],
     [
       'a primary cluster with one eligible member: can lead, but no failover',
-      layout((s) => s.regions[0].members.slice(1).forEach((m: any) => (m.tags = { nofailover: true }))),
+      layout((s) =>
+        s.regions[0].members.slice(1).forEach((m: any) => {
+          m.tags = { nofailover: true };
+        }),
+      ),
       ['regions[0].members'],
     ],
     ['the base layout', layout(), []],
