@@ -128,7 +128,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
     name: spec.name,
     spec,
     primaryRegion: spec.primaryRegion,
-    postgres: spec.postgres,
+    postgres: { ...spec.postgres, parameters: withSlotRetentionBound(spec) },
     failover: {
       profile: spec.failover.profile,
       timers,
@@ -221,6 +221,22 @@ function resolveSecurity(spec: ParsedSpec): Security {
     allowedCidrs: rest.allowedCidrs.map(canonicalCidr),
     adminCidrs: rest.adminCidrs.map(canonicalCidr),
     allowedSecurityGroupIds: byRegion,
+  };
+}
+
+/**
+ * The share of the smallest data volume replication slots may hold as WAL, when the spec does not bound it:
+ * PostgreSQL's default `max_slot_wal_keep_size` (-1) lets one stalled replica fill the primary's volume and
+ * stop it (PGT-PG-006 rejects an unbounded value). A replica further behind loses its slot and re-syncs.
+ */
+export const SLOT_WAL_SHARE_OF_VOLUME = 0.25;
+
+/** `postgres.parameters` with `max_slot_wal_keep_size` bounded by default (a quarter of the smallest volume). */
+function withSlotRetentionBound(spec: ParsedSpec): Record<string, string | number | boolean> {
+  const smallestGiB = Math.min(...spec.regions.flatMap((r) => r.members.map((m) => m.volume.sizeGiB)));
+  return {
+    max_slot_wal_keep_size: `${Math.floor(smallestGiB * 1024 * SLOT_WAL_SHARE_OF_VOLUME)}MB`,
+    ...spec.postgres.parameters,
   };
 }
 

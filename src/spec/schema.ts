@@ -12,6 +12,16 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const AZ = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const RULE_ID = /^PGT-[A-Z0-9]+-\d{3}$/;
+/**
+ * An EC2 instance type: a family with a generation digit (r6i, m7gd, u-6tb1, c7i-flex), a dot, and a size
+ * (nano ... xlarge, Nxlarge, metal, metal-Nxl).
+ */
+const INSTANCE_TYPE =
+  /^(?=[a-z][a-z0-9-]*\d)[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[1-9]\d*xlarge|metal(-[1-9]\d*xl)?)$/;
+/** Control characters (newline, tab, NUL, ...): never valid in a value written into a configuration file. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const instanceType = (example: string) =>
+  z.string().regex(INSTANCE_TYPE, `an EC2 instance type such as ${example}`);
 
 const name = (what: string) =>
   z
@@ -87,9 +97,7 @@ export const Member = z
       .string()
       .regex(AZ, 'an availability zone name such as us-east-1a')
       .describe("Availability zone of the member; must be in its region's `azs`."),
-    instanceType: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as r6i.xlarge')
+    instanceType: instanceType('r6i.xlarge')
       .default('r6i.large')
       .describe('EC2 instance type. Default r6i.large.'),
     volume: DataVolume.prefault({}),
@@ -143,8 +151,7 @@ const etcdCommon = {
     .describe(
       '`dedicated`: etcd runs on its own small instances; `co-located`: on the PostgreSQL members. Default dedicated.',
     ),
-  instanceType: z
-    .string()
+  instanceType: instanceType('t3.small')
     .default('t3.small')
     .describe('EC2 instance type of dedicated etcd members. Default t3.small.'),
   heartbeatIntervalMs: z
@@ -627,7 +634,16 @@ export const Waiver = z
   })
   .describe('An accepted policy finding.');
 
-export const ParameterValue = z.union([z.string(), z.number(), z.boolean()]);
+export const ParameterValue = z.union([
+  z
+    .string()
+    .refine(
+      (v) => !CONTROL.test(v),
+      'a value without newlines or other control characters (it is written into postgresql.conf)',
+    ),
+  z.number().refine(Number.isFinite, 'a finite number'),
+  z.boolean(),
+]);
 
 export const Postgres = z
   .strictObject({

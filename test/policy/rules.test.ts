@@ -338,6 +338,24 @@ const REJECTS: readonly Case[] = [
     () => layout((s) => (s.endpoints = { pgbouncer: { maxDbConnections: 0 } })),
     ['endpoints.pgbouncer.maxDbConnections (warning)'],
   ],
+  [
+    'PGT-PG-006',
+    'fsync off',
+    () => layout((s) => (s.postgres = { parameters: { fsync: 'off' } })),
+    ['postgres.parameters.fsync'],
+  ],
+  [
+    'PGT-PG-007',
+    'a word for a memory size',
+    () => layout((s) => (s.postgres = { parameters: { work_mem: 'lots' } })),
+    ['postgres.parameters.work_mem'],
+  ],
+  [
+    'PGT-EC2-005',
+    'closed egress with the default image',
+    () => layout((s) => (s.hosts = { egress: 'none' })),
+    ['hosts.egress'],
+  ],
   // network
   [
     'PGT-NET-001',
@@ -819,9 +837,9 @@ describe('rule metadata', () => {
     const ids = [
       ...[1, 2, 3, 4, 5].map((n) => `PGT-ETCD-00${n}`),
       ...Array.from({ length: 11 }, (_, i) => `PGT-PAT-${String(i + 1).padStart(3, '0')}`),
-      ...[1, 2, 3, 4, 5].map((n) => `PGT-PG-00${n}`),
+      ...[1, 2, 3, 4, 5, 6, 7].map((n) => `PGT-PG-00${n}`),
       ...[1, 2, 3, 4, 5, 6].map((n) => `PGT-NET-00${n}`),
-      ...[1, 2, 3, 4].map((n) => `PGT-EC2-00${n}`),
+      ...[1, 2, 3, 4, 5].map((n) => `PGT-EC2-00${n}`),
       ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `PGT-ARC-00${n}`),
       'PGT-IAM-001',
       'PGT-WVR-001',
