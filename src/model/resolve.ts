@@ -53,6 +53,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
   };
 
   const etcd = planEtcd(spec, clusters, issues);
+  fitRetryTimeoutToEtcd(spec, timers, etcd);
 
   // Subnet plan and fixed addresses: members first, then dedicated etcd nodes, per AZ.
   const subnetsByRegion = new Map<string, SubnetPlan[]>();
@@ -225,19 +226,35 @@ function resolveSecurity(spec: ParsedSpec): Security {
 }
 
 /**
- * The share of the smallest data volume replication slots may hold as WAL, when the spec does not bound it:
- * PostgreSQL's default `max_slot_wal_keep_size` (-1) lets one stalled replica fill the primary's volume and
- * stop it (PGT-PG-006 rejects an unbounded value). A replica further behind loses its slot and re-syncs.
+ * `max_slot_wal_keep_size` when the spec does not set it. PostgreSQL's default (-1) lets one stalled replica's
+ * slot fill the primary's data volume and stop it (PGT-PG-006 rejects an unbounded value). 5 GB is a quarter
+ * of the smallest volume the schema allows (20 GiB), so it fits every layout, and a replica further behind
+ * loses its slot and catches up from the WAL archive (restore_command) instead.
  */
-export const SLOT_WAL_SHARE_OF_VOLUME = 0.25;
+export const DEFAULT_MAX_SLOT_WAL_KEEP_SIZE = '5GB';
 
-/** `postgres.parameters` with `max_slot_wal_keep_size` bounded by default (a quarter of the smallest volume). */
+/** `postgres.parameters` with slot retention bounded unless the spec sets it. */
 function withSlotRetentionBound(spec: ParsedSpec): Record<string, string | number | boolean> {
-  const smallestGiB = Math.min(...spec.regions.flatMap((r) => r.members.map((m) => m.volume.sizeGiB)));
-  return {
-    max_slot_wal_keep_size: `${Math.floor(smallestGiB * 1024 * SLOT_WAL_SHARE_OF_VOLUME)}MB`,
-    ...spec.postgres.parameters,
-  };
+  return { max_slot_wal_keep_size: DEFAULT_MAX_SLOT_WAL_KEEP_SIZE, ...spec.postgres.parameters };
+}
+
+/**
+ * An etcd election can take up to twice the election timeout, and a leader that cannot reach the DCS for
+ * retry_timeout demotes itself: a profile's retry_timeout is raised to outlast the slowest quorum's election
+ * (and ttl with it, to keep loop_wait + 2 x retry_timeout <= ttl). Timers the spec sets are kept as they are;
+ * PGT-ETCD-004 rejects a set combination that demotes the primary.
+ */
+function fitRetryTimeoutToEtcd(
+  spec: ParsedSpec,
+  timers: { ttl: number; loopWait: number; retryTimeout: number },
+  etcd: readonly Pick<EtcdQuorum, 'electionTimeoutMs'>[],
+): void {
+  if (spec.failover.retryTimeout !== undefined || etcd.length === 0) return;
+  const electionMs = Math.max(...etcd.map((q) => q.electionTimeoutMs));
+  const needed = Math.floor((2 * electionMs) / 1000) + 1;
+  if (timers.retryTimeout >= needed) return;
+  timers.retryTimeout = needed;
+  if (spec.failover.ttl === undefined) timers.ttl = Math.max(timers.ttl, timers.loopWait + 2 * needed);
 }
 
 /** Host settings with one AMI id per region. */

@@ -85,11 +85,11 @@ describe('PGT-PG-006: durability parameters keep the RPO', () => {
     ],
     [
       'wal_keep_size filling half the volume with the default slot bound and max_wal_size',
-      params({ wal_keep_size: '24GB' }),
+      params({ wal_keep_size: '44GB' }),
       [],
     ],
     [
-      'wal_keep_size beyond half the volume',
+      'wal_keep_size 1 GB beyond half the volume',
       params({ wal_keep_size: '45GB' }),
       ['postgres.parameters.wal_keep_size'],
     ],
@@ -107,12 +107,9 @@ describe('PGT-PG-006: durability parameters keep the RPO', () => {
     expect(hits(t, 'PGT-PG-006')).toEqual(paths);
   });
 
-  test('pgtopo bounds slot retention by default: a quarter of the smallest volume', () => {
-    const t = layout((s) => (s.regions[0].members[1].volume = { sizeGiB: 40 }));
-    expect(t.postgres.parameters.max_slot_wal_keep_size).toBe('10240MB');
-    expect(
-      layout((s) => (s.postgres = { parameters: { max_slot_wal_keep_size: '2GB' } })).postgres.parameters
-        .max_slot_wal_keep_size,
-    ).toBe('2GB');
+  test('pgtopo bounds slot retention by default, unless the spec sets it', () => {
+    expect(layout().postgres.parameters.max_slot_wal_keep_size).toBe('5GB');
+    const t = layout((s) => (s.postgres = { parameters: { max_slot_wal_keep_size: '2GB' } }));
+    expect(t.postgres.parameters.max_slot_wal_keep_size).toBe('2GB');
   });
 });

@@ -91,9 +91,13 @@ const REJECTS: readonly Case[] = [
   ],
   [
     'PGT-ETCD-004',
-    'an etcd election outlasts retry_timeout',
-    () => layout((s) => (s.dcs = { mode: 'per-region', heartbeatIntervalMs: 300, electionTimeoutMs: 3000 })),
-    ['dcs.electionTimeoutMs (warning)'],
+    'an etcd election outlasts a retry_timeout the spec sets',
+    () =>
+      layout((s) => {
+        s.dcs = { mode: 'per-region', heartbeatIntervalMs: 300, electionTimeoutMs: 3000 };
+        s.failover = { retryTimeout: 5 };
+      }),
+    ['failover.retryTimeout'],
   ],
   [
     'PGT-ETCD-005',
