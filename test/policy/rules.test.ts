@@ -745,8 +745,8 @@ const ACCEPTS: readonly Case[] = [
   ],
   [
     'PGT-PG-005',
-    'max_db_connections equal to max_connections',
-    () => layout((s) => (s.endpoints = { pgbouncer: { maxDbConnections: 100 } })),
+    'max_db_connections equal to max_connections less the 3 superuser slots',
+    () => layout((s) => (s.endpoints = { pgbouncer: { maxDbConnections: 97 } })),
     [],
   ],
   [
@@ -798,10 +798,10 @@ const ACCEPTS: readonly Case[] = [
       layout(
         (s) =>
           (s.archive = {
-            expireAfterDays: 21,
+            expireAfterDays: 22,
             tiers: [
               { afterDays: 7, storageClass: 'GLACIER_IR' },
-              { afterDays: 21, storageClass: 'DEEP_ARCHIVE' },
+              { afterDays: 22, storageClass: 'DEEP_ARCHIVE' },
             ],
           }),
       ),
