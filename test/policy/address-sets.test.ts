@@ -15,9 +15,8 @@ import {
   publicIpv4Count,
   WORLD_OPEN_IPV4_ADDRESSES,
 } from '../../src/spec/cidr.js';
-import { formatPath } from '../../src/spec/issues.js';
 import { variant } from '../helpers/spec.js';
-import { hits, layout, twoRegions } from './helpers.js';
+import { hits, layout, specIssues, twoRegions } from './helpers.js';
 
 const security = (allowedCidrs: string[], adminCidrs: string[] = []) =>
   layout((s) => (s.security = { allowedCidrs, adminCidrs }));
@@ -145,11 +144,6 @@ describe('the CIDR judgement agrees with a reference computation', () => {
     );
   });
 });
-
-const specIssues = (edit: (s: Record<string, any>) => void) => {
-  const r = tryResolve(variant(edit));
-  return r.ok ? [] : r.issues.map((i) => `${i.code} ${formatPath(i.path)}`);
-};
 
 describe("VPC CIDRs fit AWS's limits (/16 to /28)", () => {
   test.each([

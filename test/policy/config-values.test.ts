@@ -4,15 +4,7 @@
  * (PGT-PG-007); closed egress needs a pre-built image (PGT-EC2-005).
  */
 import { describe, expect, test } from 'vitest';
-import { tryResolve } from '../../src/model/load.js';
-import { formatPath } from '../../src/spec/issues.js';
-import { variant } from '../helpers/spec.js';
-import { hits, layout, twoRegions } from './helpers.js';
-
-const specIssues = (edit: (s: Record<string, any>) => void) => {
-  const r = tryResolve(variant(edit));
-  return r.ok ? [] : r.issues.map((i) => `${i.code} ${formatPath(i.path)}`);
-};
+import { hits, layout, specIssues, twoRegions } from './helpers.js';
 
 describe('control characters never reach postgresql.conf', () => {
   test.each([
