@@ -111,7 +111,8 @@ export class ClusterEndpoints extends Construct {
     const sg = this.securityGroup.id;
     const clients: Source[] = [
       ...t.security.allowedCidrs.map((x) => ({ cidr: x })),
-      ...t.security.allowedSecurityGroupIds.map((x) => ({ securityGroupId: x })),
+      // Security group ids are regional: only the groups of the load balancer's own region.
+      ...(t.security.allowedSecurityGroupIds[home] ?? []).map((x) => ({ securityGroupId: x })),
     ];
     const followers = t.members.filter(
       (m) => t.clusters.find((x) => x.scope === m.cluster)?.follows === c.scope,

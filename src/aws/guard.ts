@@ -11,6 +11,16 @@
 import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { SENSITIVE_PORTS } from '../model/constants.js';
+import {
+  type AddressRange,
+  type Cidr,
+  isWorldOpenIpv4,
+  parseIpv6Range,
+  publicIpv4Count,
+  publicIpv6Count,
+  tryParseIpv4Cidr,
+  WORLD_OPEN_IPV6_ADDRESSES,
+} from '../spec/cidr.js';
 import { wildcardProblems } from './iam.js';
 
 export interface GuardFinding {
@@ -36,7 +46,6 @@ interface Res {
   readonly path: string;
 }
 
-const OPEN_CIDRS = new Set(['0.0.0.0/0', '::/0']);
 const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 const truthy = (v: unknown) => v === true || v === 'true';
 const blocks = (v: unknown): Json[] => asArray(v).filter((b): b is Json => !!b && typeof b === 'object');
@@ -84,18 +93,25 @@ export function checkSynthesized(
   }
   const ofType = (type: string): readonly Res[] => byType.get(type) ?? [];
   const mine = all.filter((r) => checked(r.path));
-  /** PGT-NET-001: an ingress rule from 0.0.0.0/0 or ::/0 that reaches a sensitive port. */
+  /**
+   * PGT-NET-001: ingress to a sensitive port, collected and judged after the loop as one address set: a rule
+   * from 0.0.0.0/0 (however written) is world-open, and so are rules that together cover public space.
+   */
+  const ingress: { r: Res; v4: Cidr[]; v6: AddressRange[]; texts: string[]; ports: number[] }[] = [];
   const publicIngress = (r: Res, cidrs: unknown[], protocol: unknown, from: unknown, to: unknown) => {
-    const open = cidrs.filter((x) => OPEN_CIDRS.has(String(x)));
     const ports = coversSensitivePort(protocol, from, to);
-    if (open.length > 0 && ports.length > 0) {
-      add(
-        r,
-        'PGT-NET-001',
-        `ingress from ${open.join(', ')} to port(s) ${ports.join(', ')}`,
-        'no sensitive port open to the internet',
-      );
+    if (ports.length === 0) return;
+    const entry = { r, v4: [] as Cidr[], v6: [] as AddressRange[], texts: [] as string[], ports };
+    for (const x of cidrs) {
+      if (typeof x !== 'string') continue;
+      const v4 = tryParseIpv4Cidr(x);
+      const v6 = v4 ? undefined : parseIpv6Range(x);
+      if (v4) entry.v4.push(v4);
+      else if (v6) entry.v6.push(v6);
+      else continue;
+      entry.texts.push(x);
     }
+    if (entry.texts.length > 0) ingress.push(entry);
   };
   const attached = (type: string, bucket: Res) =>
     ofType(type).filter(
@@ -286,6 +302,24 @@ export function checkSynthesized(
       default:
         break;
     }
+  }
+
+  const worldOpen = (v4: readonly Cidr[], v6: readonly AddressRange[]) =>
+    isWorldOpenIpv4(v4) || publicIpv6Count(v6) >= WORLD_OPEN_IPV6_ADDRESSES;
+  const together = worldOpen(
+    ingress.flatMap((i) => i.v4),
+    ingress.flatMap((i) => i.v6),
+  );
+  for (const i of ingress) {
+    const alone = worldOpen(i.v4, i.v6);
+    const publicPart = publicIpv4Count(i.v4) > 0n || publicIpv6Count(i.v6) > 0n;
+    if (alone || (together && publicPart))
+      add(
+        i.r,
+        'PGT-NET-001',
+        `ingress from ${i.texts.join(', ')} to port(s) ${i.ports.join(', ')}${alone ? '' : ", which with the stack's other ingress to sensitive ports covers a /8 of public IPv4 or a /32 of IPv6"}`,
+        'no sensitive port open to the internet: sources together under a /8 of public IPv4 space and a /32 of public IPv6 space',
+      );
   }
 
   function checkIdentityPolicy(r: Res, policy: unknown) {

@@ -76,7 +76,7 @@ export class PatroniFirewall extends Construct {
     }
     const clients: Source[] = [
       ...t.security.allowedCidrs.map((c) => ({ cidr: c })),
-      ...t.security.allowedSecurityGroupIds.map((s) => ({ securityGroupId: s })),
+      ...(t.security.allowedSecurityGroupIds[region.name] ?? []).map((s) => ({ securityGroupId: s })),
     ];
     for (const port of [PORTS.postgres, PORTS.pgbouncer])
       rule(`clients-${port}`, port, clients, 'Allowed clients');

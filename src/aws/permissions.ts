@@ -10,6 +10,7 @@ import { NODE_METRICS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import {
   type AddressMap,
+  AWAITING_VALUE_TAG,
   awsAddressMap,
   hostKind,
   hostRegion,
@@ -50,7 +51,9 @@ export function metricStreamArn(t: Topology, facts: AccountFacts, region: string
 /**
  * Least-privilege statements of one bootable host (a member or a dedicated etcd
  * node): read exactly the secrets it fetches at boot, store the generated ones
- * only where the boot step generates them (primary region), list and read the
+ * only where the boot step generates them (primary region) and only once (while
+ * the secret carries AWAITING_VALUE_TAG, which nodes can remove but never add),
+ * list and read the
  * archive prefixes of its repositories and write them only in a writable
  * cluster (its own prefix), publish metrics to its own log stream. No wildcard
  * action, no `*` resource (PGT-IAM-001).
@@ -72,12 +75,24 @@ export function nodeStatements(t: Topology, host: string, ctx: NodePermissionCon
   }
   const generating = sources.filter((s) => s.generate && region === t.primaryRegion);
   if (generating.length > 0) {
-    statements.push({
-      Sid: 'StoreGeneratedCredentials',
-      Effect: 'Allow',
-      Action: ['secretsmanager:PutSecretValue'],
-      Resource: generating.map(arnOf),
-    });
+    // Write once: a value may be stored only while the secret still carries the tag it is created with, and
+    // nodes may remove that tag (the boot step does once a value exists) but never add it back.
+    statements.push(
+      {
+        Sid: 'StoreGeneratedCredentialsOnce',
+        Effect: 'Allow',
+        Action: ['secretsmanager:PutSecretValue'],
+        Resource: generating.map(arnOf),
+        Condition: { StringEquals: { [`aws:ResourceTag/${AWAITING_VALUE_TAG}`]: 'true' } },
+      },
+      {
+        Sid: 'CloseGeneratedCredentials',
+        Effect: 'Allow',
+        Action: ['secretsmanager:UntagResource'],
+        Resource: generating.map(arnOf),
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [AWAITING_VALUE_TAG] } },
+      },
+    );
   }
   const kind = hostKind(t, host);
   if (kind.kind !== 'member') return statements;

@@ -4,7 +4,10 @@
  * Decision (no secret value in Terraform JSON, state or plan): pgtopo creates
  * the secrets without any version. At first boot a node of the primary region
  * that finds no value generates it and stores it with PutSecretValue (one
- * client request token on every node, so exactly one value wins); every node
+ * client request token on every node, so exactly one value wins), then removes
+ * the secret's AWAITING_VALUE_TAG: nodes may store a value only while that tag
+ * is there and cannot add it back, so no node can rewrite a credential after
+ * bootstrap (rotation is an operator's act: re-tag, then put); every node
  * reads the values by name through its instance role (render/boot). Terraform
  * never sees a value, so none reaches the JSON, the plan or the state.
  *
@@ -25,7 +28,13 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Topology } from '../model/types.js';
-import { ALL_SECRET_KEYS, generatedSecretName, type SecretKey, secretSource } from '../render/index.js';
+import {
+  ALL_SECRET_KEYS,
+  AWAITING_VALUE_TAG,
+  generatedSecretName,
+  type SecretKey,
+  secretSource,
+} from '../render/index.js';
 import { protect } from './guard.js';
 import { clusterKeyAlias } from './names.js';
 
@@ -90,8 +99,10 @@ export class ClusterSecrets extends Construct {
         ...(replicas.length > 0
           ? { replica: replicas.map((r) => ({ region: r.region, kmsKeyId: r.kmsKeyId })) }
           : {}),
-        tags: { 'pgtopo:topology': t.name, 'pgtopo:credential': key },
-        lifecycle: { preventDestroy: true },
+        // Write once: nodes store a value only while this tag is there, and remove it once a value exists.
+        // Terraform must not put it back (that would reopen the window), so it ignores tag drift.
+        tags: { 'pgtopo:topology': t.name, 'pgtopo:credential': key, [AWAITING_VALUE_TAG]: 'true' },
+        lifecycle: { preventDestroy: true, ignoreChanges: ['tags', 'tags_all'] },
       });
     }
     this.secrets = secrets;

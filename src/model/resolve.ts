@@ -3,7 +3,7 @@
  * derived facts (clusters, replication graph, etcd placement, subnet plan,
  * failure domains) are computed here, once.
  */
-import { formatAddress, formatCidr, parseCidr, size, subnet } from '../spec/cidr.js';
+import { canonicalCidr, formatAddress, formatCidr, parseCidr, size, subnet } from '../spec/cidr.js';
 import { type PathSegment, SpecError, type SpecIssue } from '../spec/issues.js';
 import { releaseNamed } from '../spec/releases.js';
 import type { ParsedSpec } from '../spec/schema.js';
@@ -26,6 +26,7 @@ import type {
   Region,
   RegionRole,
   ReplicationEdge,
+  Security,
   SubnetPlan,
   Topology,
 } from './types.js';
@@ -42,7 +43,8 @@ export function resolveTopology(spec: ParsedSpec): Topology {
   const preset = FAILOVER_PRESETS[spec.failover.profile];
   // A profile's timers, raised to what the release's Patroni runs with (it raises smaller ones itself, so the
   // rendered file would not say what runs); values the spec sets are kept and judged by PGT-PAT-001.
-  const floor = releaseNamed(spec.hosts.os).patroniTimerFloor;
+  const release = releaseNamed(spec.hosts.os);
+  const floor = release.patroniTimerFloor;
   const timers = {
     ttl: spec.failover.ttl ?? Math.max(preset.timers.ttl, floor?.ttl ?? 0),
     loopWait: spec.failover.loopWait ?? Math.max(preset.timers.loopWait, floor?.loopWait ?? 0),
@@ -60,6 +62,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
   };
 
   const etcd = planEtcd(spec, clusters, issues);
+  fitRetryTimeoutToEtcd(spec, timers, etcd);
 
   // Subnet plan and fixed addresses: members first, then dedicated etcd nodes, per AZ.
   const subnetsByRegion = new Map<string, SubnetPlan[]>();
@@ -128,7 +131,6 @@ export function resolveTopology(spec: ParsedSpec): Topology {
   const regionsWithCopies = regions.map((r) => ({ ...r, archiveCopy: copyTo.includes(r.name) }));
 
   const zone = spec.endpoints.dnsZone ?? `${spec.name}.pgtopo.internal`;
-  const release = releaseNamed(spec.hosts.os);
   const synchronousMode =
     spec.durability.synchronousMode ?? (spec.durability.rpo === 'zero-in-region' ? 'on' : 'off');
 
@@ -137,7 +139,11 @@ export function resolveTopology(spec: ParsedSpec): Topology {
     spec,
     primaryRegion: spec.primaryRegion,
     release,
-    postgres: { ...spec.postgres, version: spec.postgres.version ?? release.postgresMajor },
+    postgres: {
+      ...spec.postgres,
+      version: spec.postgres.version ?? release.postgresMajor,
+      parameters: withSlotRetentionBound(spec),
+    },
     failover: {
       profile: spec.failover.profile,
       timers,
@@ -199,7 +205,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
       prefixes: Object.fromEntries(clusters.map((c) => [c.scope, `${c.scope}/`])),
       bucketNames: perRegion(spec, spec.archive.bucket),
     },
-    security: spec.security,
+    security: resolveSecurity(spec),
     hosts: resolveHosts(spec),
     observability: resolveObservability(spec),
     waivers: spec.waivers,
@@ -215,6 +221,57 @@ function perRegion(
   if (value === undefined) return {};
   if (typeof value === 'string') return Object.fromEntries(spec.regions.map((r) => [r.name, value]));
   return { ...value };
+}
+
+/**
+ * CIDRs in canonical form (leading zeros and host bits gone: what AWS and pg_hba receive), and client
+ * security groups per region (a plain list belongs to the only region; the spec check rejects it otherwise).
+ */
+function resolveSecurity(spec: ParsedSpec): Security {
+  const { allowedSecurityGroupIds: groups, ...rest } = spec.security;
+  const byRegion: Record<string, readonly string[]> = Array.isArray(groups)
+    ? groups.length > 0
+      ? { [spec.regions[0]!.name]: groups }
+      : {}
+    : Object.fromEntries(Object.entries(groups).filter(([, ids]) => ids.length > 0));
+  return {
+    ...rest,
+    allowedCidrs: rest.allowedCidrs.map(canonicalCidr),
+    adminCidrs: rest.adminCidrs.map(canonicalCidr),
+    allowedSecurityGroupIds: byRegion,
+  };
+}
+
+/**
+ * `max_slot_wal_keep_size` when the spec does not set it. PostgreSQL's default (-1) lets one stalled replica's
+ * slot fill the primary's data volume and stop it (PGT-PG-006 rejects an unbounded value). 5 GB is a quarter
+ * of the smallest volume the schema allows (20 GiB), so it fits every layout, and a replica further behind
+ * loses its slot and catches up from the WAL archive (restore_command) instead.
+ */
+export const DEFAULT_MAX_SLOT_WAL_KEEP_SIZE = '5GB';
+
+/** `postgres.parameters` with slot retention bounded unless the spec sets it. */
+function withSlotRetentionBound(spec: ParsedSpec): Record<string, string | number | boolean> {
+  return { max_slot_wal_keep_size: DEFAULT_MAX_SLOT_WAL_KEEP_SIZE, ...spec.postgres.parameters };
+}
+
+/**
+ * An etcd election can take up to twice the election timeout, and a leader that cannot reach the DCS for
+ * retry_timeout demotes itself: a profile's retry_timeout is raised to outlast the slowest quorum's election
+ * (and ttl with it, to keep loop_wait + 2 x retry_timeout <= ttl). Timers the spec sets are kept as they are;
+ * PGT-ETCD-004 rejects a set combination that demotes the primary.
+ */
+function fitRetryTimeoutToEtcd(
+  spec: ParsedSpec,
+  timers: { ttl: number; loopWait: number; retryTimeout: number },
+  etcd: readonly Pick<EtcdQuorum, 'electionTimeoutMs'>[],
+): void {
+  if (spec.failover.retryTimeout !== undefined || etcd.length === 0) return;
+  const electionMs = Math.max(...etcd.map((q) => q.electionTimeoutMs));
+  const needed = Math.floor((2 * electionMs) / 1000) + 1;
+  if (timers.retryTimeout >= needed) return;
+  timers.retryTimeout = needed;
+  if (spec.failover.ttl === undefined) timers.ttl = Math.max(timers.ttl, timers.loopWait + 2 * needed);
 }
 
 /** Host settings with one AMI id per region. */

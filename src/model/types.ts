@@ -206,11 +206,17 @@ export interface Topology {
   readonly failureDomains: readonly FailureDomain[];
   readonly endpoints: Endpoints;
   readonly archive: Archive;
-  readonly security: ParsedSpec['security'];
+  readonly security: Security;
   readonly hosts: Hosts;
   readonly observability: Observability;
   readonly waivers: ParsedSpec['waivers'];
 }
+
+/** Who may connect: CIDRs in canonical form, client security groups per region. */
+export type Security = Omit<ParsedSpec['security'], 'allowedSecurityGroupIds'> & {
+  /** Client security group ids per region name (ids are regional); regions without groups are absent. */
+  readonly allowedSecurityGroupIds: Readonly<Record<string, readonly string[]>>;
+};
 
 /** Host settings, with the AMI resolved per region. */
 export type Hosts = Omit<ParsedSpec['hosts'], 'imageId'> & {

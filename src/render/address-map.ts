@@ -103,7 +103,7 @@ export function awsAddressMap(t: Topology, opts: AwsAddressMapOptions = {}): Add
       unique([
         ...t.security.allowedCidrs,
         // Security groups filter at the network; PostgreSQL can only see the VPC ranges behind them.
-        ...(t.security.allowedSecurityGroupIds.length > 0 ? t.regions.map((r) => r.cidr) : []),
+        ...(Object.keys(t.security.allowedSecurityGroupIds).length > 0 ? t.regions.map((r) => r.cidr) : []),
       ]),
     paths: () => AWS_PATHS,
     accounts: {

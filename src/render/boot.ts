@@ -9,6 +9,7 @@ import type { NodeRelease } from '../spec/releases.js';
 import { octal, shq, yaml11 } from './format.js';
 import { BIN, layout, PACKAGE_UNITS } from './names.js';
 import {
+  AWAITING_VALUE_TAG,
   certificateSubjects,
   SECRET_MAX_LENGTH,
   SECRET_VALUE_PATTERN,
@@ -241,6 +242,11 @@ secret() { # key variable id region generate
       && [ -n "$v" ] && [ "$v" != None ]; then
       export "$var=$v"
       log "secret $key: read from $id"
+      # Close the write-once window: with the tag gone no node may store a value again (IAM condition).
+      if [ "$generate" = 1 ]; then
+        aws secretsmanager untag-resource --region "$region" --secret-id "$id" \\
+          --tag-keys ${AWAITING_VALUE_TAG} >/dev/null 2>&1 || true
+      fi
       return 0
     fi
     if [ "$generate" = 1 ]; then

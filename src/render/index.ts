@@ -68,6 +68,7 @@ export {
 export { AUTH_QUERY, renderPgbouncer, renderPgbouncerHba } from './pgbouncer.js';
 export {
   ALL_SECRET_KEYS,
+  AWAITING_VALUE_TAG,
   type CertificateSubjects,
   certificateSubjects,
   fillSecretTemplate,

@@ -30,6 +30,12 @@ export const ALL_SECRET_KEYS: readonly SecretKey[] = [...SECRET_KEYS, 'tlsCa'];
  * supplied by ARN must fit too, so that no file format needs escaping.
  */
 export const SECRET_VALUE_PATTERN = /^[A-Za-z0-9._~+/=-]{16,}$/;
+/**
+ * Tag a generated secret carries from creation until its first value is stored: nodes may store a value only
+ * while it is there (an IAM condition), and may remove it but never add it, so the value is written once, at
+ * bootstrap, and no node can overwrite it afterwards.
+ */
+export const AWAITING_VALUE_TAG = 'pgtopo:awaiting-value';
 /** Longest secret value accepted (a base64 CA bundle fits easily). */
 export const SECRET_MAX_LENGTH = 8192;
 

@@ -126,6 +126,21 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     }
   }
 
+  // VPC CIDRs fit AWS's limits: CreateVpc accepts /16 to /28 only (checked here, not at apply).
+  spec.regions.forEach((r, i) => {
+    const { prefix } = parseCidr(r.cidr);
+    if (prefix < VPC_PREFIX.min || prefix > VPC_PREFIX.max)
+      add(
+        prefix < VPC_PREFIX.min ? 'too_big' : 'too_small',
+        ['regions', i, 'cidr'],
+        JSON.stringify(r.cidr),
+        `a VPC CIDR from /${VPC_PREFIX.min} to /${VPC_PREFIX.max} (AWS's limits)`,
+      );
+  });
+
+  // Security groups exist in one region: a multi-region spec names each group under its region.
+  securityGroups(add, regionNames, spec.security.allowedSecurityGroupIds);
+
   // DCS regions, archive copies name known regions.
   if (spec.dcs.mode === 'stretched' && spec.dcs.regions) {
     spec.dcs.regions.forEach((r, k) => {
@@ -210,6 +225,56 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     );
   }
   return issues;
+}
+
+/** The prefix lengths AWS accepts for a VPC's primary CIDR block. */
+export const VPC_PREFIX = { min: 16, max: 28 } as const;
+
+/**
+ * `security.allowedSecurityGroupIds`: a group id is valid in its own region only, so a list is accepted in a
+ * single-region spec, and a multi-region spec maps each region to its groups; a group given under two
+ * regions exists in (at most) one of them.
+ */
+function securityGroups(
+  add: Add,
+  regionNames: readonly string[],
+  value: readonly string[] | Readonly<Record<string, readonly string[]>>,
+): void {
+  const path: PathSegment[] = ['security', 'allowedSecurityGroupIds'];
+  if (Array.isArray(value)) {
+    if (value.length > 0 && regionNames.length > 1)
+      add(
+        'inconsistent',
+        path,
+        `${value.length} security group id(s) without a region, for ${regionNames.length} regions`,
+        `a map from each region to the groups in it (security group ids are regional): ${regionNames.map((n) => `${n}: [sg-...]`).join(', ')}`,
+      );
+    return;
+  }
+  const seen = new Map<string, string>();
+  for (const [region, ids] of Object.entries(value as Readonly<Record<string, readonly string[]>>)) {
+    if (!regionNames.includes(region)) {
+      const s = closest(region, regionNames);
+      add(
+        'unknown_region',
+        [...path, region],
+        JSON.stringify(region),
+        `one of the regions: ${regionNames.join(', ')}`,
+        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+      );
+    }
+    ids.forEach((id, k) => {
+      const other = seen.get(id);
+      if (other !== undefined && other !== region)
+        add(
+          'inconsistent',
+          [...path, region, k],
+          `${id}, also given for ${other}`,
+          'a group of this region: a security group id exists in one region only',
+        );
+      else seen.set(id, region);
+    });
+  }
 }
 
 type Add = (

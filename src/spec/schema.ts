@@ -13,6 +13,16 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const AZ = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const RULE_ID = /^PGT-[A-Z0-9]+-\d{3}$/;
+/**
+ * An EC2 instance type: a family with a generation digit (r6i, m7gd, u-6tb1, c7i-flex), a dot, and a size
+ * (nano ... xlarge, Nxlarge, metal, metal-Nxl).
+ */
+const INSTANCE_TYPE =
+  /^(?=[a-z][a-z0-9-]*\d)[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[1-9]\d*xlarge|metal(-[1-9]\d*xl)?)$/;
+/** Control characters (newline, tab, NUL, ...): never valid in a value written into a configuration file. */
+const hasControl = (v: string) => [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+const instanceType = (example: string) =>
+  z.string().regex(INSTANCE_TYPE, `an EC2 instance type such as ${example}`);
 
 const name = (what: string) =>
   z
@@ -88,9 +98,7 @@ export const Member = z
       .string()
       .regex(AZ, 'an availability zone name such as us-east-1a')
       .describe("Availability zone of the member; must be in its region's `azs`."),
-    instanceType: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as r6i.xlarge')
+    instanceType: instanceType('r6i.xlarge')
       .default('r6i.large')
       .describe('EC2 instance type. Default r6i.large.'),
     volume: DataVolume.prefault({}),
@@ -125,7 +133,9 @@ export const Region = z
       .describe(
         '`primary` hosts the writable cluster; `standby` runs a Patroni standby cluster following it. Default: `primary` for `primaryRegion`, `standby` otherwise.',
       ),
-    cidr: Ipv4Cidr.describe('VPC CIDR of the region, e.g. 10.10.0.0/16. Must not overlap another region.'),
+    cidr: Ipv4Cidr.describe(
+      "VPC CIDR of the region, e.g. 10.10.0.0/16: /16 to /28 (AWS's limits; the subnet plan also needs a private and a public /26 per AZ). Must not overlap another region.",
+    ),
     azs: z
       .array(z.string().regex(AZ, 'an availability zone name such as us-east-1a'))
       .min(1)
@@ -142,8 +152,7 @@ const etcdCommon = {
     .describe(
       '`dedicated`: etcd runs on its own small instances; `co-located`: on the PostgreSQL members. Default dedicated.',
     ),
-  instanceType: z
-    .string()
+  instanceType: instanceType('t3.small')
     .default('t3.small')
     .describe('EC2 instance type of dedicated etcd members. Default t3.small.'),
   heartbeatIntervalMs: z
@@ -479,6 +488,10 @@ const secretRef = z
     '`generate`, or the ARN of an existing Secrets Manager secret (values never go in the spec)',
   );
 
+const SecurityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0');
+
 export const Security = z
   .strictObject({
     allowedCidrs: z
@@ -488,9 +501,11 @@ export const Security = z
         'Client CIDRs allowed to reach PostgreSQL and PgBouncer. Default: none (only allowed groups).',
       ),
     allowedSecurityGroupIds: z
-      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0'))
+      .union([z.array(SecurityGroupId), z.record(z.string(), z.array(SecurityGroupId))])
       .default([])
-      .describe('Security groups allowed to reach PostgreSQL and PgBouncer. Default: none.'),
+      .describe(
+        "Security groups allowed to reach PostgreSQL and PgBouncer. Security group ids are regional: a map from each region's name to the groups in that region (regions may be left out), or a plain list in a single-region spec only. Default: none.",
+      ),
     adminCidrs: z
       .array(Ipv4Cidr)
       .default([])
@@ -628,7 +643,16 @@ export const Waiver = z
   })
   .describe('An accepted policy finding.');
 
-export const ParameterValue = z.union([z.string(), z.number(), z.boolean()]);
+export const ParameterValue = z.union([
+  z
+    .string()
+    .refine(
+      (v) => !hasControl(v),
+      'a value without newlines or other control characters (it is written into postgresql.conf)',
+    ),
+  z.number().refine(Number.isFinite, 'a finite number'),
+  z.boolean(),
+]);
 
 export const Postgres = z
   .strictObject({

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeUserData, peeredRegionPairs, wildcardProblems } from '../../src/aws/index.js';
 import { HEALTH_PATHS, PORTS } from '../../src/model/constants.js';
+import { AWAITING_VALUE_TAG } from '../../src/render/index.js';
 import { EXAMPLE_NAMES, type ExampleName, example } from '../helpers/examples.js';
 import {
   allResources,
@@ -271,6 +272,32 @@ describe('PatroniMember', () => {
       }
       const put = doc.Statement.find((s) => s.Action.includes('secretsmanager:PutSecretValue'));
       expect(Boolean(put), m.name).toBe(m.region === t.primaryRegion);
+    }
+  });
+
+  each('%s: node roles write a credential once, at bootstrap, and never again', (name) => {
+    type Statement = { Sid: string; Action: string[]; Resource: string[]; Condition?: Json };
+    const statements = allResources(synthesized[name], 'aws_iam_role_policy').flatMap(
+      (p) => (JSON.parse(String(p.config.policy)) as { Statement: Statement[] }).Statement,
+    );
+    const actions = (a: string) => statements.filter((s) => s.Action.includes(a));
+    expect(actions('secretsmanager:PutSecretValue').length).toBeGreaterThan(0);
+    for (const s of actions('secretsmanager:PutSecretValue'))
+      expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${AWAITING_VALUE_TAG}`]: 'true' } });
+    for (const s of actions('secretsmanager:UntagResource'))
+      expect(s.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': [AWAITING_VALUE_TAG] } });
+    // Nothing lets a node put the tag back (or change a secret any other way).
+    const writes = statements.flatMap((s) => s.Action).filter((a) => a.startsWith('secretsmanager:'));
+    expect([...new Set(writes)].sort()).toEqual([
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UntagResource',
+    ]);
+    const t = example(name);
+    const secrets = synthesized[name].stacks[`${t.name}-global`]!;
+    for (const secret of resources(secrets, 'aws_secretsmanager_secret')) {
+      expect((secret.config.tags as Json)[AWAITING_VALUE_TAG]).toBe('true');
+      expect((secret.config.lifecycle as Json).ignore_changes).toEqual(['tags', 'tags_all']);
     }
   });
 });

@@ -71,7 +71,7 @@ describe('wildcardProblems (PGT-IAM-001)', () => {
 
 describe('checkSynthesized', () => {
   const sg = (ingress: object[]) => ({ resource: { aws_security_group: { x: { ingress } } } });
-  test.each([
+  test.each<[string, Record<string, unknown>, string[]]>([
     [
       '0.0.0.0/0 to 5432',
       sg([{ cidr_blocks: ['0.0.0.0/0'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
@@ -96,6 +96,81 @@ describe('checkSynthesized', () => {
       'a private CIDR to 5432',
       sg([{ cidr_blocks: ['10.0.0.0/8'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
       [],
+    ],
+    // Address sets, not strings: every spelling of the internet, and ranges that cover it together.
+    ...(['0.0.0.0/00', '000.000.000.000/0', '1.2.3.4/0', '  0.0.0.0/0'] as const).map(
+      (cidr) =>
+        [
+          `${cidr} (the internet, spelled otherwise)`,
+          sg([{ cidr_blocks: [cidr], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
+          ['PGT-NET-001'],
+        ] as [string, Record<string, unknown>, string[]],
+    ),
+    [
+      'two halves of the internet in one rule',
+      sg([{ cidr_blocks: ['0.0.0.0/1', '128.0.0.0/1'], protocol: 'tcp', from_port: 6432, to_port: 6432 }]),
+      ['PGT-NET-001'],
+    ],
+    [
+      'two halves in two rules on two ports: both rules are named',
+      sg([
+        { cidr_blocks: ['0.0.0.0/1'], protocol: 'tcp', from_port: 5432, to_port: 5432 },
+        { cidr_blocks: ['128.0.0.0/1'], protocol: 'tcp', from_port: 22, to_port: 22 },
+      ]),
+      ['PGT-NET-001', 'PGT-NET-001'],
+    ],
+    [
+      'two public /9s: a /8 of public space together',
+      sg([{ cidr_blocks: ['3.0.0.0/9', '3.128.0.0/9'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
+      ['PGT-NET-001'],
+    ],
+    [
+      'one public /9 is under the threshold',
+      sg([{ cidr_blocks: ['3.0.0.0/9'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
+      [],
+    ],
+    [
+      'all private space is not public',
+      sg([
+        {
+          cidr_blocks: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'],
+          protocol: 'tcp',
+          from_port: 5432,
+          to_port: 5432,
+        },
+      ]),
+      [],
+    ],
+    [
+      'IPv6 ::/00 and 0::0/0',
+      sg([{ ipv6_cidr_blocks: ['::/00', '0::0/0'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
+      ['PGT-NET-001'],
+    ],
+    [
+      'IPv6 global unicast 2000::/3',
+      sg([{ ipv6_cidr_blocks: ['2000::/3'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
+      ['PGT-NET-001'],
+    ],
+    [
+      'IPv6 unique-local fc00::/7 is not public',
+      sg([{ ipv6_cidr_blocks: ['fc00::/7'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
+      [],
+    ],
+    [
+      'IPv6 one /48 is not the internet',
+      sg([{ ipv6_cidr_blocks: ['2001:db8:1::/48'], protocol: 'tcp', from_port: 5432, to_port: 5432 }]),
+      [],
+    ],
+    [
+      'a standalone ingress rule with 0.0.0.0/00',
+      {
+        resource: {
+          aws_vpc_security_group_ingress_rule: {
+            r: { cidr_ipv4: '0.0.0.0/00', ip_protocol: 'tcp', from_port: 5432, to_port: 5432 },
+          },
+        },
+      },
+      ['PGT-NET-001'],
     ],
     [
       'udp to 2379 from anywhere',

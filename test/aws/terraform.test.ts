@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeUserData } from '../../src/aws/index.js';
-import { ALL_SECRET_KEYS, secretEnvName } from '../../src/render/index.js';
+import { ALL_SECRET_KEYS, AWAITING_VALUE_TAG, secretEnvName } from '../../src/render/index.js';
 import { EXAMPLE_NAMES, type ExampleName, example } from '../helpers/examples.js';
 import {
   type Json,
@@ -161,6 +161,48 @@ describe('terraform against hashicorp/aws 5.100.0', () => {
       const ips = planned.map((c) => c.change.after.private_ip);
       for (const m of t.members) expect(ips, `${name} ${m.name}`).toContain(m.privateIp);
     }
+  });
+});
+
+describe('blast radius of one node, as planned', () => {
+  type Statement = { Action: string[]; Condition?: Json };
+  test.each(byStack())('%s: credentials are written once, at bootstrap', (_label, s) => {
+    if (s.error) throw s.error;
+    const changes = s.show!.resource_changes as {
+      type: string;
+      change: { after: Json; after_unknown: Json };
+    }[];
+    if (s.id.endsWith('-global')) {
+      const secrets = changes.filter((c) => c.type === 'aws_secretsmanager_secret');
+      expect(secrets.length).toBeGreaterThan(0);
+      for (const c of secrets) expect((c.change.after.tags as Json)[AWAITING_VALUE_TAG]).toBe('true');
+      return;
+    }
+    // Role policies the plan already knows (ARNs built from the account and partition are known offline).
+    const known = changes.filter(
+      (c) => c.type === 'aws_iam_role_policy' && typeof c.change.after.policy === 'string',
+    );
+    const statements = known.flatMap(
+      (c) => (JSON.parse(String(c.change.after.policy)) as { Statement: Statement[] }).Statement,
+    );
+    const puts = statements.filter((x) => x.Action.includes('secretsmanager:PutSecretValue'));
+    for (const x of puts)
+      expect(x.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${AWAITING_VALUE_TAG}`]: 'true' } });
+    const secretActions = new Set(
+      statements.flatMap((x) => x.Action).filter((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(
+      [...secretActions].filter(
+        (a) =>
+          ![
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UntagResource',
+          ].includes(a),
+      ),
+    ).toEqual([]);
+    const t = example(s.example);
+    if (s.id === `${t.name}-${t.primaryRegion}` && known.length > 0) expect(puts.length).toBeGreaterThan(0);
   });
 });
 

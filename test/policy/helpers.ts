@@ -1,5 +1,5 @@
 /** Layout builders for policy tests: spec variants through the real parser, or hand-built topologies. */
-import { topologyFrom } from '../../src/model/load.js';
+import { topologyFrom, tryResolve } from '../../src/model/load.js';
 import type { Topology } from '../../src/model/types.js';
 import { runPolicy } from '../../src/policy/index.js';
 import type { Finding } from '../../src/policy/types.js';
@@ -58,4 +58,10 @@ export function hits(t: Topology, ruleId: string): string[] {
   return findings(t, ruleId).map(
     (f) => `${formatPath(f.path)}${f.severity === 'warning' ? ' (warning)' : ''}`,
   );
+}
+
+/** Spec issues of the base spec passed through `edit`, as `code path` (empty when it resolves). */
+export function specIssues(edit: (s: Record<string, any>) => void): string[] {
+  const r = tryResolve(variant(edit));
+  return r.ok ? [] : r.issues.map((i) => `${i.code} ${formatPath(i.path)}`);
 }

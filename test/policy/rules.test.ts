@@ -91,9 +91,13 @@ const REJECTS: readonly Case[] = [
   ],
   [
     'PGT-ETCD-004',
-    'an etcd election outlasts retry_timeout',
-    () => layout((s) => (s.dcs = { mode: 'per-region', heartbeatIntervalMs: 300, electionTimeoutMs: 3000 })),
-    ['dcs.electionTimeoutMs (warning)'],
+    'an etcd election outlasts a retry_timeout the spec sets',
+    () =>
+      layout((s) => {
+        s.dcs = { mode: 'per-region', heartbeatIntervalMs: 300, electionTimeoutMs: 3000 };
+        s.failover = { retryTimeout: 5 };
+      }),
+    ['failover.retryTimeout'],
   ],
   [
     'PGT-ETCD-005',
@@ -358,6 +362,24 @@ const REJECTS: readonly Case[] = [
     'an unlimited pool warns',
     () => layout((s) => (s.endpoints = { pgbouncer: { maxDbConnections: 0 } })),
     ['endpoints.pgbouncer.maxDbConnections (warning)'],
+  ],
+  [
+    'PGT-PG-006',
+    'fsync off',
+    () => layout((s) => (s.postgres = { parameters: { fsync: 'off' } })),
+    ['postgres.parameters.fsync'],
+  ],
+  [
+    'PGT-PG-007',
+    'a word for a memory size',
+    () => layout((s) => (s.postgres = { parameters: { work_mem: 'lots' } })),
+    ['postgres.parameters.work_mem'],
+  ],
+  [
+    'PGT-EC2-005',
+    'closed egress with the default image',
+    () => layout((s) => (s.hosts = { egress: 'none' })),
+    ['hosts.egress'],
   ],
   // network
   [
@@ -762,8 +784,8 @@ const ACCEPTS: readonly Case[] = [
   ],
   [
     'PGT-PG-005',
-    'max_db_connections equal to max_connections',
-    () => layout((s) => (s.endpoints = { pgbouncer: { maxDbConnections: 100 } })),
+    'max_db_connections equal to max_connections less the 3 superuser slots',
+    () => layout((s) => (s.endpoints = { pgbouncer: { maxDbConnections: 97 } })),
     [],
   ],
   [
@@ -815,10 +837,10 @@ const ACCEPTS: readonly Case[] = [
       layout(
         (s) =>
           (s.archive = {
-            expireAfterDays: 21,
+            expireAfterDays: 22,
             tiers: [
               { afterDays: 7, storageClass: 'GLACIER_IR' },
-              { afterDays: 21, storageClass: 'DEEP_ARCHIVE' },
+              { afterDays: 22, storageClass: 'DEEP_ARCHIVE' },
             ],
           }),
       ),
@@ -858,9 +880,9 @@ describe('rule metadata', () => {
     const ids = [
       ...[1, 2, 3, 4, 5].map((n) => `PGT-ETCD-00${n}`),
       ...Array.from({ length: 11 }, (_, i) => `PGT-PAT-${String(i + 1).padStart(3, '0')}`),
-      ...[1, 2, 3, 4, 5].map((n) => `PGT-PG-00${n}`),
+      ...[1, 2, 3, 4, 5, 6, 7].map((n) => `PGT-PG-00${n}`),
       ...[1, 2, 3, 4, 5, 6].map((n) => `PGT-NET-00${n}`),
-      ...[1, 2, 3, 4].map((n) => `PGT-EC2-00${n}`),
+      ...[1, 2, 3, 4, 5].map((n) => `PGT-EC2-00${n}`),
       'PGT-REL-001',
       ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `PGT-ARC-00${n}`),
       'PGT-IAM-001',

@@ -122,7 +122,9 @@ describe('patroni.yml: failover timers and synchronous settings', () => {
     });
     expect(patroni(t, 'use1-b').bootstrap.dcs.maximum_lag_on_failover).toBe(lag);
     // The reader pool keeps the profile's bound when failover has none.
-    expect(t.endpoints.readerMaxLagBytes).toBe(Math.min(lag, FAILOVER_PRESETS.balanced.timers.maximumLagOnFailover));
+    expect(t.endpoints.readerMaxLagBytes).toBe(
+      Math.min(lag, FAILOVER_PRESETS.balanced.timers.maximumLagOnFailover),
+    );
   });
 
   test('a standby cluster never runs synchronous mode; the primary cluster does (example 2)', () => {

@@ -1,4 +1,13 @@
 import { PORTS } from '../../model/constants.js';
+import {
+  type Cidr,
+  describePublicCount,
+  isWorldOpenIpv4,
+  parseCidr,
+  publicIpv4Count,
+  WORLD_OPEN_IPV4_ADDRESSES,
+} from '../../spec/cidr.js';
+import type { PathSegment } from '../../spec/issues.js';
 import type { Draft, Rule } from '../types.js';
 
 /** Which spec lists open which sensitive ports (see SENSITIVE_PORTS). */
@@ -10,26 +19,48 @@ const SOURCES = [
 export const rule: Rule = {
   id: 'PGT-NET-001',
   group: 'network',
-  title: `Nothing from 0.0.0.0/0 reaches PostgreSQL, PgBouncer, the Patroni API, etcd or SSH`,
+  title: `Nothing from the internet (0.0.0.0/0, or ranges that together cover a /8 of public space) reaches PostgreSQL, PgBouncer, the Patroni API, etcd or SSH`,
   severity: 'error',
   rationale:
     `Ports ${PORTS.postgres}, ${PORTS.pgbouncer}, ${PORTS.patroniRest}, ${PORTS.etcdClient}, ${PORTS.etcdPeer} and ` +
     `${PORTS.ssh} give control of the database or the cluster: the Patroni REST API can trigger a failover, etcd ` +
     'holds the leader key. Open to the internet they are scanned within minutes and brute-forced for weeks. ' +
-    "pgtopo never opens etcd to client CIDRs; the spec's CIDR lists must not open the rest to everyone.",
-  fix: 'Replace 0.0.0.0/0 in `security.allowedCidrs` / `security.adminCidrs` with the client or VPN ranges, or use `allowedSecurityGroupIds`.',
+    "pgtopo never opens etcd to client CIDRs; the spec's CIDR lists must not open the rest to everyone. " +
+    'The lists are judged as address sets: every CIDR is parsed (leading zeros, `/00`, host bits) and the union of ' +
+    `all allowed and admin ranges counts as world-open when it covers at least ${WORLD_OPEN_IPV4_ADDRESSES} public ` +
+    "addresses (a /8's worth; private, shared, loopback, link-local, documentation, multicast and reserved space " +
+    "do not count). No one organisation's clients need that much public space; a range that large is shared by an ISP's " +
+    "or a cloud provider's unrelated customers. Two halves of the internet are as open as 0.0.0.0/0.",
+  fix: 'Replace the wide ranges in `security.allowedCidrs` / `security.adminCidrs` with the client or VPN ranges, or use `allowedSecurityGroupIds`. A legacy holder of a whole /8 waives the finding with a reason.',
   check(t) {
+    const entries = SOURCES.flatMap(({ field, ports }) =>
+      t.security[field].map((text, i) => ({ field, ports, text, i, cidr: parseCidr(text) })),
+    );
     const drafts: Draft[] = [];
-    for (const { field, ports } of SOURCES) {
-      t.security[field].forEach((cidr, i) => {
-        if (!cidr.endsWith('/0')) return;
-        drafts.push({
-          path: ['security', field, i],
-          found: `${cidr} reaches ports ${ports.join(', ')}`,
-          expected: 'specific client or administration ranges',
-        });
+    const describe = (cidrs: readonly Cidr[]) => describePublicCount(publicIpv4Count(cidrs));
+    // An entry that is world-open on its own is named where it stands.
+    const alone = entries.filter((e) => isWorldOpenIpv4([e.cidr]));
+    for (const e of alone) {
+      drafts.push({
+        path: ['security', e.field, e.i],
+        found: `${e.text} (${describe([e.cidr])}) reaches ports ${e.ports.join(', ')}`,
+        expected: 'specific client or administration ranges',
       });
     }
+    if (alone.length > 0 || !isWorldOpenIpv4(entries.map((e) => e.cidr))) return drafts;
+    // Ranges that are each narrow but together cover public space.
+    const wide = entries.filter((e) => publicIpv4Count([e.cidr]) > 0n);
+    const fields = [...new Set(wide.map((e) => e.field))];
+    const path: PathSegment[] = fields.length === 1 ? ['security', fields[0]!] : ['security'];
+    const ports = [...new Set(wide.flatMap((e) => e.ports))].sort((a, b) => a - b);
+    const named = wide.slice(0, 4).map((e) => e.text);
+    if (wide.length > 4) named.push('...');
+    const total = describe(entries.map((e) => e.cidr));
+    drafts.push({
+      path,
+      found: `${wide.length} range(s) (${named.join(', ')}) together cover ${total}, reaching ports ${ports.join(', ')}`,
+      expected: `together fewer than ${WORLD_OPEN_IPV4_ADDRESSES} public addresses (less than a /8's worth)`,
+    });
     return drafts;
   },
 };

@@ -3,17 +3,20 @@ import type { Draft, Rule } from '../types.js';
 export const rule: Rule = {
   id: 'PGT-ETCD-004',
   group: 'etcd',
-  title: "etcd heartbeat and election timeouts fit the inter-region round trip and Patroni's retry_timeout",
+  title:
+    "etcd heartbeat and election timeouts fit the inter-region round trip; an etcd election never outlasts Patroni's retry_timeout (error)",
   severity: 'warning',
   rationale:
     'etcd recommends a heartbeat interval around the round trip between members and an election timeout of at ' +
     'least ten round trips; across regions the defaults (100 ms / 1 s) cause spurious elections. etcd refuses to ' +
     'start when the election timeout is below five heartbeats. And an election can take up to twice the election ' +
-    "timeout: if that reaches Patroni's retry_timeout, the primary demotes itself during every etcd election.",
+    "timeout: if that reaches Patroni's retry_timeout, the primary demotes itself during every etcd election, an " +
+    "outage of writes each time, so that is an error. pgtopo raises a profile's retry_timeout (and ttl) to fit the " +
+    'derived election timeout; only a retry_timeout set in the spec can be too short.',
   fix:
     'Leave `dcs.heartbeatIntervalMs` and `dcs.electionTimeoutMs` unset (pgtopo derives them from ' +
     '`dcs.interRegionRttMs`), or set heartbeat >= 0.5 x RTT, election >= 10 x RTT and >= 5 x heartbeat, and keep ' +
-    '2 x election timeout below `failover.retryTimeout`.',
+    '2 x election timeout below `failover.retryTimeout` (or leave `failover.retryTimeout` unset: pgtopo derives it).',
   check(t) {
     const drafts: Draft[] = [];
     const retryMs = t.failover.timers.retryTimeout * 1000;
@@ -29,9 +32,14 @@ export const rule: Rule = {
         });
       }
       if (2 * el >= retryMs) {
+        // pgtopo derives retry_timeout to fit (model/); only timers the spec sets can get here.
         drafts.push({
-          path: ['dcs', 'electionTimeoutMs'],
+          path:
+            t.spec.failover.retryTimeout !== undefined
+              ? ['failover', 'retryTimeout']
+              : ['dcs', 'electionTimeoutMs'],
           target: q.id,
+          severity: 'error',
           found: `an etcd election in ${q.id} can take up to ${2 * el} ms, retry_timeout is ${retryMs} ms`,
           expected:
             'twice the election timeout below retry_timeout, so the primary survives an etcd election',

@@ -8,8 +8,10 @@ import { rule as archiveVersioned } from './archive-versioned.js';
 import { rule as asyncFailoverIsLagBounded } from './async-failover-is-lag-bounded.js';
 import { rule as cascadeGraphIsSound } from './cascade-graph-is-sound.js';
 import { rule as cascadingAndDelayedMembersNeverLead } from './cascading-and-delayed-members-never-lead.js';
+import { rule as closedEgressHasAnImage } from './closed-egress-has-an-image.js';
 import { rule as dataVolumesEncryptedWithCmk } from './data-volumes-encrypted-with-cmk.js';
 import { rule as databasePortsAreNotPublic } from './database-ports-are-not-public.js';
+import { rule as durabilityParametersKeepTheRpo } from './durability-parameters-keep-the-rpo.js';
 import { rule as etcdQuorumSizeIsOdd } from './etcd-quorum-size-is-odd.js';
 import { rule as etcdQuorumSurvivesAzLoss } from './etcd-quorum-survives-az-loss.js';
 import { rule as etcdStretchedQuorumSurvivesRegionLoss } from './etcd-stretched-quorum-survives-region-loss.js';
@@ -29,6 +31,7 @@ import { rule as nodeReleaseKeepsTheLeaderLock } from './node-release-keeps-the-
 import { rule as nodeRolesAreLeastPrivilege } from './node-roles-are-least-privilege.js';
 import { rule as objectLockCoversCopies } from './object-lock-covers-copies.js';
 import { rule as oneWritableCluster } from './one-writable-cluster.js';
+import { rule as parameterValuesAreValid } from './parameter-values-are-valid.js';
 import { rule as patroniTimersAreConsistent } from './patroni-timers-are-consistent.js';
 import { rule as pgRewindIsPossible } from './pg-rewind-is-possible.js';
 import { rule as poolerFitsMaxConnections } from './pooler-fits-max-connections.js';
@@ -65,6 +68,8 @@ export const ALL_RULES: readonly Rule[] = [
   pgRewindIsPossible,
   managedParametersAreNotOverridden,
   poolerFitsMaxConnections,
+  durabilityParametersKeepTheRpo,
+  parameterValuesAreValid,
   databasePortsAreNotPublic,
   loadBalancersAreInternal,
   loadBalancersSpanMemberAzs,
@@ -75,6 +80,7 @@ export const ALL_RULES: readonly Rule[] = [
   dataVolumesEncryptedWithCmk,
   noPublicIps,
   noSecretValuesInSpec,
+  closedEgressHasAnImage,
   nodeReleaseKeepsTheLeaderLock,
   walIsArchived,
   archiveEncryptedWithRotatedCmk,

@@ -60,6 +60,11 @@ secret() { # key variable id region generate
       && [ -n "$v" ] && [ "$v" != None ]; then
       export "$var=$v"
       log "secret $key: read from $id"
+      # Close the write-once window: with the tag gone no node may store a value again (IAM condition).
+      if [ "$generate" = 1 ]; then
+        aws secretsmanager untag-resource --region "$region" --secret-id "$id" \
+          --tag-keys pgtopo:awaiting-value >/dev/null 2>&1 || true
+      fi
       return 0
     fi
     if [ "$generate" = 1 ]; then
