@@ -276,8 +276,9 @@ function tooDeep(input: unknown, max: number): SpecIssue | undefined {
     const [value, path] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
     if (path.length >= max) return nestingTooDeep(path, max);
-    if (Array.isArray(value)) value.forEach((v, i) => void stack.push([v, [...path, i]]));
-    else for (const [k, v] of Object.entries(value)) stack.push([v, [...path, k]]);
+    // Object.entries skips an array's holes; its keys are strings, so arrays map them back to indices.
+    const isList = Array.isArray(value);
+    for (const [k, v] of Object.entries(value)) stack.push([v, [...path, isList ? Number(k) : k]]);
   }
   return undefined;
 }
