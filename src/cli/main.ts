@@ -57,7 +57,9 @@ function help(): string {
     '  --help, -h     show help (also after a command)',
     '  --version, -v  print the version',
     '',
-    'Exit codes: 0 ok, 1 policy errors, 2 invalid spec, 64 bad command line, 70 internal error.',
+    'Exit codes (every command): 0 passed, 1 policy errors (diff: a change that destroys data or needs',
+    'care), 2 invalid spec, 64 bad command line or output path, 70 internal error (a bug: please report it).',
+    'A spec argument of `-` reads standard input; specs are capped at 1 MiB (`--max-bytes` raises it).',
   ].join('\n');
 }
 

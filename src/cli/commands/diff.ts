@@ -1,6 +1,7 @@
 import { tryLoad } from '../../model/load.js';
 import { diffTopologies, formatDiffText, type TopologyDiff } from '../../review/diff.js';
-import { oneOf, parse, str } from '../args.js';
+import { STDIN_NAME } from '../../spec/parse.js';
+import { oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
@@ -24,15 +25,21 @@ export const command: Command = {
     '',
     'Exit codes: 0 nothing data-bearing is destroyed, 1 a change destroys or replaces a data-bearing',
     'resource (gate a pipeline on it), 2 invalid spec, 64 bad command line.',
+    ...SPEC_INPUT_USAGE,
   ].join('\n'),
   async run(args, io) {
-    const parsed = parse(args, { format: { type: 'string', short: 'f' } });
+    const parsed = parse(args, { format: { type: 'string', short: 'f' }, ...SPEC_INPUT_OPTIONS });
     const format = oneOf('format', str(parsed, 'format'), ['text', 'json'] as const, 'text');
     if (parsed.positionals.length !== 2)
       throw new UsageError('expected two spec files: <old-spec> <new-spec>');
-    const [oldFile, newFile] = parsed.positionals as [string, string];
-    const a = tryLoad(oldFile);
-    const b = tryLoad(newFile);
+    const [oldSource, newSource] = parsed.positionals as [string, string];
+    if (oldSource === '-' && newSource === '-')
+      throw new UsageError('only one spec can be read from standard input');
+    const name = (s: string) => (s === '-' ? STDIN_NAME : s);
+    const [oldFile, newFile] = [name(oldSource), name(newSource)];
+    const limits = specLimits(parsed);
+    const a = tryLoad(oldSource, limits);
+    const b = tryLoad(newSource, limits);
     if (!a.ok || !b.ok) {
       for (const [file, r] of [
         [oldFile, a],
