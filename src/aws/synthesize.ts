@@ -112,8 +112,10 @@ function synth(app: App, stacks: readonly TerraformStack[], topo: PostgresTopolo
   try {
     app.synth();
   } catch (e) {
-    if (e instanceof GuardError) guard = everyGuardFinding(stacks);
-    else if (errorAnnotations(stacks).length === 0) throw e;
+    // cdktf stops at the first stack that fails, on a guard finding or an error annotation; every
+    // stack is prepared by then, so each one's guard can still be asked.
+    if (!(e instanceof GuardError) && errorAnnotations(stacks).length === 0) throw e;
+    guard = everyGuardFinding(stacks);
   }
   const policyErrors = topo.policy.findings.filter((f) => f.severity === 'error' && !f.waived);
   const policyMessages = policyErrors.map(findingMessage);
