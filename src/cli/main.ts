@@ -30,7 +30,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     load: () => import('./commands/review.js'),
   },
   diff: {
-    summary: 'What a spec change does to the topology; exit 1 when it destroys data',
+    summary: 'What a spec change does to the cluster; exit 1 when it destroys data or needs care',
     load: () => import('./commands/diff.js'),
   },
 };

@@ -184,7 +184,7 @@ const CASES: readonly {
     name: 'a faster failover profile (settings only)',
     old: base,
     new: () => edit((s) => (s.failover = { profile: 'fast' })),
-    kinds: Array(8).fill('setting-changed'), // profile, ttl, loop_wait, retry_timeout, 4 HAProxy check timers
+    kinds: ['field-changed'], // named by the spec field; the timers it implies live in the DCS
     destroysData: false,
   },
 ];
@@ -258,7 +258,14 @@ describe('pgtopo diff', () => {
 
   test.each([
     { name: 'no change', old: base, new: base, exit: 0 },
-    { name: 'switchover', old: base, new: switched, exit: 0 },
+    // A switchover follows a runbook: it needs a procedure, so a pipeline stops on it.
+    { name: 'switchover', old: base, new: switched, exit: 1 },
+    {
+      name: 'a cheaper alarm threshold',
+      old: base,
+      new: () => edit((s) => (s.observability = { alarms: { archiveFailures: 3 } })),
+      exit: 0,
+    },
     {
       name: 'volume shrink',
       old: base,
@@ -288,7 +295,7 @@ describe('pgtopo diff', () => {
     expect(text).toContain('lost: data volume of use1-c');
 
     const io2 = memoryIo();
-    expect(await command.run([oldFile, file('t-sw.json', switched())], io2)).toBe(0);
+    expect(await command.run([oldFile, file('t-sw.json', switched())], io2)).toBe(1);
     expect(io2.stdout.join('\n')).toMatch(/RUNBOOK: Switchover[^\n]*\n\s+1\. Check us-west-2 is ready/);
   });
 
@@ -298,10 +305,11 @@ describe('pgtopo diff', () => {
       [file('j-old.json', base()), file('j-new.json', switched()), '--format', 'json'],
       io,
     );
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     const report = JSON.parse(io.stdout.join(''));
     expect(report.version).toBe(1);
     expect(report.destroysData).toBe(false);
+    expect(report.needsCare).toBe(true);
     expect(report.changes.map((c: { kind: string }) => c.kind)).toContain('primary-region-switchover');
     expect(report.runbook.steps.length).toBeGreaterThan(5);
   });

@@ -15,16 +15,19 @@ export interface DiffReport extends TopologyDiff {
 
 export const command: Command = {
   name: 'diff',
-  summary: 'What a spec change does to the topology; exit 1 when it destroys data',
+  summary: 'What a spec change does to the cluster; exit 1 when it destroys data or needs care',
   usage: [
     'Usage: pgtopo diff <old-spec> <new-spec> [--format text|json]',
     '',
     'Compares two specs: members added, removed or moved, role and tag changes, sync set changes,',
     'a primary-region switchover or failback (with the ordered runbook it implies), and changes that',
-    'replace or destroy data-bearing resources (data volumes, archive buckets, KMS keys).',
+    'replace or destroy data-bearing resources (data volumes, archive buckets, KMS keys). Every other',
+    'changed field is named by its path in the spec and classified: in-place, rolling node replacement,',
+    'stateful replacement, irreversible, or needs a procedure.',
     '',
-    'Exit codes: 0 nothing data-bearing is destroyed, 1 a change destroys or replaces a data-bearing',
-    'resource (gate a pipeline on it), 2 invalid spec, 64 bad command line.',
+    'Exit codes: 0 in-place changes and rolling node replacements only, 1 a change destroys or replaces',
+    'data-bearing resources, cannot be undone or needs a procedure (gate a pipeline on it), 2 invalid',
+    'spec, 64 bad command line.',
     ...SPEC_INPUT_USAGE,
   ].join('\n'),
   async run(args, io) {
@@ -65,6 +68,6 @@ export const command: Command = {
           : text,
       );
     }
-    return diff.destroysData ? EXIT.findings : EXIT.ok;
+    return diff.needsCare ? EXIT.findings : EXIT.ok;
   },
 };
