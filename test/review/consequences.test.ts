@@ -43,6 +43,48 @@ describe('the classification table', () => {
   });
 });
 
+describe("the table's replacement claims, read from a real offline plan", () => {
+  type Change = { address: string; change: { actions: string[]; replace_paths?: string[][] } };
+  const plan = JSON.parse(
+    readFileSync(new URL('./fixtures/replacement/plan.json', import.meta.url), 'utf8'),
+  ) as { resource_changes: Change[] };
+  const action = (address: string) => {
+    const c = plan.resource_changes.find((x) => x.address === address)!.change;
+    return {
+      replaced: c.actions.includes('delete') && c.actions.includes('create'),
+      paths: (c.replace_paths ?? []).map((x) => x.join('.')),
+    };
+  };
+  const rule = (field: string, from?: unknown, to?: unknown) => {
+    const r = FIELD_RULES[field]!;
+    return typeof r === 'function' ? r(from, to) : r;
+  };
+
+  test.each<[string, string, string, Consequence, unknown?, unknown?]>([
+    ['aws_vpc.region', 'cidr_block', 'regions[].cidr', 'stateful-replacement'],
+    ['aws_instance.node', 'private_ip', 'regions[].cidr', 'stateful-replacement'],
+    ['aws_subnet.a', 'cidr_block', 'regions[].azs', 'stateful-replacement', ['a', 'b'], ['b', 'a']],
+    ['aws_instance.node', 'associate_public_ip_address', 'hosts.associatePublicIp', 'stateful-replacement'],
+    ['aws_s3_bucket.archive', 'bucket', 'archive.bucket', 'stateful-replacement'],
+    ['aws_lb.nlb', 'internal', 'endpoints.internal', 'procedure'],
+    ['aws_route53_zone.zone', 'name', 'endpoints.dnsZone', 'procedure'],
+  ])(
+    '%s: %s forces replacement, so %s is not in-place',
+    (address, attribute, field, consequence, from, to) => {
+      expect(action(address)).toMatchObject({ replaced: true, paths: expect.arrayContaining([attribute]) });
+      expect(rule(field, from, to)).toEqual([consequence, expect.any(String)]);
+    },
+  );
+
+  test('Object Lock governance -> compliance plans as an in-place update: irreversible by S3, not by the plan', () => {
+    expect(action('aws_s3_bucket_object_lock_configuration.archive').replaced).toBe(false);
+    expect(rule('archive.objectLock', 'governance', 'compliance')).toEqual([
+      'irreversible',
+      expect.any(String),
+    ]);
+  });
+});
+
 describe('pgtopo diff classifies each change by its spec field', () => {
   test.each<[string, (s: Spec) => void, string, Consequence]>([
     [
