@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { command } from '../../src/cli/commands/diff.js';
 import { EXIT, memoryIo } from '../../src/cli/io.js';
 import { topologyFrom } from '../../src/model/load.js';
@@ -14,15 +13,8 @@ import { CONSEQUENCES, type Consequence, FIELD_RULES } from '../../src/review/co
 import { diffTopologies } from '../../src/review/diff.js';
 import { specLeafFields } from '../../src/spec/json-schema.js';
 import type { TopologySpecInput } from '../../src/spec/schema.js';
-import { EXAMPLES } from '../helpers/examples.js';
+import { base, edit, type Spec } from './specs.js';
 
-type Spec = any;
-const base = (): Spec => parseYaml(readFileSync(EXAMPLES.twoRegionStandby, 'utf8'));
-const edit = (f: (s: Spec) => void): Spec => {
-  const s = base();
-  f(s);
-  return s;
-};
 const diff = (a: Spec, b: Spec) =>
   diffTopologies(topologyFrom(a as TopologySpecInput), topologyFrom(b as TopologySpecInput));
 

@@ -1,22 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { command } from '../../src/cli/commands/diff.js';
 import { memoryIo, UsageError } from '../../src/cli/io.js';
 import { topologyFrom } from '../../src/model/load.js';
 import { type ChangeKind, diffTopologies } from '../../src/review/diff.js';
 import type { TopologySpecInput } from '../../src/spec/schema.js';
 import { EXAMPLES } from '../helpers/examples.js';
+import { base, edit, type Spec } from './specs.js';
 
-type Spec = any;
-const base = (): Spec => parseYaml(readFileSync(EXAMPLES.twoRegionStandby, 'utf8'));
-const edit = (f: (s: Spec) => void): Spec => {
-  const s = base();
-  f(s);
-  return s;
-};
 const member = (s: Spec, name: string) =>
   s.regions.flatMap((r: Spec) => r.members).find((m: Spec) => m.name === name);
 
