@@ -4,7 +4,11 @@
  * the ordered runbook it implies), and which changes replace or destroy
  * data-bearing resources (data volumes, archive buckets, KMS keys).
  *
- * Both sides are resolved models; the comparison reads only the model. Which
+ * Both sides are resolved models. Members, regions, volumes, buckets, keys and
+ * quorums are compared in the model; every other field is compared in the
+ * validated spec each model keeps (`Topology.spec`), named by its path in the
+ * user's spec and classified by consequences.ts. Each change has a consequence
+ * class, and `needsCare` says whether any must stop a pipeline. Which
  * attribute changes replace an AWS resource follows the AWS provider 5.100.0,
  * checked by planning against a state (see test/review/fixtures/README.md):
  * an EBS volume's `availability_zone`, `kms_key_id` and `encrypted` force a new
