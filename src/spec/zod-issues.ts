@@ -34,7 +34,7 @@ function convert(issue: ZodIssue, input: unknown, knownKeys: KnownKeys): SpecIss
         return {
           code: 'unknown_key' as const,
           path: [...path, key],
-          found: `unknown key ${JSON.stringify(key)}`,
+          found: `unknown key ${describeValue(key)}`,
           expected: known.length ? `one of ${known.join(', ')}` : 'no further keys',
           ...(suggestion ? { hint: `did you mean ${JSON.stringify(suggestion)}?` } : {}),
         };

@@ -100,6 +100,16 @@ describe('issue count', () => {
   });
 });
 
+describe('huge keys', () => {
+  test('an unknown key of 100,000 characters is reported shortened, without a suggestion', () => {
+    const r = parseSpecText(`${base.slice(0, -1)}, "${'k'.repeat(100_000)}": 1}`);
+    const issue = r.ok ? undefined : r.issues[0];
+    expect(issue?.code).toBe('unknown_key');
+    expect(issue?.found.length).toBeLessThan(100);
+    expect(issue?.hint).toBeUndefined();
+  });
+});
+
 describe('duplicate keys', () => {
   test('each repeat is a located syntax issue, at any depth', () => {
     const r = parseSpecText('name: a\nregions:\n  - name: x\n    name: y\nname: b\n', 'dup.yaml');

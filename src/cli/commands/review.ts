@@ -150,8 +150,11 @@ export const command: Command = {
         'topology.mmd': review.mermaid,
       } as const);
     } catch (e) {
-      if (!(e instanceof OutputDirError)) throw e;
-      throw new UsageError(e.message);
+      // A path that cannot hold the review (a file, a foreign directory, no permission) is the caller's.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (e instanceof OutputDirError) throw new UsageError(e.message);
+      if (code) throw new UsageError(`cannot write ${out} (${code})`);
+      throw e;
     }
     report(io, out, policy, failures, plans, inventory, inventoryNote);
     return EXIT.ok;
