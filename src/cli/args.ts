@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import type { SpecLimits } from '../spec/limits.js';
+import { SPEC_LIMITS, type SpecLimits } from '../spec/limits.js';
 import { UsageError } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -50,7 +50,7 @@ export const SPEC_INPUT_OPTIONS = { 'max-bytes': { type: 'string' } } as const s
 /** Usage lines for SPEC_INPUT_OPTIONS. */
 export const SPEC_INPUT_USAGE = [
   'A spec argument of `-` reads the spec from standard input.',
-  '--max-bytes <n>  largest spec accepted, in bytes (default 1048576 = 1 MiB)',
+  `--max-bytes <n>  largest spec accepted, in bytes (default ${SPEC_LIMITS.maxBytes})`,
 ];
 
 /** The input limits the command line asks for. */

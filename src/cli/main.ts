@@ -3,6 +3,7 @@
  * only when it runs, so `pgtopo check` never loads cdktf or provider bindings.
  */
 import { readFileSync } from 'node:fs';
+import { SPEC_LIMITS } from '../spec/limits.js';
 import type { Command } from './command.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
 
@@ -59,7 +60,7 @@ function help(): string {
     '',
     'Exit codes (every command): 0 passed, 1 policy errors (diff: a change that destroys data or needs',
     'care), 2 invalid spec, 64 bad command line or output path, 70 internal error (a bug: please report it).',
-    'A spec argument of `-` reads standard input; specs are capped at 1 MiB (`--max-bytes` raises it).',
+    `A spec argument of \`-\` reads standard input; specs are capped at ${SPEC_LIMITS.maxBytes} bytes (\`--max-bytes\` raises it).`,
   ].join('\n');
 }
 
