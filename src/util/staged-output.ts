@@ -1,5 +1,5 @@
 /**
- * All-or-nothing output directories, for every command that writes one (`synth`, `render`): the
+ * All-or-nothing output directories, for every command that writes one (`synth`, `render`, `review`): the
  * files are written to a staging directory beside the output first, and only a complete result moves
  * in: renamed as a whole to a new output directory, file by file into an existing one (what else is
  * there stays, such as `.terraform` of `terraform init`). A failure leaves the output as it was.

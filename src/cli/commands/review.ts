@@ -11,6 +11,7 @@ import { PlanFormatError, type PlanSummary, parsePlan } from '../../review/plan.
 import { buildReview } from '../../review/report.js';
 import { STDIN_NAME } from '../../spec/parse.js';
 import type { ParsedSpec } from '../../spec/schema.js';
+import { OutputPathError } from '../../util/staged-output.js';
 import { flag, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, EXIT, paint, UsageError } from '../io.js';
@@ -152,7 +153,7 @@ export const command: Command = {
     } catch (e) {
       // A path that cannot hold the review (a file, a foreign directory, no permission) is the caller's.
       const code = (e as NodeJS.ErrnoException).code;
-      if (e instanceof OutputDirError) throw new UsageError(e.message);
+      if (e instanceof OutputDirError || e instanceof OutputPathError) throw new UsageError(e.message);
       if (code) throw new UsageError(`cannot write ${out} (${code})`);
       throw e;
     }
