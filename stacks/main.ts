@@ -21,28 +21,35 @@
  * stack directory plans without AWS credentials or API calls.
  */
 import { resolve } from 'node:path';
-import { App } from 'cdktf';
-import { formatGuardFinding, GuardError, PostgresTopology } from '../src/aws/index.js';
-import { formatIssue, SpecError } from '../src/spec/issues.js';
+import { SynthesisError, synthesisErrorLines, synthesize } from '../src/aws/index.js';
+import { issueLines } from '../src/policy/format/text.js';
+import { checkReport } from '../src/policy/report.js';
+import { SpecError } from '../src/spec/issues.js';
+import { OutputPathError } from '../src/util/staged-output.js';
 
+// Synthesized through pgtopo's own synthesize(): staged beside the output and moved in only when every
+// stack passes the policy and resource-level rules, so a failing spec leaves the previous output as it
+// was. Failures are printed once each, in the form of `pgtopo check`, with no stack trace (cdktf echoes
+// an app's output once more in its own error summary).
 const spec = resolve(process.env.PGTOPO_SPEC ?? 'examples/single-region.yaml');
-const app = new App();
+const outdir = resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out');
 try {
-  const topology = new PostgresTopology(app, 'pgtopo', { spec });
-  app.synth();
-  const stacks = [...Object.values(topology.regionStacks), topology.globalStack].map((s) => s.node.id);
+  const result = synthesize(spec, outdir);
   console.log(
-    `pgtopo: ${topology.topology.name} from ${spec}: Terraform JSON in ${resolve(app.outdir, 'stacks')}/{${stacks.join(',')}}/cdk.tf.json`,
+    `pgtopo: ${spec}: Terraform JSON in ${resolve(outdir, 'stacks')}/{${result.stacks.map((s) => s.id).join(',')}}/cdk.tf.json`,
   );
 } catch (e) {
   if (e instanceof SpecError) {
-    console.error(`pgtopo: ${spec} is not a valid topology spec:`);
-    for (const issue of e.issues) console.error(`  ${formatIssue(issue)}`);
+    const lines = issueLines(checkReport(spec, { ok: false, issues: e.issues }));
+    console.error([`pgtopo: invalid ${spec}: ${e.issues.length} issue(s)`, ...lines].join('\n'));
     process.exitCode = 2;
-  } else if (e instanceof GuardError) {
-    console.error('pgtopo: the synthesized resources break resource-level rules:');
-    for (const f of e.findings) console.error(`  ${formatGuardFinding(f)}`);
+  } else if (e instanceof SynthesisError) {
+    const lines = synthesisErrorLines(e);
+    console.error([`pgtopo: not synthesized ${spec}: ${e.messages.length} error(s)`, ...lines].join('\n'));
     process.exitCode = 1;
+  } else if (e instanceof OutputPathError) {
+    console.error(`pgtopo: ${e.message}`);
+    process.exitCode = 64;
   } else {
     throw e;
   }

@@ -11,6 +11,8 @@
 import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { SENSITIVE_PORTS } from '../model/constants.js';
+import { ruleById } from '../policy/engine.js';
+import type { Paint } from '../policy/format/text.js';
 import {
   type AddressRange,
   type Cidr,
@@ -36,6 +38,19 @@ export interface GuardFinding {
 
 export function formatGuardFinding(f: GuardFinding): string {
   return `${f.ruleId} ${f.address} (${f.path}): found ${f.found}; expected ${f.expected}`;
+}
+
+/** A guard finding in the form `pgtopo check` prints a policy finding (the resource in place of a spec path). */
+export function guardFindingLines(f: GuardFinding, paint: Paint = (_s, t) => t): string[] {
+  const title = ruleById(f.ruleId)?.title;
+  return [
+    `${paint('red', 'error  ')} ${paint('bold', f.ruleId)} ${f.address}`,
+    ...(title ? [`        ${title}`] : []),
+    `        resource: ${f.path}`,
+    `        found:    ${f.found}`,
+    `        expected: ${f.expected}`,
+    '        fix:      remove the override or escape hatch that changes this resource',
+  ];
 }
 
 type Json = Record<string, unknown>;

@@ -20,7 +20,14 @@ export {
   writerHealthPath,
 } from './endpoints.js';
 export { EtcdQuorum, type EtcdQuorumProps } from './etcd.js';
-export { checkSynthesized, formatGuardFinding, GuardError, type GuardFinding, protect } from './guard.js';
+export {
+  checkSynthesized,
+  formatGuardFinding,
+  GuardError,
+  type GuardFinding,
+  guardFindingLines,
+  protect,
+} from './guard.js';
 export { type PolicyDocument, type PolicyStatement, wildcardProblems } from './iam.js';
 export { ClusterKey, type ClusterKeyProps, type KeyServiceUse } from './kms.js';
 export {
@@ -71,6 +78,7 @@ export {
   type SynthesizedStack,
   type SynthesizeOptions,
   type SynthResult,
+  synthesisErrorLines,
   synthesize,
 } from './synthesize.js';
 export {

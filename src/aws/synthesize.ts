@@ -2,19 +2,20 @@
  * Synthesis as a function, for the CLI and the bench: one spec in, one
  * `cdk.tf.json` per stack out, policy and resource-rule failures as data.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { App, type TerraformStack } from 'cdktf';
 import type { PolicyReport } from '../policy/index.js';
 
 /** Metadata type of `Annotations.of(x).addError`. */
 const ERROR_ANNOTATION = '@cdktf/error';
 
+import { findingLines, type Paint } from '../policy/format/text.js';
+import { type ReportFinding, reportFinding } from '../policy/report.js';
 import type { TopologySpecInput } from '../spec/schema.js';
-import { formatGuardFinding, GuardError } from './guard.js';
+import { writeStaged } from '../util/staged-output.js';
+import { formatGuardFinding, GuardError, type GuardFinding, guardFindingLines } from './guard.js';
 import type { BackendFactory } from './stack.js';
-import { PostgresTopology } from './topology.js';
+import { findingMessage, PostgresTopology } from './topology.js';
 
 export interface SynthesizedStack {
   /** Stack id, e.g. `orders-us-east-1`. */
@@ -32,11 +33,29 @@ export interface SynthResult {
   readonly policy: PolicyReport;
 }
 
-/** Synthesis stopped by error annotations: policy errors and resource-level rule failures. */
+/** Synthesis stopped: policy errors, resource-level rule failures, other error annotations; all of them. */
 export class SynthesisError extends Error {
-  constructor(readonly messages: readonly string[]) {
+  constructor(
+    /** Every failure as one line, de-duplicated: policy findings, then guard findings, then the rest. */
+    readonly messages: readonly string[],
+    /** Unwaived policy errors, as `pgtopo check` reports them. */
+    readonly findings: readonly ReportFinding[] = [],
+    /** Resource-level rule failures of every stack. */
+    readonly guard: readonly GuardFinding[] = [],
+    /** Other error annotations (e.g. a node's user data over EC2's limit). */
+    readonly others: readonly string[] = messages,
+  ) {
     super(`synthesis failed:\n  ${messages.join('\n  ')}`);
   }
+}
+
+/** A SynthesisError's failures, each once, in the form `pgtopo check` prints findings. */
+export function synthesisErrorLines(e: SynthesisError, paint?: Paint): string[] {
+  return [
+    ...e.findings.flatMap((f) => findingLines(f, paint)),
+    ...e.guard.flatMap((f) => guardFindingLines(f, paint)),
+    ...e.others.map((m) => `${paint ? paint('red', 'error  ') : 'error  '} ${m}`),
+  ];
 }
 
 export interface SynthesizeOptions {
@@ -65,19 +84,12 @@ export function synthesize(
   outdir: string,
   opts: SynthesizeOptions = {},
 ): SynthResult {
-  const parent = dirname(outdir);
-  const created = mkdirSync(parent, { recursive: true });
-  // Not mkdtemp: its 0700 would become the output directory's mode.
-  const staging = join(parent, `.${basename(outdir)}.synth-${process.pid}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(staging);
-  try {
+  return writeStaged(outdir, (staging) => {
     // Constructed here, not in a helper: every token records its creation stack, frame by frame.
     const app = new App({ outdir: staging, stackTraces: false });
     const topo = new PostgresTopology(app, 'pgtopo', { spec, ...opts });
     const stacks = [...Object.values(topo.regionStacks), topo.globalStack];
-    synth(app, stacks);
-    if (existsSync(outdir)) moveFiles(staging, outdir);
-    else renameSync(staging, outdir);
+    synth(app, stacks, topo);
     return {
       outdir,
       stacks: stacks.map((s) => {
@@ -86,39 +98,59 @@ export function synthesize(
       }),
       policy: topo.policy,
     };
-  } catch (e) {
-    if (created) rmSync(created, { recursive: true, force: true });
-    throw e;
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  });
 }
 
-/** `app.synth()`, its failures as SynthesisError: resource-rule findings, else every error annotation. */
-function synth(app: App, stacks: readonly TerraformStack[]): void {
+/**
+ * `app.synth()`, and every reason it must not count: unwaived policy errors, resource-level rule
+ * failures of every stack (not only the first that failed) and any other error annotation, together.
+ * Annotations are read after synthesis too: under `cdktf synth` (CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS)
+ * cdktf writes stacks despite them.
+ */
+function synth(app: App, stacks: readonly TerraformStack[], topo: PostgresTopology): void {
+  let guard: GuardFinding[] = [];
   try {
     app.synth();
   } catch (e) {
-    if (e instanceof GuardError) throw new SynthesisError(e.findings.map(formatGuardFinding));
-    const messages = stacks.flatMap((s) =>
-      s.node
-        .findAll()
-        .flatMap((n) => n.node.metadata)
-        .filter((m) => m.type === ERROR_ANNOTATION)
-        .map((m) => String(m.data)),
-    );
-    if (messages.length > 0) throw new SynthesisError([...new Set(messages)]);
-    throw e;
+    // cdktf stops at the first stack that fails, on a guard finding or an error annotation; every
+    // stack is prepared by then, so each one's guard can still be asked.
+    if (!(e instanceof GuardError) && errorAnnotations(stacks).length === 0) throw e;
+    guard = everyGuardFinding(stacks);
   }
+  const policyErrors = topo.policy.findings.filter((f) => f.severity === 'error' && !f.waived);
+  const policyMessages = policyErrors.map(findingMessage);
+  const others = errorAnnotations(stacks).filter((m) => !policyMessages.includes(m));
+  if (policyErrors.length + guard.length + others.length === 0) return;
+  throw new SynthesisError(
+    [...new Set([...policyMessages, ...guard.map(formatGuardFinding), ...others])],
+    policyErrors.map((f) => reportFinding(f, topo.locate)),
+    guard,
+    others,
+  );
 }
 
-/** Moves every file below `from` to the same relative path below `to`, replacing what is there. */
-function moveFiles(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const source = join(from, entry.name);
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) moveFiles(source, target);
-    else renameSync(source, target);
+/** Error annotations of every construct of the stacks, de-duplicated (policy errors sit on every stack). */
+function errorAnnotations(stacks: readonly TerraformStack[]): string[] {
+  const messages = stacks.flatMap((s) =>
+    s.node
+      .findAll()
+      .flatMap((n) => n.node.metadata)
+      .filter((m) => m.type === ERROR_ANNOTATION)
+      .map((m) => String(m.data)),
+  );
+  return [...new Set(messages)];
+}
+
+/** The guard's findings over every stack (cdktf stops at the first stack that fails), de-duplicated. */
+function everyGuardFinding(stacks: readonly TerraformStack[]): GuardFinding[] {
+  const found = new Map<string, GuardFinding>();
+  for (const s of stacks) {
+    try {
+      s.toTerraform();
+    } catch (e) {
+      if (!(e instanceof GuardError)) throw e;
+      for (const f of e.findings) found.set(formatGuardFinding(f), f);
+    }
   }
+  return [...found.values()];
 }

@@ -29,6 +29,7 @@ import type { Topology } from '../model/types.js';
 import { type Finding, type PolicyReport, ruleById, runPolicy } from '../policy/index.js';
 import { bootableHosts } from '../render/index.js';
 import { formatPath, SpecError } from '../spec/issues.js';
+import type { Locator } from '../spec/parse.js';
 import type { TopologySpecInput } from '../spec/schema.js';
 import { ClusterAlarms } from './alarms.js';
 import { ArchiveReplication, WalArchive } from './archive.js';
@@ -354,6 +355,8 @@ export class GlobalStack extends TerraformStack {
  */
 export class PostgresTopology extends Construct {
   readonly topology: Topology;
+  /** Lines and columns of spec paths, when the spec came from a file. */
+  readonly locate?: Locator;
   readonly policy: PolicyReport;
   readonly regionStacks: Readonly<Record<string, RegionStack>>;
   readonly globalStack: GlobalStack;
@@ -364,6 +367,7 @@ export class PostgresTopology extends Construct {
     if (!resolved.ok) throw new SpecError(resolved.issues);
     const t = resolved.topology;
     this.topology = t;
+    if (resolved.locate) this.locate = resolved.locate;
     this.policy = runPolicy(t, props.now ? { now: props.now } : {});
     const backend = props.backend ?? defaultBackend;
     // Stacks are children of the App itself: the cdktf CLI orders deploys by stack names, which a

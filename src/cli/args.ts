@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { SPEC_LIMITS, type SpecLimits } from '../spec/limits.js';
 import { UsageError } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -41,4 +42,23 @@ export function oneOf<T extends string>(
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
   }
   return value as T;
+}
+
+/** Options of every command that reads a spec: `--max-bytes` raises the input size cap. */
+export const SPEC_INPUT_OPTIONS = { 'max-bytes': { type: 'string' } } as const satisfies Options;
+
+/** Usage lines for SPEC_INPUT_OPTIONS. */
+export const SPEC_INPUT_USAGE = [
+  'A spec argument of `-` reads the spec from standard input.',
+  `--max-bytes <n>  largest spec accepted, in bytes (default ${SPEC_LIMITS.maxBytes})`,
+];
+
+/** The input limits the command line asks for. */
+export function specLimits(a: ParsedArgs): SpecLimits {
+  const v = str(a, 'max-bytes');
+  if (v === undefined) return {};
+  if (!/^[1-9]\d{0,12}$/.test(v)) {
+    throw new UsageError(`--max-bytes must be a positive whole number of bytes; got ${JSON.stringify(v)}`);
+  }
+  return { maxBytes: Number(v) };
 }

@@ -3,6 +3,7 @@
  * only when it runs, so `pgtopo check` never loads cdktf or provider bindings.
  */
 import { readFileSync } from 'node:fs';
+import { SPEC_LIMITS } from '../spec/limits.js';
 import type { Command } from './command.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
 
@@ -30,7 +31,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
     load: () => import('./commands/review.js'),
   },
   diff: {
-    summary: 'What a spec change does to the topology; exit 1 when it destroys data',
+    summary: 'What a spec change does to the cluster; exit 1 when it destroys data or needs care',
     load: () => import('./commands/diff.js'),
   },
 };
@@ -57,7 +58,9 @@ function help(): string {
     '  --help, -h     show help (also after a command)',
     '  --version, -v  print the version',
     '',
-    'Exit codes: 0 ok, 1 policy errors, 2 invalid spec, 64 bad command line, 70 internal error.',
+    'Exit codes (every command): 0 passed, 1 policy errors (diff: a change that destroys data or needs',
+    'care), 2 invalid spec, 64 bad command line or output path, 70 internal error (a bug: please report it).',
+    `A spec argument of \`-\` reads standard input; specs are capped at ${SPEC_LIMITS.maxBytes} bytes (\`--max-bytes\` raises it).`,
   ].join('\n');
 }
 

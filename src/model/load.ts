@@ -3,19 +3,26 @@
  * through the same parse; every problem is collected before anything fails.
  */
 import { SpecError, type SpecIssue } from '../spec/issues.js';
+import type { SpecLimits } from '../spec/limits.js';
 import { type Locator, type ParseResult, parseSpec, parseSpecFile } from '../spec/parse.js';
-import type { TopologySpecInput } from '../spec/schema.js';
+import type { ParsedSpec, TopologySpecInput } from '../spec/schema.js';
 import { resolveTopology } from './resolve.js';
 import type { Topology } from './types.js';
 
 export type ResolveResult =
-  | { readonly ok: true; readonly topology: Topology; readonly locate?: Locator }
+  | {
+      readonly ok: true;
+      readonly topology: Topology;
+      /** The spec as validated (schema defaults applied): synthesizes the same stacks as its source. */
+      readonly spec: ParsedSpec;
+      readonly locate?: Locator;
+    }
   | { readonly ok: false; readonly issues: readonly SpecIssue[]; readonly locate?: Locator };
 
 function resolveParsed(parsed: ParseResult): ResolveResult {
   if (!parsed.ok) return parsed;
   try {
-    return { ok: true, topology: resolveTopology(parsed.spec), locate: parsed.locate };
+    return { ok: true, topology: resolveTopology(parsed.spec), spec: parsed.spec, locate: parsed.locate };
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     const locate = parsed.locate;
@@ -34,9 +41,9 @@ export function tryResolve(input: TopologySpecInput | unknown): ResolveResult {
   return resolveParsed(parseSpec(input));
 }
 
-/** Reads, validates and resolves a YAML or JSON spec file without throwing. */
-export function tryLoad(path: string): ResolveResult {
-  return resolveParsed(parseSpecFile(path));
+/** Reads, validates and resolves a YAML or JSON spec file (`-`: standard input) without throwing. */
+export function tryLoad(path: string, limits?: SpecLimits): ResolveResult {
+  return resolveParsed(parseSpecFile(path, limits));
 }
 
 /** Validates and resolves a spec object. Throws SpecError listing every issue. */

@@ -5,6 +5,7 @@
 import type { ResolveResult } from '../model/load.js';
 import type { Topology } from '../model/types.js';
 import { formatPath, type SourceLocation, type SpecIssue } from '../spec/issues.js';
+import type { Locator } from '../spec/parse.js';
 import { ruleById, runPolicy } from './engine.js';
 import { analyzeFailures } from './failures.js';
 import type { Endpoint, FailureAnalysis, Finding } from './types.js';
@@ -88,6 +89,17 @@ export interface CheckOptions {
   readonly endpoint?: Endpoint;
 }
 
+/** A finding as every report prints it: with its rule's title, its path as text and, located, its line. */
+export function reportFinding(f: Finding, locate?: Locator): ReportFinding {
+  const location = locate?.(f.path);
+  return {
+    ...f,
+    title: ruleById(f.ruleId)?.title ?? f.ruleId,
+    pathText: formatPath(f.path),
+    ...(location ? { location } : {}),
+  };
+}
+
 /** Builds the report for a spec file (or object) already passed through tryLoad / tryResolve. */
 export function checkReport(spec: string, result: ResolveResult, opts: CheckOptions = {}): CheckReport {
   if (!result.ok) {
@@ -101,15 +113,7 @@ export function checkReport(spec: string, result: ResolveResult, opts: CheckOpti
   }
   const t = result.topology;
   const policy = runPolicy(t, opts.now ? { now: opts.now } : {});
-  const findings = policy.findings.map((f): ReportFinding => {
-    const location = result.locate?.(f.path);
-    return {
-      ...f,
-      title: ruleById(f.ruleId)?.title ?? f.ruleId,
-      pathText: formatPath(f.path),
-      ...(location ? { location } : {}),
-    };
-  });
+  const findings = policy.findings.map((f) => reportFinding(f, result.locate));
   return {
     version: 1,
     spec,

@@ -4,7 +4,11 @@
  * the ordered runbook it implies), and which changes replace or destroy
  * data-bearing resources (data volumes, archive buckets, KMS keys).
  *
- * Both sides are resolved models; the comparison reads only the model. Which
+ * Both sides are resolved models. Members, regions, volumes, buckets, keys and
+ * quorums are compared in the model; every other field is compared in the
+ * validated spec each model keeps (`Topology.spec`), named by its path in the
+ * user's spec and classified by consequences.ts. Each change has a consequence
+ * class, and `needsCare` says whether any must stop a pipeline. Which
  * attribute changes replace an AWS resource follows the AWS provider 5.100.0,
  * checked by planning against a state (see test/review/fixtures/README.md):
  * an EBS volume's `availability_zone`, `kms_key_id` and `encrypted` force a new
@@ -15,6 +19,7 @@
  */
 import type { Member, Topology } from '../model/types.js';
 import { formatPath, type PathSegment } from '../spec/issues.js';
+import { type Consequence, FIELD_RULES, fieldConsequence, GATED } from './consequences.js';
 
 export type ChangeKind =
   | 'cluster-renamed'
@@ -40,7 +45,7 @@ export type ChangeKind =
   | 'archive-bucket-removed'
   | 'archive-bucket-replaced'
   | 'archive-key-changed'
-  | 'setting-changed';
+  | 'field-changed';
 
 /**
  * What happens to running things: `config` (no resource replaced), `in-place`
@@ -60,6 +65,8 @@ export interface TopologyChange {
   readonly impact: Impact;
   /** True when a data-bearing resource (data volume, archive bucket, KMS key) is destroyed or replaced. */
   readonly destroysData: boolean;
+  /** What the change does to the deployed cluster (see consequences.ts). */
+  readonly consequence: Consequence;
   /** One line for a human. */
   readonly summary: string;
   /** The data-bearing resources lost, in words. */
@@ -74,6 +81,11 @@ export interface Runbook {
 export interface TopologyDiff {
   readonly changes: readonly TopologyChange[];
   readonly destroysData: boolean;
+  /**
+   * True when a change must not be applied blindly: it replaces or destroys data-bearing resources,
+   * cannot be undone, or needs a procedure (`pgtopo diff` exits 1).
+   */
+  readonly needsCare: boolean;
   /** Ordered operator steps the change implies (a primary-region switchover or failback). */
   readonly runbook?: Runbook;
 }
@@ -96,45 +108,6 @@ export function bucketRegions(t: Topology): string[] {
  */
 function archiveKeyRegions(t: Topology): string[] {
   return bucketRegions(t).filter((r) => !(r === t.primaryRegion && t.archive.kmsKeyArn !== undefined));
-}
-
-function flatten(value: unknown, path: PathSegment[], out: Map<string, string>): void {
-  if (value !== null && typeof value === 'object') {
-    const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
-    if (entries.length === 0) out.set(p(path), Array.isArray(value) ? '[]' : '{}');
-    for (const [k, v] of entries) flatten(v, [...path, k], out);
-    return;
-  }
-  out.set(p(path), value === undefined ? 'unset' : JSON.stringify(value));
-}
-
-function diffSettings(
-  a: Topology,
-  b: Topology,
-  section: keyof Topology,
-  skip: (path: string) => boolean,
-): TopologyChange[] {
-  const before = new Map<string, string>();
-  const after = new Map<string, string>();
-  flatten(a[section], [section], before);
-  flatten(b[section], [section], after);
-  const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
-  return keys
-    .filter((k) => !skip(k) && before.get(k) !== after.get(k))
-    .map((k) => {
-      const from = before.get(k) ?? 'unset';
-      const to = after.get(k) ?? 'unset';
-      return {
-        kind: 'setting-changed' as const,
-        subject: k,
-        path: k,
-        from,
-        to,
-        impact: 'config' as const,
-        destroysData: false,
-        summary: `${k}: ${from} → ${to}`,
-      };
-    });
 }
 
 function switchoverRunbook(a: Topology, b: Topology, failback: boolean): Runbook {
@@ -177,7 +150,11 @@ function switchoverRunbook(a: Topology, b: Topology, failback: boolean): Runbook
 /** Compares two resolved topologies. */
 export function diffTopologies(a: Topology, b: Topology): TopologyDiff {
   const changes: TopologyChange[] = [];
-  const add = (c: TopologyChange) => changes.push(c);
+  const add = (c: Omit<TopologyChange, 'consequence'>) =>
+    changes.push({
+      ...c,
+      consequence: c.destroysData ? 'stateful-replacement' : KIND_CONSEQUENCE[c.kind](c),
+    });
 
   if (a.name !== b.name) {
     add({
@@ -601,65 +578,166 @@ export function diffTopologies(a: Topology, b: Topology): TopologyDiff {
     });
   }
 
-  // Everything else the model resolves: one line per changed setting.
-  const handled = (k: string) =>
-    k.startsWith('archive.copyTo') ||
-    k === 'archive.objectLock' ||
-    k === 'archive.kmsKeyArn' ||
-    k === 'archive.sse' ||
-    k === 'archive.enabled' ||
-    k.startsWith('archive.prefixes') ||
-    k === 'hosts.ebsEncrypted' ||
-    k === 'hosts.ebsKmsKeyArn' ||
-    k.startsWith('endpoints.names') ||
-    k === 'endpoints.globalWriter' ||
-    k === 'durability.synchronousMode' ||
-    k === 'durability.synchronousNodeCount';
-  for (const section of [
-    'postgres',
-    'failover',
-    'durability',
-    'endpoints',
-    'archive',
-    'security',
-    'hosts',
-    'observability',
-    'waivers',
-  ] as const) {
-    changes.push(...diffSettings(a, b, section, handled));
-  }
+  // Every other spec field, by its path in the user's spec, classified by FIELD_RULES.
+  changes.push(...fieldChanges(a.spec, b.spec));
 
   return {
     changes,
     destroysData: changes.some((c) => c.destroysData),
+    needsCare: changes.some((c) => GATED.has(c.consequence)),
     ...(runbook ? { runbook } : {}),
   };
 }
+
+/** Consequence of the changes the model comparison reports (a change that destroys data is a stateful replacement). */
+const KIND_CONSEQUENCE: Record<ChangeKind, (c: Omit<TopologyChange, 'consequence'>) => Consequence> = {
+  'cluster-renamed': () => 'stateful-replacement',
+  'region-added': () => 'in-place',
+  'region-removed': () => 'stateful-replacement',
+  'region-role-changed': () => 'procedure',
+  'primary-region-switchover': () => 'procedure',
+  'primary-region-failback': () => 'procedure',
+  'member-added': () => 'in-place',
+  'member-removed': () => 'stateful-replacement',
+  'member-moved': () => 'stateful-replacement',
+  'instance-type-changed': () => 'in-place',
+  'volume-grown': () => 'in-place',
+  'volume-shrunk': () => 'stateful-replacement',
+  'volume-type-changed': () => 'in-place',
+  'volume-performance-changed': () => 'in-place',
+  'volume-encryption-changed': () => 'in-place',
+  'member-tags-changed': () => 'rolling-replacement',
+  'replication-changed': () => 'rolling-replacement',
+  'sync-set-changed': () => 'procedure',
+  'etcd-changed': (c) => (c.impact === 'in-place' ? 'in-place' : 'procedure'),
+  'archive-bucket-added': () => 'in-place',
+  'archive-bucket-removed': () => 'stateful-replacement',
+  'archive-bucket-replaced': () => 'stateful-replacement',
+  'archive-key-changed': () => 'in-place',
+  'field-changed': () => 'in-place',
+};
+
+/** A value as text, keys sorted (so key order in the file is no change), long values shortened. */
+function valueText(v: unknown): string {
+  if (v === undefined) return 'unset';
+  const sorted = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(sorted)
+      : x !== null && typeof x === 'object'
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sorted((x as Record<string, unknown>)[k])]),
+          )
+        : x;
+  const text = JSON.stringify(sorted(v));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+interface FieldInstance {
+  /** Identity: the pattern with list items named, e.g. `regions[us-east-1].cidr`. */
+  readonly key: string;
+  /** Path in the user's spec. */
+  readonly path: PathSegment[];
+  readonly value: unknown;
+}
+
+/** Every instance of a field pattern in a spec; items of named lists are identified by name. */
+function instancesOf(spec: unknown, pattern: string): FieldInstance[] {
+  let current: FieldInstance[] = [{ key: '', path: [], value: spec }];
+  for (const seg of pattern.split('.')) {
+    const list = seg.endsWith('[]');
+    const name = list ? seg.slice(0, -2) : seg;
+    current = current.flatMap(({ key, path, value }) => {
+      const v =
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+      const at = key ? `${key}.${name}` : name;
+      if (!list) return [{ key: at, path: [...path, name], value: v }];
+      if (!Array.isArray(v)) return [];
+      return v.map((item, i) => ({
+        key: `${at}[${String((item as { name?: unknown } | null)?.name)}]`,
+        path: [...path, name, i],
+        value: item,
+      }));
+    });
+  }
+  return current;
+}
+
+/**
+ * Changes of the spec's leaf fields not reported by the model comparison, named by the user's spec
+ * path (the new spec's) and classified by FIELD_RULES. Regions and members are matched by name, so
+ * adding or removing one does not shift the others.
+ */
+function fieldChanges(a: unknown, b: unknown): TopologyChange[] {
+  const out: TopologyChange[] = [];
+  for (const pattern of Object.keys(FIELD_RULES)) {
+    const before = new Map(instancesOf(a, pattern).map((i) => [i.key, i]));
+    for (const after of instancesOf(b, pattern)) {
+      const old = before.get(after.key);
+      if (!old) continue;
+      const from = valueText(old.value);
+      const to = valueText(after.value);
+      if (from === to) continue;
+      const rule = fieldConsequence(pattern, old.value, after.value);
+      if (rule === 'reported' || rule === undefined) continue;
+      const [consequence, why] = rule;
+      const path = p(after.path);
+      out.push({
+        kind: 'field-changed',
+        subject: path,
+        path,
+        from,
+        to,
+        impact:
+          consequence === 'in-place'
+            ? 'in-place'
+            : consequence === 'rolling-replacement'
+              ? 'restart'
+              : 'replace',
+        destroysData: consequence === 'stateful-replacement',
+        consequence,
+        ...(consequence === 'stateful-replacement'
+          ? { summary: `${path}: ${from} → ${to}`, lost: [why] }
+          : { summary: `${path}: ${from} → ${to}: ${why}` }),
+      });
+    }
+  }
+  return out;
+}
+
+/** Text sections, in order: what destroys data first, in-place changes last. */
+const SECTIONS: readonly [Consequence, string][] = [
+  ['stateful-replacement', 'DESTROYS DATA'],
+  ['irreversible', 'CANNOT BE UNDONE'],
+  ['procedure', 'NEEDS A PROCEDURE'],
+  ['rolling-replacement', 'ROLLING NODE REPLACEMENT'],
+  ['in-place', 'CHANGES'],
+];
 
 /** Plain-text rendering for the terminal. */
 export function formatDiffText(d: TopologyDiff, oldName: string, newName: string): string {
   const out: string[] = [];
   const destructive = d.changes.filter((c) => c.destroysData);
+  const careful = d.changes.filter((c) => GATED.has(c.consequence) && !c.destroysData);
   out.push(
     `pgtopo diff ${oldName} -> ${newName}: ${d.changes.length} change(s)` +
       (destructive.length === 0
         ? ', no data-bearing resource destroyed'
-        : `, ${destructive.length} ${destructive.length === 1 ? 'destroys' : 'destroy'} data-bearing resources`),
+        : `, ${destructive.length} ${destructive.length === 1 ? 'destroys' : 'destroy'} data-bearing resources`) +
+      (careful.length === 0 ? '' : `, ${careful.length} cannot be undone or need a procedure`),
   );
   if (d.changes.length === 0) return out.join('\n');
   const width = Math.max(...d.changes.map((c) => c.kind.length));
   const line = (c: TopologyChange) => `  ${c.kind.padEnd(width)}  ${c.summary}`;
-  if (destructive.length > 0) {
-    out.push('', 'DESTROYS DATA');
-    for (const c of destructive) {
+  for (const [consequence, title] of SECTIONS) {
+    const here = d.changes.filter((c) => c.consequence === consequence);
+    if (here.length === 0) continue;
+    out.push('', title);
+    for (const c of here) {
       out.push(line(c));
       for (const l of c.lost ?? []) out.push(`  ${''.padEnd(width)}    lost: ${l}`);
     }
-  }
-  const rest = d.changes.filter((c) => !c.destroysData);
-  if (rest.length > 0) {
-    out.push('', 'CHANGES');
-    for (const c of rest) out.push(line(c));
   }
   if (d.runbook) {
     out.push('', `RUNBOOK: ${d.runbook.title}`);

@@ -1,10 +1,11 @@
 /**
  * Writes the review artefacts so that a failure never leaves a half-written
- * output directory: every file goes to a fresh sibling temp directory first,
- * which then replaces the output directory with renames.
+ * output directory: staged beside it and moved in whole (util/staged-output.ts,
+ * as `synth` and `render` do).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeStaged } from '../util/staged-output.js';
 
 /** Files `pgtopo review` writes. An existing output directory may hold only these. */
 export const REVIEW_FILES = ['review.md', 'topology.svg', 'topology.mmd'] as const;
@@ -12,10 +13,6 @@ export type ReviewFile = (typeof REVIEW_FILES)[number];
 
 /** The output directory holds something `review` would not have written: refuse to replace it. */
 export class OutputDirError extends Error {}
-
-function suffix(): string {
-  return `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 /**
  * Replaces `outDir` with a directory holding exactly `files`. `outDir` must not
@@ -32,27 +29,9 @@ export function writeReviewDir(outDir: string, files: Readonly<Record<ReviewFile
       );
     }
   }
-  const parent = dirname(out);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(out)}.tmp-${suffix()}`);
-  mkdirSync(tmp);
-  try {
-    for (const name of REVIEW_FILES) writeFileSync(join(tmp, name), files[name]);
-    if (existsSync(out)) {
-      const old = join(parent, `.${basename(out)}.old-${suffix()}`);
-      renameSync(out, old);
-      try {
-        renameSync(tmp, out);
-      } catch (e) {
-        renameSync(old, out);
-        throw e;
-      }
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, out);
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  // The directory holds review files only, so moving the new ones in replaces the previous review.
+  writeStaged(out, (staging) => {
+    for (const name of REVIEW_FILES) writeFileSync(join(staging, name), files[name]);
+  });
   return REVIEW_FILES.map((f) => join(outDir, f));
 }

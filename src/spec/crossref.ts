@@ -1,11 +1,15 @@
 /**
- * Cross-reference checks over a schema-valid spec: the facts one field cannot
- * check alone. Reported in the same form as schema issues.
+ * Cross-reference checks over a spec: the facts one field cannot check alone. Reported in the same
+ * form as schema issues.
+ *
+ * The spec need not be schema-valid: given the schema's issues, each comparison is made only where
+ * every value it reads passed the schema (no issue at, above or below it), so "all mistakes at once"
+ * includes the cross-references that can still be judged. Values the schema would default are read
+ * as absent; no check depends on a default other than its absence.
  */
 import { overlaps, parseCidr } from './cidr.js';
-import { describeValue, type PathSegment, type SpecIssue } from './issues.js';
-import { type NodeRelease, RELEASE_NAMES, RELEASES, releaseNamed } from './releases.js';
-import type { ParsedSpec } from './schema.js';
+import { describeValue, type PathSegment, type SpecIssue, valueAt } from './issues.js';
+import { type NodeRelease, RELEASE_NAMES, RELEASES, type ReleaseName, releaseNamed } from './releases.js';
 import { closest } from './suggest.js';
 
 /** A hint naming the releases that have what the spec asked for. */
@@ -16,7 +20,7 @@ function otherReleases(has: (r: NodeRelease) => boolean, what: string): string |
     : undefined;
 }
 
-export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
+export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecIssue[] = []): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const add = (
     code: SpecIssue['code'],
@@ -25,86 +29,125 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     expected: string,
     hint?: string,
   ) => issues.push({ code, path, found, expected, ...(hint ? { hint } : {}) });
+  const read = reader(spec, schemaIssues);
+  const str = (path: PathSegment[]) => {
+    const v = read.whole(path);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const list = (path: PathSegment[]): unknown[] => {
+    const v = read.reachable(path);
+    return Array.isArray(v) ? Array.from(v) : [];
+  };
 
-  const regionNames = spec.regions.map((r) => r.name);
+  const regions = list(['regions']).map((_, i) => ({
+    i,
+    name: str(['regions', i, 'name']),
+    azs: list(['regions', i, 'azs']).map((__, j) => str(['regions', i, 'azs', j])),
+    /** Every AZ passed the schema: membership in the list can be judged. */
+    azsWhole: Array.isArray(read.whole(['regions', i, 'azs'])),
+    members: list(['regions', i, 'members']).map((__, j) => {
+      const at = (...rest: PathSegment[]) => ['regions', i, 'members', j, ...rest];
+      return {
+        j,
+        name: str(at('name')),
+        az: str(at('az')),
+        replicateFrom: str(at('replicateFrom')),
+        replicateFromOk: read.whole(at('replicateFrom')) !== undefined,
+        io2: read.whole(at('volume', 'type')) === 'io2',
+        iopsMissing: read.isClean(at('volume', 'iops')) && read.whole(at('volume', 'iops')) === undefined,
+      };
+    }),
+    /** The region and its member list passed the schema, at least as containers. */
+    reachable: read.reachable(['regions', i, 'members']) !== undefined,
+    cidr: str(['regions', i, 'cidr']),
+  }));
+  const namesKnown =
+    Array.isArray(read.reachable(['regions'])) &&
+    regions.length > 0 &&
+    regions.every((r) => r.name !== undefined);
+  const regionNames = regions.map((r) => r.name).filter((n): n is string => n !== undefined);
+  const primaryRegion = str(['primaryRegion']);
 
   // Duplicate region names and primary region.
-  for (const [i, n] of firstDuplicates(regionNames)) {
+  for (const [i, n] of firstDuplicates(regions.map((r) => r.name))) {
     add('duplicate_name', ['regions', i, 'name'], JSON.stringify(n), 'a region name used once');
   }
-  if (!regionNames.includes(spec.primaryRegion)) {
-    const s = closest(spec.primaryRegion, regionNames);
+  if (namesKnown && primaryRegion !== undefined && !regionNames.includes(primaryRegion)) {
+    const s = closest(primaryRegion, regionNames);
     add(
       'primary_region_missing',
       ['primaryRegion'],
-      JSON.stringify(spec.primaryRegion),
+      JSON.stringify(primaryRegion),
       `one of the regions: ${regionNames.join(', ')}`,
       s ? `did you mean ${JSON.stringify(s)}?` : undefined,
     );
   }
 
   // AZ lists: unique, in the region.
-  spec.regions.forEach((r, i) => {
+  for (const r of regions) {
     for (const [j, az] of firstDuplicates(r.azs)) {
-      add('duplicate_name', ['regions', i, 'azs', j], JSON.stringify(az), 'each AZ listed once');
+      add('duplicate_name', ['regions', r.i, 'azs', j], JSON.stringify(az), 'each AZ listed once');
     }
+    if (r.name === undefined) continue;
     r.azs.forEach((az, j) => {
-      if (!az.startsWith(r.name) || az.length !== r.name.length + 1) {
+      if (az !== undefined && (!az.startsWith(r.name!) || az.length !== r.name!.length + 1)) {
         add(
           'az_region_mismatch',
-          ['regions', i, 'azs', j],
+          ['regions', r.i, 'azs', j],
           JSON.stringify(az),
           `an AZ of ${r.name} (${r.name}a, ${r.name}b, ...)`,
         );
       }
     });
-  });
+  }
 
   // Member names unique across the whole spec; AZ in region list; replicateFrom resolves.
-  const members = spec.regions.flatMap((r, i) => r.members.map((m, j) => ({ m, i, j, region: r })));
+  const members = regions.flatMap((r) => r.members.map((m) => ({ m, r })));
+  const membersKnown = regions.every((r) => r.reachable) && members.every(({ m }) => m.name !== undefined);
   const seen = new Map<string, string>();
-  for (const { m, i, j } of members) {
-    const path = `regions[${i}].members[${j}]`;
+  for (const { m, r } of members) {
+    if (m.name === undefined) continue;
     const first = seen.get(m.name);
     if (first) {
       add(
         'duplicate_name',
-        ['regions', i, 'members', j, 'name'],
+        ['regions', r.i, 'members', m.j, 'name'],
         JSON.stringify(m.name),
         `a name not used by ${first}`,
       );
     } else {
-      seen.set(m.name, path);
+      seen.set(m.name, `regions[${r.i}].members[${m.j}]`);
     }
   }
-  for (const { m, i, j, region } of members) {
-    if (!region.azs.includes(m.az)) {
-      const s = closest(m.az, region.azs);
+  for (const { m, r } of members) {
+    const azs = r.azs.filter((az): az is string => az !== undefined);
+    if (r.azsWhole && r.name !== undefined && m.az !== undefined && !azs.includes(m.az)) {
+      const s = closest(m.az, azs);
       add(
         'unknown_az',
-        ['regions', i, 'members', j, 'az'],
+        ['regions', r.i, 'members', m.j, 'az'],
         JSON.stringify(m.az),
-        `one of ${region.name}'s azs: ${region.azs.join(', ')}`,
+        `one of ${r.name}'s azs: ${azs.join(', ')}`,
         s ? `did you mean ${JSON.stringify(s)}?` : undefined,
       );
     }
-    if (m.replicateFrom !== undefined && !seen.has(m.replicateFrom)) {
+    if (membersKnown && m.replicateFrom !== undefined && !seen.has(m.replicateFrom)) {
       const s = closest(
         m.replicateFrom,
-        region.members.map((x) => x.name),
+        r.members.map((x) => x.name).filter((n): n is string => n !== undefined),
       );
       add(
         'unknown_member',
-        ['regions', i, 'members', j, 'replicateFrom'],
+        ['regions', r.i, 'members', m.j, 'replicateFrom'],
         JSON.stringify(m.replicateFrom),
         'the name of a member of the spec',
         s ? `did you mean ${JSON.stringify(s)}?` : undefined,
       );
     }
-    if (m.volume.type === 'io2' && m.volume.iops === undefined) {
+    if (m.io2 && m.iopsMissing) {
       add(
         'inconsistent',
-        ['regions', i, 'members', j, 'volume', 'iops'],
+        ['regions', r.i, 'members', m.j, 'volume', 'iops'],
         'nothing',
         'provisioned IOPS for an io2 volume',
       );
@@ -112,39 +155,48 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
   }
 
   // Region CIDRs do not overlap (PGT-NET-005 restates this as policy; here the spec is unusable).
-  const cidrs = spec.regions.map((r) => parseCidr(r.cidr));
+  const cidrs = regions.map((r) => (r.cidr === undefined ? undefined : parseCidr(r.cidr)));
   for (let a = 0; a < cidrs.length; a++) {
     for (let b = a + 1; b < cidrs.length; b++) {
-      if (overlaps(cidrs[a]!, cidrs[b]!)) {
+      if (cidrs[a] && cidrs[b] && overlaps(cidrs[a]!, cidrs[b]!)) {
         add(
           'cidr_overlap',
           ['regions', b, 'cidr'],
-          JSON.stringify(spec.regions[b]!.cidr),
-          `a CIDR that does not overlap regions[${a}] (${spec.regions[a]!.cidr})`,
+          JSON.stringify(regions[b]!.cidr),
+          `a CIDR that does not overlap regions[${a}] (${regions[a]!.cidr})`,
         );
       }
     }
   }
 
   // VPC CIDRs fit AWS's limits: CreateVpc accepts /16 to /28 only (checked here, not at apply).
-  spec.regions.forEach((r, i) => {
+  for (const r of regions) {
+    if (r.cidr === undefined) continue;
     const { prefix } = parseCidr(r.cidr);
     if (prefix < VPC_PREFIX.min || prefix > VPC_PREFIX.max)
       add(
         prefix < VPC_PREFIX.min ? 'too_big' : 'too_small',
-        ['regions', i, 'cidr'],
+        ['regions', r.i, 'cidr'],
         JSON.stringify(r.cidr),
         `a VPC CIDR from /${VPC_PREFIX.min} to /${VPC_PREFIX.max} (AWS's limits)`,
       );
-  });
+  }
 
   // Security groups exist in one region: a multi-region spec names each group under its region.
-  securityGroups(add, regionNames, spec.security.allowedSecurityGroupIds);
+  const groups = read.whole(['security', 'allowedSecurityGroupIds']);
+  if (namesKnown && groups !== undefined && groups !== null && typeof groups === 'object') {
+    securityGroups(
+      add,
+      regionNames,
+      groups as readonly string[] | Readonly<Record<string, readonly string[]>>,
+    );
+  }
 
   // DCS regions, archive copies name known regions.
-  if (spec.dcs.mode === 'stretched' && spec.dcs.regions) {
-    spec.dcs.regions.forEach((r, k) => {
-      if (!regionNames.includes(r)) {
+  if (namesKnown && read.whole(['dcs', 'mode']) === 'stretched') {
+    list(['dcs', 'regions']).forEach((_, k) => {
+      const r = str(['dcs', 'regions', k]);
+      if (r !== undefined && !regionNames.includes(r)) {
         add(
           'unknown_region',
           ['dcs', 'regions', k],
@@ -154,12 +206,12 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
       }
     });
   }
-  const copies = spec.archive.copyTo === undefined ? [] : [spec.archive.copyTo].flat();
+  const copyTo = read.whole(['archive', 'copyTo']);
+  const copies = copyTo === undefined ? [] : [copyTo].flat();
   copies.forEach((r, k) => {
-    const path: PathSegment[] = Array.isArray(spec.archive.copyTo)
-      ? ['archive', 'copyTo', k]
-      : ['archive', 'copyTo'];
-    if (r === spec.primaryRegion) {
+    if (typeof r !== 'string') return;
+    const path: PathSegment[] = Array.isArray(copyTo) ? ['archive', 'copyTo', k] : ['archive', 'copyTo'];
+    if (r === primaryRegion) {
       add(
         'inconsistent',
         path,
@@ -172,30 +224,41 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
   });
 
   // Settings whose values each live in one region: one value, or one per region.
-  regionalSetting(add, regionNames, ['hosts', 'imageId'], spec.hosts.imageId, {
-    noun: 'AMI id',
-    why: 'AMI ids are regional; a copy in another region gets a new id',
-    unique: true,
-  });
-  regionalSetting(add, regionNames, ['archive', 'bucket'], spec.archive.bucket, {
-    noun: 'bucket name',
-    why: 'each region holds its own archive bucket, and S3 names are global',
-    unique: true,
-  });
-  regionalSetting(
-    add,
-    regionNames,
-    ['observability', 'alarms', 'snsTopicArn'],
-    spec.observability.alarms.snsTopicArn,
-    {
-      noun: 'SNS topic ARN',
-      why: 'alarms notify only topics in their own region',
-      regionOf: (arn) => arn.split(':')[3] ?? '',
-    },
-  );
+  if (namesKnown) {
+    const setting = (path: PathSegment[]) => {
+      const v = read.whole(path);
+      return typeof v === 'string' || (v !== null && typeof v === 'object' && !Array.isArray(v))
+        ? (v as string | Readonly<Record<string, string>>)
+        : undefined;
+    };
+    regionalSetting(add, regionNames, ['hosts', 'imageId'], setting(['hosts', 'imageId']), {
+      noun: 'AMI id',
+      why: 'AMI ids are regional; a copy in another region gets a new id',
+      unique: true,
+    });
+    regionalSetting(add, regionNames, ['archive', 'bucket'], setting(['archive', 'bucket']), {
+      noun: 'bucket name',
+      why: 'each region holds its own archive bucket, and S3 names are global',
+      unique: true,
+    });
+    regionalSetting(
+      add,
+      regionNames,
+      ['observability', 'alarms', 'snsTopicArn'],
+      setting(['observability', 'alarms', 'snsTopicArn']),
+      {
+        noun: 'SNS topic ARN',
+        why: 'alarms notify only topics in their own region',
+        regionOf: (arn) => arn.split(':')[3] ?? '',
+      },
+    );
+  }
 
   // Durability settings agree with each other.
-  if (spec.durability.rpo === 'zero-in-region' && spec.durability.synchronousMode === 'off') {
+  if (
+    read.whole(['durability', 'rpo']) === 'zero-in-region' &&
+    read.whole(['durability', 'synchronousMode']) === 'off'
+  ) {
     add(
       'inconsistent',
       ['durability', 'synchronousMode'],
@@ -204,25 +267,28 @@ export function crossReferenceIssues(spec: ParsedSpec): SpecIssue[] {
     );
   }
 
-  // What the node release ships.
-  const release = releaseNamed(spec.hosts.os);
-  if (spec.postgres.version !== undefined && spec.postgres.version !== release.postgresMajor) {
-    add(
-      'not_in_release',
-      ['postgres', 'version'],
-      String(spec.postgres.version),
-      `${release.postgresMajor}, the PostgreSQL major ${release.name} ships`,
-      otherReleases((r) => r.postgresMajor === spec.postgres.version, `PostgreSQL ${spec.postgres.version}`),
-    );
-  }
-  if (spec.durability.synchronousMode === 'quorum' && !release.features.quorumCommit) {
-    add(
-      'not_in_release',
-      ['durability', 'synchronousMode'],
-      '"quorum"',
-      `"on" or "strict": quorum commit needs Patroni 4, and ${release.name} ships Patroni ${release.packages.patroni}`,
-      otherReleases((r) => r.features.quorumCommit, 'quorum commit'),
-    );
+  // What the node release ships (judged when hosts.os passed the schema; absent means the default).
+  if (read.isClean(['hosts', 'os'])) {
+    const release = releaseNamed(read.whole(['hosts', 'os']) as ReleaseName | undefined);
+    const version = read.whole(['postgres', 'version']);
+    if (typeof version === 'number' && version !== release.postgresMajor) {
+      add(
+        'not_in_release',
+        ['postgres', 'version'],
+        String(version),
+        `${release.postgresMajor}, the PostgreSQL major ${release.name} ships`,
+        otherReleases((r) => r.postgresMajor === version, `PostgreSQL ${version}`),
+      );
+    }
+    if (read.whole(['durability', 'synchronousMode']) === 'quorum' && !release.features.quorumCommit) {
+      add(
+        'not_in_release',
+        ['durability', 'synchronousMode'],
+        '"quorum"',
+        `"on" or "strict": quorum commit needs Patroni 4, and ${release.name} ships Patroni ${release.packages.patroni}`,
+        otherReleases((r) => r.features.quorumCommit, 'quorum commit'),
+      );
+    }
   }
   return issues;
 }
@@ -275,6 +341,52 @@ function securityGroups(
       else seen.set(id, region);
     });
   }
+}
+
+/** Reads `root` where the schema raised no issue. */
+function reader(root: unknown, schemaIssues: readonly SpecIssue[]) {
+  interface Trie {
+    end: boolean;
+    next: Map<PathSegment, Trie>;
+  }
+  const trie: Trie = { end: false, next: new Map() };
+  for (const issue of schemaIssues) {
+    let t = trie;
+    for (const seg of issue.path) {
+      let n = t.next.get(seg);
+      if (!n) {
+        n = { end: false, next: new Map() };
+        t.next.set(seg, n);
+      }
+      t = n;
+    }
+    t.end = true;
+  }
+  /** The trie node at `path`, or 'flagged' when an issue sits at `path` or above it. */
+  const walk = (path: readonly PathSegment[]): Trie | 'flagged' | undefined => {
+    let t: Trie | undefined = trie;
+    for (const seg of path) {
+      if (t.end) return 'flagged';
+      t = t.next.get(seg);
+      if (!t) return undefined;
+    }
+    return t.end ? 'flagged' : t;
+  };
+  return {
+    /** The value at `path` when no issue sits at `path` or above it (issues inside it are allowed). */
+    reachable(path: readonly PathSegment[]): unknown {
+      return walk(path) === 'flagged' ? undefined : valueAt(root, path);
+    },
+    /** Whether no issue sits at, above or below `path`. */
+    isClean(path: readonly PathSegment[]): boolean {
+      const t = walk(path);
+      return t === undefined || (t !== 'flagged' && t.next.size === 0);
+    },
+    /** The value at `path` when it passed the schema as a whole (no issue at, above or below it). */
+    whole(path: readonly PathSegment[]): unknown {
+      return this.isClean(path) ? valueAt(root, path) : undefined;
+    },
+  };
 }
 
 type Add = (
@@ -341,10 +453,12 @@ function regionalSetting(
     );
 }
 
-function firstDuplicates<T>(values: readonly T[]): [number, T][] {
+/** Indices and values of repeated values; undefined (not judged) is never a repeat. */
+function firstDuplicates<T>(values: readonly (T | undefined)[]): [number, T][] {
   const seen = new Set<T>();
   const dups: [number, T][] = [];
   values.forEach((v, i) => {
+    if (v === undefined) return;
     if (seen.has(v)) dups.push([i, v]);
     seen.add(v);
   });

@@ -25,6 +25,9 @@ export const SPEC_ISSUE_CODES = [
   'az_region_mismatch',
   'inconsistent',
   'not_in_release',
+  'input_too_large',
+  'nesting_too_deep',
+  'issues_truncated',
 ] as const;
 export type SpecIssueCode = (typeof SPEC_ISSUE_CODES)[number];
 
@@ -99,4 +102,22 @@ export function formatIssue(issue: SpecIssue): string {
     : '';
   const hint = issue.hint ? ` (${issue.hint})` : '';
   return `${where}${formatPath(issue.path)} [${issue.code}] found ${issue.found}, expected ${issue.expected}${hint}`;
+}
+
+/**
+ * At most `max` issues, in order; the rest are counted in one final `issues_truncated` issue, so every
+ * output format says how many were left out.
+ */
+export function capIssues(issues: readonly SpecIssue[], max: number): readonly SpecIssue[] {
+  if (issues.length <= max) return issues;
+  const rest = issues.length - max;
+  return [
+    ...issues.slice(0, max),
+    {
+      code: 'issues_truncated',
+      path: [],
+      found: `${rest} more issue(s) not shown (${issues.length} in all)`,
+      expected: `at most ${max} issues per run: fix the issues shown and run again`,
+    },
+  ];
 }

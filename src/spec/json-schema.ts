@@ -55,3 +55,26 @@ function matchesConstants(node: JsonSchema, value: unknown): boolean {
     return prop.const === undefined || actual === undefined || prop.const === actual;
   });
 }
+
+/**
+ * Every leaf field of the spec, as a pattern: `regions[].members[].volume.sizeGiB`. Lists of named
+ * objects (regions, members) are walked with `[]`; any other list, map or scalar is one leaf. Union
+ * branches (dcs) contribute the fields of every branch.
+ */
+export function specLeafFields(): string[] {
+  const out = new Set<string>();
+  const walk = (node: JsonSchema, path: string) => {
+    const branches = expand(node).filter((n) => n.properties);
+    const items = expand(node).find((n) => n.items)?.items;
+    if (branches.length > 0) {
+      for (const b of branches)
+        for (const [k, v] of Object.entries(b.properties!)) walk(v, path ? `${path}.${k}` : k);
+    } else if (items && expand(items).some((n) => n.properties?.name)) {
+      walk(items, `${path}[]`);
+    } else {
+      out.add(path);
+    }
+  };
+  walk(topologyJsonSchema(), '');
+  return [...out];
+}

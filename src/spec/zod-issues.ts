@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { describeValue, type PathSegment, type SpecIssue, valueAt } from './issues.js';
+import { SPEC_LIMITS } from './limits.js';
 import { closest } from './suggest.js';
 
 type ZodIssue = z.core.$ZodIssue;
@@ -27,12 +28,13 @@ function convert(issue: ZodIssue, input: unknown, knownKeys: KnownKeys): SpecIss
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeys(path, valueAt(input, path));
-      return issue.keys.map((key) => {
-        const suggestion = closest(key, known);
+      // Keys past the issue cap are only counted (see capIssues): no suggestion is computed for them.
+      return issue.keys.map((key, i) => {
+        const suggestion = i < SPEC_LIMITS.maxIssues ? closest(key, known) : undefined;
         return {
           code: 'unknown_key' as const,
           path: [...path, key],
-          found: `unknown key ${JSON.stringify(key)}`,
+          found: `unknown key ${describeValue(key)}`,
           expected: known.length ? `one of ${known.join(', ')}` : 'no further keys',
           ...(suggestion ? { hint: `did you mean ${JSON.stringify(suggestion)}?` } : {}),
         };

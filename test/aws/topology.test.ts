@@ -146,7 +146,7 @@ describe('the output directory', () => {
     const parent = `${tmp.dir}/fresh`;
     failure(() => synthesize(unsafe(), `${parent}/cdktf.out`));
     expect(existsSync(parent)).toBe(false);
-    expect(readdirSync(tmp.dir).filter((n) => n.includes('.synth-'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((n) => n.includes('.partial-'))).toEqual([]);
   });
 
   test('a synthesis stopped at the second stack leaves the last output as it was; the next good one keeps terraform init files', () => {
@@ -173,7 +173,7 @@ describe('the output directory', () => {
     );
     expect(new Set(e.messages.map((m) => m.split(' ')[0]))).toEqual(new Set(['PGT-EC2-003']));
     expect(filesBelow(out)).toEqual(before);
-    expect(readdirSync(tmp.dir).filter((n) => n.includes('.synth-'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((n) => n.includes('.partial-'))).toEqual([]);
 
     const result = synthesize(EXAMPLES.twoRegionStandby, out, { images });
     // A new output directory gets the mode any new directory gets.

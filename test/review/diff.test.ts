@@ -1,22 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { command } from '../../src/cli/commands/diff.js';
 import { memoryIo, UsageError } from '../../src/cli/io.js';
 import { topologyFrom } from '../../src/model/load.js';
 import { type ChangeKind, diffTopologies } from '../../src/review/diff.js';
 import type { TopologySpecInput } from '../../src/spec/schema.js';
 import { EXAMPLES } from '../helpers/examples.js';
+import { base, edit, type Spec } from './specs.js';
 
-type Spec = any;
-const base = (): Spec => parseYaml(readFileSync(EXAMPLES.twoRegionStandby, 'utf8'));
-const edit = (f: (s: Spec) => void): Spec => {
-  const s = base();
-  f(s);
-  return s;
-};
 const member = (s: Spec, name: string) =>
   s.regions.flatMap((r: Spec) => r.members).find((m: Spec) => m.name === name);
 
@@ -184,8 +177,7 @@ const CASES: readonly {
     name: 'a faster failover profile (settings only)',
     old: base,
     new: () => edit((s) => (s.failover = { profile: 'fast' })),
-    // profile, loop_wait, retry_timeout, 4 HAProxy check timers (ttl stays 20: Patroni 4's floor)
-    kinds: Array(7).fill('setting-changed'),
+    kinds: ['field-changed'], // named by the spec field; the timers it implies live in the DCS
     destroysData: false,
   },
 ];
@@ -259,7 +251,14 @@ describe('pgtopo diff', () => {
 
   test.each([
     { name: 'no change', old: base, new: base, exit: 0 },
-    { name: 'switchover', old: base, new: switched, exit: 0 },
+    // A switchover follows a runbook: it needs a procedure, so a pipeline stops on it.
+    { name: 'switchover', old: base, new: switched, exit: 1 },
+    {
+      name: 'a cheaper alarm threshold',
+      old: base,
+      new: () => edit((s) => (s.observability = { alarms: { archiveFailures: 3 } })),
+      exit: 0,
+    },
     {
       name: 'volume shrink',
       old: base,
@@ -289,7 +288,7 @@ describe('pgtopo diff', () => {
     expect(text).toContain('lost: data volume of use1-c');
 
     const io2 = memoryIo();
-    expect(await command.run([oldFile, file('t-sw.json', switched())], io2)).toBe(0);
+    expect(await command.run([oldFile, file('t-sw.json', switched())], io2)).toBe(1);
     expect(io2.stdout.join('\n')).toMatch(/RUNBOOK: Switchover[^\n]*\n\s+1\. Check us-west-2 is ready/);
   });
 
@@ -299,10 +298,11 @@ describe('pgtopo diff', () => {
       [file('j-old.json', base()), file('j-new.json', switched()), '--format', 'json'],
       io,
     );
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     const report = JSON.parse(io.stdout.join(''));
     expect(report.version).toBe(1);
     expect(report.destroysData).toBe(false);
+    expect(report.needsCare).toBe(true);
     expect(report.changes.map((c: { kind: string }) => c.kind)).toContain('primary-region-switchover');
     expect(report.runbook.steps.length).toBeGreaterThan(5);
   });

@@ -206,3 +206,79 @@ describe('cross-reference checks', () => {
     expect(got).toEqual(['unknown_az regions[0].members[1].az 9:25']);
   });
 });
+
+describe('schema and cross-reference issues together', () => {
+  // Each case has a schema error elsewhere in the spec; the cross-reference is still judged.
+  test.each<[string, (s: Record<string, any>) => void, string[]]>([
+    [
+      'unknown primary region beside a misspelt enum value',
+      (s) => {
+        s.primaryRegion = 'us-east-2';
+        s.durability = { rpo: 'zero-in-regoin' };
+      },
+      ['invalid_value durability.rpo', 'primary_region_missing primaryRegion'],
+    ],
+    [
+      'duplicate member beside an unknown key on that member',
+      (s) => {
+        s.regions[0].members[1].name = 'use1-a';
+        s.regions[0].members[1].replicatefrom = 'use1-a';
+      },
+      ['unknown_key regions[0].members[1].replicatefrom', 'duplicate_name regions[0].members[1].name'],
+    ],
+    [
+      'AZ not in the region beside a bad instance type in another member',
+      (s) => {
+        s.regions[0].members[0].az = 'us-east-1d';
+        s.regions[0].members[2].instanceType = 'huge';
+      },
+      ['invalid_format regions[0].members[2].instanceType', 'unknown_az regions[0].members[0].az'],
+    ],
+    [
+      'all three at once, with a wrong type at the top',
+      (s) => {
+        s.primaryRegion = 'us-east-2';
+        s.regions[0].members[1].name = 'use1-a';
+        s.regions[0].members[2].az = 'us-east-1d';
+        s.failover = 'fast';
+      },
+      [
+        'invalid_type failover',
+        'primary_region_missing primaryRegion',
+        'duplicate_name regions[0].members[1].name',
+        'unknown_az regions[0].members[2].az',
+      ],
+    ],
+  ])('%s', (_, edit, expected) => {
+    expect(problems(edit).sort()).toEqual([...expected].sort());
+  });
+
+  // A cross-reference is not judged from a value the schema rejected: no second issue for one mistake.
+  test.each<[string, (s: Record<string, any>) => void, string[]]>([
+    [
+      'a malformed region name does not make the primary region "missing"',
+      (s) => (s.regions[0].name = 'US-EAST-1'),
+      ['invalid_format regions[0].name'],
+    ],
+    [
+      "a malformed AZ list does not make members' AZs unknown",
+      (s) => (s.regions[0].azs[2] = 'east'),
+      ['invalid_format regions[0].azs[2]'],
+    ],
+    [
+      'a member without a name does not hide other duplicates, and adds none',
+      (s) => {
+        delete s.regions[0].members[0].name;
+        s.regions[0].members[2].name = 'use1-b';
+      },
+      ['invalid_type regions[0].members[0].name', 'duplicate_name regions[0].members[2].name'],
+    ],
+    [
+      'regions that are not a list judge nothing against them',
+      (s) => (s.regions = 'us-east-1'),
+      ['invalid_type regions'],
+    ],
+  ])('%s', (_, edit, expected) => {
+    expect(problems(edit).sort()).toEqual([...expected].sort());
+  });
+});

@@ -6,7 +6,8 @@ import { toSarif } from '../../policy/format/sarif.js';
 import { issueLines, reportLines } from '../../policy/format/text.js';
 import { type CheckReport, checkReport, summarize, type TopologySummary } from '../../policy/report.js';
 import type { SpecIssue } from '../../spec/issues.js';
-import { oneOf, parse, str } from '../args.js';
+import { STDIN_NAME } from '../../spec/parse.js';
+import { oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, EXIT, paint, UsageError } from '../io.js';
 
@@ -43,15 +44,23 @@ export const command: Command = {
     'sarif (SARIF 2.1.0 for GitHub code scanning), junit (JUnit XML for other CI systems).',
     '--endpoint: the load balancer the RTO prediction assumes (default nlb; haproxy for rehearsals).',
     '',
-    'Exit codes: 0 valid (clean or warnings only), 1 unwaived policy errors, 2 invalid spec.',
+    ...SPEC_INPUT_USAGE,
+    '',
+    'Exit codes: 0 valid (clean or warnings only), 1 unwaived policy errors, 2 invalid spec (in every',
+    'format), 64 bad command line.',
   ].join('\n'),
   async run(args, io) {
-    const parsed = parse(args, { format: { type: 'string', short: 'f' }, endpoint: { type: 'string' } });
+    const parsed = parse(args, {
+      format: { type: 'string', short: 'f' },
+      endpoint: { type: 'string' },
+      ...SPEC_INPUT_OPTIONS,
+    });
     const format = oneOf('format', str(parsed, 'format'), FORMATS, 'text');
     const endpoint = oneOf('endpoint', str(parsed, 'endpoint'), ['nlb', 'haproxy'] as const, 'nlb');
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
-    const file = parsed.positionals[0]!;
-    const report = checkReport(file, tryLoad(file), { endpoint });
+    const source = parsed.positionals[0]!;
+    const file = source === '-' ? STDIN_NAME : source;
+    const report = checkReport(file, tryLoad(source, specLimits(parsed)), { endpoint });
     const color = (s: Parameters<typeof paint>[1], t: string) => paint(io, s, t);
     if (format === 'json') {
       io.out(JSON.stringify(report, null, 2));

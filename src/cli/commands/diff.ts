@@ -1,6 +1,7 @@
 import { tryLoad } from '../../model/load.js';
 import { diffTopologies, formatDiffText, type TopologyDiff } from '../../review/diff.js';
-import { oneOf, parse, str } from '../args.js';
+import { STDIN_NAME } from '../../spec/parse.js';
+import { oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
@@ -14,25 +15,34 @@ export interface DiffReport extends TopologyDiff {
 
 export const command: Command = {
   name: 'diff',
-  summary: 'What a spec change does to the topology; exit 1 when it destroys data',
+  summary: 'What a spec change does to the cluster; exit 1 when it destroys data or needs care',
   usage: [
     'Usage: pgtopo diff <old-spec> <new-spec> [--format text|json]',
     '',
     'Compares two specs: members added, removed or moved, role and tag changes, sync set changes,',
     'a primary-region switchover or failback (with the ordered runbook it implies), and changes that',
-    'replace or destroy data-bearing resources (data volumes, archive buckets, KMS keys).',
+    'replace or destroy data-bearing resources (data volumes, archive buckets, KMS keys). Every other',
+    'changed field is named by its path in the spec and classified: in-place, rolling node replacement,',
+    'stateful replacement, irreversible, or needs a procedure.',
     '',
-    'Exit codes: 0 nothing data-bearing is destroyed, 1 a change destroys or replaces a data-bearing',
-    'resource (gate a pipeline on it), 2 invalid spec, 64 bad command line.',
+    'Exit codes: 0 in-place changes and rolling node replacements only, 1 a change destroys or replaces',
+    'data-bearing resources, cannot be undone or needs a procedure (gate a pipeline on it), 2 invalid',
+    'spec, 64 bad command line.',
+    ...SPEC_INPUT_USAGE,
   ].join('\n'),
   async run(args, io) {
-    const parsed = parse(args, { format: { type: 'string', short: 'f' } });
+    const parsed = parse(args, { format: { type: 'string', short: 'f' }, ...SPEC_INPUT_OPTIONS });
     const format = oneOf('format', str(parsed, 'format'), ['text', 'json'] as const, 'text');
     if (parsed.positionals.length !== 2)
       throw new UsageError('expected two spec files: <old-spec> <new-spec>');
-    const [oldFile, newFile] = parsed.positionals as [string, string];
-    const a = tryLoad(oldFile);
-    const b = tryLoad(newFile);
+    const [oldSource, newSource] = parsed.positionals as [string, string];
+    if (oldSource === '-' && newSource === '-')
+      throw new UsageError('only one spec can be read from standard input');
+    const name = (s: string) => (s === '-' ? STDIN_NAME : s);
+    const [oldFile, newFile] = [name(oldSource), name(newSource)];
+    const limits = specLimits(parsed);
+    const a = tryLoad(oldSource, limits);
+    const b = tryLoad(newSource, limits);
     if (!a.ok || !b.ok) {
       for (const [file, r] of [
         [oldFile, a],
@@ -58,6 +68,6 @@ export const command: Command = {
           : text,
       );
     }
-    return diff.destroysData ? EXIT.findings : EXIT.ok;
+    return diff.needsCare ? EXIT.findings : EXIT.ok;
   },
 };

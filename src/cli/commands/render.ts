@@ -1,14 +1,5 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { tryLoad } from '../../model/load.js';
 import type { Topology } from '../../model/types.js';
 import {
@@ -21,8 +12,10 @@ import {
   renderHost,
   renderUserData,
 } from '../../render/index.js';
+import { STDIN_NAME } from '../../spec/parse.js';
 import { closest } from '../../spec/suggest.js';
-import { oneOf, parse, str } from '../args.js';
+import { writeStaged } from '../../util/staged-output.js';
+import { oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
@@ -65,15 +58,18 @@ export const command: Command = {
     '  --target aws    (default) the files as an EC2 node gets them, at their absolute paths under <dir>',
     '  --target local  the rehearsal variant: loopback addresses, every path under <dir> itself',
     '<name> is a PostgreSQL member, a dedicated etcd member, or haproxy-<cluster scope>.',
-    'Nothing is written unless every file renders; <dir> must not exist or be empty.',
+    'Nothing is written unless every file renders and is written: the files go to a staging directory',
+    'beside <dir> first and move in whole. <dir> must not exist or be empty.',
     'No file holds a secret value: credentials are read at boot from Secrets Manager.',
-    'Exit codes: 0 written, 2 invalid spec, 64 bad command line or unknown member, 70 write failed.',
+    ...SPEC_INPUT_USAGE,
+    'Exit codes: 0 written, 2 invalid spec, 64 bad command line, unknown member or unusable <dir>.',
   ].join('\n'),
   async run(args, io) {
     const parsed = parse(args, {
       member: { type: 'string', short: 'm' },
       out: { type: 'string', short: 'o' },
       target: { type: 'string', short: 't' },
+      ...SPEC_INPUT_OPTIONS,
     });
     const target = oneOf('target', str(parsed, 'target'), ['aws', 'local'] as const, 'aws');
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
@@ -82,13 +78,18 @@ export const command: Command = {
     const outArg = str(parsed, 'out');
     if (!outArg) throw new UsageError('--out <dir> is required');
     const outDir = resolve(outArg);
+    if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+      io.err(`pgtopo render: ${outDir} exists and is not a directory; choose a new or empty directory`);
+      return EXIT.usage;
+    }
     if (existsSync(outDir) && readdirSync(outDir).length > 0) {
       io.err(`pgtopo render: ${outDir} exists and is not empty; choose a new or empty directory`);
       return EXIT.usage;
     }
 
-    const file = parsed.positionals[0]!;
-    const result = tryLoad(file);
+    const source = parsed.positionals[0]!;
+    const file = source === '-' ? STDIN_NAME : source;
+    const result = tryLoad(source, specLimits(parsed));
     if (!result.ok) {
       io.err(`${paint(io, 'red', 'invalid')} ${file}: ${result.issues.length} issue(s)`);
       printIssues(io, result.issues);
@@ -115,22 +116,19 @@ export const command: Command = {
     }
     const files = outputs(t, member, map, outDir);
 
-    // Write into a sibling temporary directory, then move it into place in one rename.
-    mkdirSync(dirname(outDir), { recursive: true });
-    const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.partial-`));
+    // Staged beside the output and moved in only when every file is written (as synth does).
     try {
-      for (const f of files) {
-        const path = join(staging, f.rel);
-        mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, f.content, { mode: f.mode });
-        chmodSync(path, f.mode);
-      }
-      if (existsSync(outDir)) rmSync(outDir, { recursive: true });
-      renameSync(staging, outDir);
+      writeStaged(outDir, (staging) => {
+        for (const f of files) {
+          const path = join(staging, f.rel);
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, f.content, { mode: f.mode });
+          chmodSync(path, f.mode);
+        }
+      });
     } catch (e) {
-      rmSync(staging, { recursive: true, force: true });
       io.err(`pgtopo render: could not write ${outDir}: ${(e as Error).message}`);
-      return EXIT.internal;
+      return EXIT.usage;
     }
     io.out(
       `${paint(io, 'green', 'rendered')} ${member} (${target}): ${files.length} file(s) in ${outDir}` +

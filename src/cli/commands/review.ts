@@ -9,7 +9,10 @@ import { duration } from '../../review/markdown.js';
 import { OutputDirError, writeReviewDir } from '../../review/output.js';
 import { PlanFormatError, type PlanSummary, parsePlan } from '../../review/plan.js';
 import { buildReview } from '../../review/report.js';
-import { flag, parse, str } from '../args.js';
+import { STDIN_NAME } from '../../spec/parse.js';
+import type { ParsedSpec } from '../../spec/schema.js';
+import { OutputPathError } from '../../util/staged-output.js';
+import { flag, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
@@ -39,11 +42,11 @@ function readPlans(files: readonly string[]): PlanSummary[] {
 }
 
 /** Synthesizes the spec into a temporary directory and reads its inventory; the directory is removed. */
-async function synthesizedInventory(specFile: string): Promise<StackInventory[]> {
+async function synthesizedInventory(spec: ParsedSpec): Promise<StackInventory[]> {
   const { synthesize } = await import('../../aws/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'pgtopo-review-synth-'));
   try {
-    synthesize(specFile, dir);
+    synthesize(spec, dir);
     return readInventory(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -69,6 +72,7 @@ export const command: Command = {
     '  --synth-dir <dir>    read the AWS inventory from an existing cdktf output directory',
     '  --no-synth           leave the AWS inventory out (default: synthesize into a temporary directory)',
     '',
+    ...SPEC_INPUT_USAGE,
     'Exit codes: 0 written, 2 invalid spec or plan file, 64 bad command line or output directory.',
   ].join('\n'),
   async run(args, io) {
@@ -77,6 +81,7 @@ export const command: Command = {
       plan: { type: 'string', multiple: true },
       'synth-dir': { type: 'string' },
       'no-synth': { type: 'boolean' },
+      ...SPEC_INPUT_OPTIONS,
     });
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
     const out = str(parsed, 'out');
@@ -85,9 +90,10 @@ export const command: Command = {
     const noSynth = flag(parsed, 'no-synth');
     if (synthDir && noSynth) throw new UsageError('--synth-dir and --no-synth exclude each other');
     const planFiles = ((parsed.values.plan as string[] | undefined) ?? []).filter((p) => p !== '');
-    const specFile = parsed.positionals[0]!;
+    const source = parsed.positionals[0]!;
+    const specFile = source === '-' ? STDIN_NAME : source;
 
-    const loaded = tryLoad(specFile);
+    const loaded = tryLoad(source, specLimits(parsed));
     if (!loaded.ok) {
       io.err(`${paint(io, 'red', 'invalid')} ${specFile}: ${loaded.issues.length} issue(s)`);
       printIssues(io, loaded.issues);
@@ -121,7 +127,7 @@ export const command: Command = {
       inventoryNote = `Not synthesized: ${policy.errors} policy error(s) make \`cdktf synth\` refuse the spec.`;
     } else {
       try {
-        inventory = await synthesizedInventory(specFile);
+        inventory = await synthesizedInventory(loaded.spec);
       } catch (e) {
         inventoryNote = `Not synthesized: ${firstLine(e)}`;
       }
@@ -145,8 +151,11 @@ export const command: Command = {
         'topology.mmd': review.mermaid,
       } as const);
     } catch (e) {
-      if (!(e instanceof OutputDirError)) throw e;
-      throw new UsageError(e.message);
+      // A path that cannot hold the review (a file, a foreign directory, no permission) is the caller's.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (e instanceof OutputDirError || e instanceof OutputPathError) throw new UsageError(e.message);
+      if (code) throw new UsageError(`cannot write ${out} (${code})`);
+      throw e;
     }
     report(io, out, policy, failures, plans, inventory, inventoryNote);
     return EXIT.ok;

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
-import { SynthesisError, synthesize } from '../../aws/index.js';
-import { formatIssue, SpecError } from '../../spec/issues.js';
+import { SynthesisError, synthesisErrorLines, synthesize } from '../../aws/index.js';
+import { SpecError } from '../../spec/issues.js';
+import { OutputPathError } from '../../util/staged-output.js';
 import { parse, str } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, paint, UsageError } from '../io.js';
+import { printIssues } from './check.js';
 
 export const command: Command = {
   name: 'synth',
@@ -16,7 +18,10 @@ export const command: Command = {
     'Apply region stacks first, the global stack last. Plan any stack offline with',
     '`terraform plan -var offline_plan=true`.',
     '--out   output directory (default: cdktf.out)',
-    'Exit codes: 0 synthesized, 1 policy or resource-rule errors, 2 invalid spec.',
+    'Nothing is written unless every stack synthesizes: the stacks go to a staging directory beside',
+    '<out> first and move in whole; a failure leaves <out> as it was.',
+    'Exit codes: 0 synthesized, 1 policy or resource-rule errors (all of them, each once), 2 invalid spec,',
+    '64 bad command line or unusable --out.',
   ].join('\n'),
   async run(args, io) {
     const parsed = parse(args, { out: { type: 'string', short: 'o' } });
@@ -32,13 +37,17 @@ export const command: Command = {
     } catch (e) {
       if (e instanceof SpecError) {
         io.err(`${paint(io, 'red', 'invalid')} ${file}: ${e.issues.length} issue(s)`);
-        for (const issue of e.issues) io.err(`  ${formatIssue(issue)}`);
+        printIssues(io, e.issues);
         return EXIT.invalid;
       }
       if (e instanceof SynthesisError) {
         io.err(`${paint(io, 'red', 'not synthesized')} ${file}: ${e.messages.length} error(s)`);
-        for (const m of e.messages) io.err(`  ${m}`);
+        for (const line of synthesisErrorLines(e, (s, t) => paint(io, s, t))) io.err(line);
         return EXIT.findings;
+      }
+      if (e instanceof OutputPathError) {
+        io.err(`pgtopo synth: ${e.message}`);
+        return EXIT.usage;
       }
       throw e;
     }

@@ -21,7 +21,8 @@ export function issueLines(report: CheckReport, paint: Paint = plain): string[] 
   ]);
 }
 
-function findingLines(f: ReportFinding, paint: Paint): string[] {
+/** The lines of one finding, as `pgtopo check` prints it. */
+export function findingLines(f: ReportFinding, paint: Paint = plain): string[] {
   const label = f.waived
     ? paint('dim', 'waived ')
     : f.severity === 'error'
