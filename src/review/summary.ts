@@ -4,7 +4,7 @@
  * the resolved model; nothing is re-derived from the spec.
  */
 
-import { HEALTH_PATHS, PORTS } from '../model/constants.js';
+import { HEALTH_PATHS, PORTS, UNBOUNDED_LAG_BYTES } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { formatBytes } from '../policy/format/text.js';
 import { code, duration, plural, raw, table } from './markdown.js';
@@ -93,9 +93,16 @@ export function renderSummary(t: Topology): string {
     `- **Cluster** ${code(t.name)}: PostgreSQL ${t.postgres.version}, primary region **${t.primaryRegion}**, ` +
       `${plural(f.regions, 'region')}, ${plural(f.members, 'member')}, ` +
       `${plural(f.etcdMembers, 'etcd member')} in ${plural(f.etcdQuorums, 'quorum')}.`,
+    `- **Nodes** ${code(t.release.name)} (Debian ${t.release.debianVersion}): PostgreSQL ${t.release.packages.postgresql}, ` +
+      `Patroni ${t.release.packages.patroni}, etcd ${t.release.packages.etcd}, PgBouncer ${t.release.packages.pgbouncer}, ` +
+      `pgBackRest ${t.release.packages.pgbackrest}, HAProxy ${t.release.packages.haproxy}.`,
     `- **Durability** rpo ${code(t.durability.rpo)}: ${sync}.`,
     `- **Failover** profile ${code(t.failover.profile)}: ttl ${timers.ttl} s, loop_wait ${timers.loopWait} s, ` +
-      `retry_timeout ${timers.retryTimeout} s, maximum_lag_on_failover ${formatBytes(timers.maximumLagOnFailover)}; ` +
+      `retry_timeout ${timers.retryTimeout} s, maximum_lag_on_failover ${
+        timers.maximumLagOnFailover === UNBOUNDED_LAG_BYTES
+          ? 'unbounded'
+          : formatBytes(timers.maximumLagOnFailover)
+      }; ` +
       `load-balancer check every ${hc.intervalSeconds} s, unhealthy after ${hc.unhealthyThreshold}` +
       (t.failover.rtoTargetSeconds !== undefined
         ? `; RTO target ${duration(t.failover.rtoTargetSeconds)}.`

@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { topologyFrom } from '../../src/model/load.js';
 import { analyzeFailures, ruleById, runPolicy } from '../../src/policy/index.js';
 import { buildReview, REVIEW_SECTIONS } from '../../src/review/report.js';
-import { EXAMPLE_NAMES, EXAMPLES, example } from '../helpers/examples.js';
+import { RELEASE_NAMES, RELEASES } from '../../src/spec/releases.js';
+import { EXAMPLE_NAMES, EXAMPLES, example, exampleOn, exampleWith } from '../helpers/examples.js';
 
 const SECTIONS = ['At a glance', 'Summary', 'Topology', 'Failure domains', 'Policy', 'AWS inventory', 'Plan'];
 
@@ -67,6 +68,31 @@ describe.each(EXAMPLE_NAMES)('review.md of %s', (name) => {
     expect(double.split('\n').filter((l) => l.startsWith('| **AZs '))).toHaveLength(
       a.doubleAzFailures.length,
     );
+  });
+});
+
+describe('summary: the node release and the failover bound', () => {
+  const summaryOf = async (t: ReturnType<typeof example>) => {
+    const { markdown } = await buildReview({
+      topology: t,
+      policy: runPolicy(t),
+      ruleTitle: (id) => ruleById(id)?.title,
+      failures: analyzeFailures(t),
+    });
+    return markdown.slice(markdown.indexOf('## Summary'), markdown.indexOf('## Topology'));
+  };
+
+  test.each(RELEASE_NAMES)('names the release %s and the versions its nodes run', async (os) => {
+    const summary = await summaryOf(exampleOn('singleRegion', os));
+    const r = RELEASES[os];
+    expect(summary).toContain(
+      `- **Nodes** \`${os}\` (Debian ${r.debianVersion}): PostgreSQL ${r.postgresMajor}, Patroni ${r.packages.patroni},`,
+    );
+  });
+
+  test('rpo async: maximum_lag_on_failover is unbounded, not a byte count', async () => {
+    const summary = await summaryOf(exampleWith('singleRegion', (s) => (s.durability = { rpo: 'async' })));
+    expect(summary).toContain('maximum_lag_on_failover unbounded;');
   });
 });
 
