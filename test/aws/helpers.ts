@@ -51,6 +51,14 @@ export function allResources(ex: SynthesizedExample, type: string): (Resource & 
   );
 }
 
+/** The `terraform.backend` block of a synthesized stack, by backend type. */
+export const backendOf = (stack: Json): Record<string, Json> =>
+  (stack.terraform as Json).backend as Record<string, Json>;
+
+/** The `terraform_remote_state` reads of a synthesized stack, by name. */
+export const remoteStates = (stack: Json): Record<string, Json> =>
+  ((stack.data ?? {}) as Record<string, Record<string, Json>>).terraform_remote_state ?? {};
+
 /** The construct path of a synthesized resource. */
 export function pathOf(r: Resource): string {
   return ((r.config['//'] as Json).metadata as { path: string }).path;

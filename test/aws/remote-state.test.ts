@@ -1,9 +1,9 @@
 /**
  * Remote state in S3: every stack's backend block (one key per stack, encrypted, S3 lock file), the
- * global stack reading the region stacks' outputs from the same bucket and keys, the option rules, the
- * `pgtopo synth` options, and `terraform init -backend=false` + `terraform validate` offline.
+ * global stack reading the region stacks' outputs from the same bucket and keys, the option rules and
+ * the `pgtopo synth` options. Terraform itself: terraform-remote-state.test.ts.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'cdktf';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
@@ -18,14 +18,10 @@ import {
 import { command } from '../../src/cli/commands/synth.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { EXAMPLES } from '../helpers/examples.js';
-import { type Json, synthExample, tempDir, terraform, terraformEnv, tf } from './helpers.js';
+import { backendOf, type Json, remoteStates, synthExample, tempDir, tf } from './helpers.js';
 
 const tmp = tempDir('remote-state');
 afterAll(() => tmp.cleanup());
-
-const backendOf = (stack: Json) => (stack.terraform as Json).backend as Record<string, Json>;
-const remoteStates = (stack: Json) =>
-  ((stack.data ?? {}) as Record<string, Record<string, Json>>).terraform_remote_state ?? {};
 
 describe('synthesized JSON', () => {
   const ex = synthExample('twoRegionStandby', `${tmp.dir}/two`, {
@@ -185,23 +181,4 @@ describe('pgtopo synth --state-*', () => {
     );
     expect(existsSync(out)).toBe(false);
   });
-});
-
-describe('terraform offline', () => {
-  test('init -backend=false and validate pass for every stack with the S3 backend; validate checks the remote-state reads', async () => {
-    const ex = synthExample('twoRegionStandby', `${tmp.dir}/tf`, { state: { bucket: 'acme-tfstate' } });
-    const env = terraformEnv(tmp.dir);
-    for (const s of ex.result.stacks) {
-      await terraform(s.dir, ['init', '-backend=false', '-input=false', '-no-color'], env);
-      const { stdout } = await terraform(s.dir, ['validate', '-no-color'], env);
-      expect(stdout).toContain('Success! The configuration is valid.');
-    }
-    // The control: a read with a setting the S3 backend does not know fails validate.
-    const global = ex.result.stacks.find((s) => s.id === 'orders-global')!;
-    const json = JSON.parse(ex.text['orders-global']!) as Json;
-    const read = remoteStates(json)['region-us-east-1-state']!;
-    (read.config as Json).use_lockfilez = true;
-    writeFileSync(global.file, JSON.stringify(json));
-    await expect(terraform(global.dir, ['validate', '-no-color'], env)).rejects.toThrow(/use_lockfilez/);
-  }, 600_000);
 });
