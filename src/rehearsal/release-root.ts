@@ -38,8 +38,10 @@ const DEFAULT_CACHE = '/var/cache/pgtopo/roots';
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 
-/** Tools the rehearsal and the real-tool tests run besides the node packages. */
-// prometheus brings promtool too: the rendered scrape configuration and alert rules are checked with them.
+/**
+ * Tools the rehearsal and the real-tool tests run besides the node packages. prometheus brings promtool
+ * too: the rendered scrape configuration and alert rules are checked with them.
+ */
 const TOOL_PACKAGES = [
   'cloud-init',
   'curl',
