@@ -38,19 +38,9 @@ const DEFAULT_CACHE = '/var/cache/pgtopo/roots';
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 
-/**
- * Tools the rehearsal and the real-tool tests run besides the node packages. prometheus brings promtool
- * too: the rendered scrape configuration and alert rules are checked with them.
- */
-const TOOL_PACKAGES = [
-  'cloud-init',
-  'curl',
-  'iproute2',
-  'procps',
-  'prometheus',
-  'python3-yaml',
-  'util-linux',
-];
+/** Tools the rehearsal and the real-tool tests run besides the node packages. */
+// prometheus brings promtool too: the rendered scrape configuration and alert rules are checked with them.
+const TOOL_PACKAGES = ['cloud-init', 'curl', 'iproute2', 'procps', 'prometheus', 'python3-yaml', 'util-linux'];
 
 /** Packages whose versions a report names (`dpkg-query` names). */
 export const REPORTED_PACKAGES = {
