@@ -3,6 +3,9 @@
  * compiled: `tsc -p stacks/tsconfig.json && node dist/app/stacks/main.js`).
  *
  * Spec: `$PGTOPO_SPEC` (a YAML/JSON file), default `examples/single-region.yaml`.
+ * State: local by default; `$PGTOPO_STATE_BUCKET` keeps every stack's state in that S3 bucket
+ * (`$PGTOPO_STATE_PREFIX/<stack>.tfstate`, prefix default `pgtopo`; the bucket's region
+ * `$PGTOPO_STATE_REGION`, default the spec's primary region), encrypted and locked with an S3 lock file.
  *
  * Stacks and deploy order (the README repeats this):
  *   1. `<name>-<region>`, one per region of the spec, independent of each other:
@@ -21,7 +24,13 @@
  * stack directory plans without AWS credentials or API calls.
  */
 import { resolve } from 'node:path';
-import { SynthesisError, synthesisErrorLines, synthesize } from '../src/aws/index.js';
+import {
+  StateOptionsError,
+  SynthesisError,
+  stateOptionsFrom,
+  synthesisErrorLines,
+  synthesize,
+} from '../src/aws/index.js';
 import { issueLines } from '../src/policy/format/text.js';
 import { checkReport } from '../src/policy/report.js';
 import { SpecError } from '../src/spec/issues.js';
@@ -34,7 +43,14 @@ import { OutputPathError } from '../src/util/staged-output.js';
 const spec = resolve(process.env.PGTOPO_SPEC ?? 'examples/single-region.yaml');
 const outdir = resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out');
 try {
-  const result = synthesize(spec, outdir);
+  // An empty variable counts as unset, as pipelines often define every variable.
+  const env = (name: string) => process.env[name] || undefined;
+  const state = stateOptionsFrom({
+    bucket: env('PGTOPO_STATE_BUCKET'),
+    region: env('PGTOPO_STATE_REGION'),
+    prefix: env('PGTOPO_STATE_PREFIX'),
+  });
+  const result = synthesize(spec, outdir, state ? { state } : {});
   console.log(
     `pgtopo: ${spec}: Terraform JSON in ${resolve(outdir, 'stacks')}/{${result.stacks.map((s) => s.id).join(',')}}/cdk.tf.json`,
   );
@@ -47,6 +63,12 @@ try {
     const lines = synthesisErrorLines(e);
     console.error([`pgtopo: not synthesized ${spec}: ${e.messages.length} error(s)`, ...lines].join('\n'));
     process.exitCode = 1;
+  } else if (e instanceof StateOptionsError) {
+    const lines = e.problems.map(
+      (p) => `PGTOPO_STATE_${p.option.toUpperCase()}: found ${p.found}; expected ${p.expected}`,
+    );
+    console.error(['pgtopo: unusable remote state settings', ...lines].join('\n'));
+    process.exitCode = 64;
   } else if (e instanceof OutputPathError) {
     console.error(`pgtopo: ${e.message}`);
     process.exitCode = 64;

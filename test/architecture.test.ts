@@ -1,5 +1,5 @@
 /**
- * The layer rules of DESIGN.md, enforced on the source: each layer imports only
+ * The layer rules of docs/architecture.md, enforced on the source: each layer imports only
  * layers above it, only src/aws/ touches cdktf (deep imports only), and the
  * `check` command's import closure never reaches cdktf.
  */

@@ -68,10 +68,18 @@ export {
   type AccountFacts,
   accountFacts,
   type BackendFactory,
+  DEFAULT_STATE_PREFIX,
   defaultBackend,
   OFFLINE_PLAN_VARIABLE,
   offlinePlan,
   regionProvider,
+  type S3StateOptions,
+  type StateOptionProblem,
+  StateOptionsError,
+  s3Backend,
+  stateKey,
+  stateOptionProblems,
+  stateOptionsFrom,
 } from './stack.js';
 export {
   SynthesisError,

@@ -8,6 +8,7 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/ind
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import {
   LocalBackend,
+  S3Backend,
   type TerraformBackend,
   TerraformLocal,
   type TerraformProvider,
@@ -15,6 +16,7 @@ import {
   TerraformVariable,
 } from 'cdktf';
 import type { Construct } from 'constructs';
+import { BUCKET_NAME, BUCKET_NAME_EXPECTED, REGION } from '../spec/schema.js';
 
 /** Name of the Terraform variable that switches every provider and cross-stack read to offline mode. */
 export const OFFLINE_PLAN_VARIABLE = 'offline_plan';
@@ -98,6 +100,134 @@ export type BackendFactory = (stack: TerraformStack, stackId: string) => Terrafo
  */
 export const defaultBackend: BackendFactory = (stack, stackId) =>
   new LocalBackend(stack, { path: `../../../terraform.${stackId}.tfstate` });
+
+/**
+ * Remote state in one S3 bucket, one object per stack: `<prefix>/<stack>.tfstate`, encrypted at rest
+ * (`encrypt`), locked with Terraform's native S3 lock file (`use_lockfile`, Terraform >= 1.10; no
+ * DynamoDB table). The global stack reads the region stacks' outputs from the same bucket.
+ */
+export interface S3StateOptions {
+  /** The state bucket. Create it once, before the first `terraform init`: versioned, encrypted, public access blocked. */
+  readonly bucket: string;
+  /**
+   * The bucket's region.
+   * @default the spec's primary region (PostgresTopology); required by `s3Backend`
+   */
+  readonly region?: string;
+  /**
+   * Key prefix: each stack's state is `<prefix>/<stack>.tfstate`.
+   * @default `pgtopo`
+   */
+  readonly prefix?: string;
+}
+
+/** Key prefix of the state objects when none is given. */
+export const DEFAULT_STATE_PREFIX = 'pgtopo';
+
+/** The object key of a stack's state: `<prefix>/<stack>.tfstate`. */
+export function stateKey(prefix: string, stackId: string): string {
+  return `${prefix}/${stackId}.tfstate`;
+}
+
+/** A key prefix: segments of S3's safe characters separated by single slashes, no `.`/`..` segment. */
+const STATE_PREFIX = /^(?!\.{1,2}(\/|$))[A-Za-z0-9!_.*'()-]+(\/(?!\.{1,2}(\/|$))[A-Za-z0-9!_.*'()-]+)*$/;
+
+/** One unusable remote-state setting: which option, what was found, what is expected. */
+export interface StateOptionProblem {
+  readonly option: 'bucket' | 'region' | 'prefix';
+  readonly found: string;
+  readonly expected: string;
+}
+
+/** Everything wrong with remote-state options, all at once (empty: usable). */
+export function stateOptionProblems(o: S3StateOptions): StateOptionProblem[] {
+  const problems: StateOptionProblem[] = [];
+  const check = (
+    option: StateOptionProblem['option'],
+    value: string | undefined,
+    ok: RegExp,
+    expected: string,
+  ) => {
+    if (value !== undefined && !ok.test(value))
+      problems.push({ option, found: JSON.stringify(value), expected });
+  };
+  check('bucket', o.bucket, BUCKET_NAME, BUCKET_NAME_EXPECTED);
+  check('region', o.region, REGION, 'an AWS region name such as us-east-1');
+  check(
+    'prefix',
+    o.prefix,
+    STATE_PREFIX,
+    "a key prefix such as pgtopo or teams/db: letters, digits and !_.*'()- in segments separated by single slashes, no leading or trailing slash",
+  );
+  return problems;
+}
+
+/**
+ * Remote-state options from loose strings (command-line options, environment variables): undefined when
+ * none is given (local state); throws StateOptionsError when a region or prefix comes without a bucket
+ * or a value is unusable.
+ */
+export function stateOptionsFrom(values: {
+  readonly bucket?: string | undefined;
+  readonly region?: string | undefined;
+  readonly prefix?: string | undefined;
+}): S3StateOptions | undefined {
+  const { bucket, region, prefix } = values;
+  if (bucket === undefined) {
+    if (region === undefined && prefix === undefined) return undefined;
+    throw new StateOptionsError([
+      {
+        option: 'bucket',
+        found: 'none',
+        expected: 'a state bucket whenever a state region or prefix is given',
+      },
+    ]);
+  }
+  const o: S3StateOptions = {
+    bucket,
+    ...(region === undefined ? {} : { region }),
+    ...(prefix === undefined ? {} : { prefix }),
+  };
+  const problems = stateOptionProblems(o);
+  if (problems.length > 0) throw new StateOptionsError(problems);
+  return o;
+}
+
+/** Remote-state options that cannot be used; `problems` names each option, what was found and what is expected. */
+export class StateOptionsError extends Error {
+  constructor(readonly problems: readonly StateOptionProblem[]) {
+    super(
+      `unusable remote state options:\n  ${problems.map((p) => `state ${p.option}: found ${p.found}; expected ${p.expected}`).join('\n  ')}`,
+    );
+  }
+}
+
+/** The S3 backend with Terraform's native lock file (cdktf 0.21's S3Backend has no `useLockfile` yet). */
+class LockingS3Backend extends S3Backend {
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return { ...super.synthesizeAttributes(), use_lockfile: true };
+  }
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    return { ...super.synthesizeHclAttributes(), use_lockfile: true };
+  }
+}
+
+/**
+ * Remote state in S3 (see `S3StateOptions`). Throws StateOptionsError for an unusable bucket, region
+ * or prefix. A stack reading another's outputs (`remoteOutputs`) reads the same bucket and key.
+ */
+export function s3Backend(o: S3StateOptions & { readonly region: string }): BackendFactory {
+  const problems = stateOptionProblems(o);
+  if (problems.length > 0) throw new StateOptionsError(problems);
+  const prefix = o.prefix ?? DEFAULT_STATE_PREFIX;
+  return (stack, stackId) =>
+    new LockingS3Backend(stack, {
+      bucket: o.bucket,
+      key: stateKey(prefix, stackId),
+      region: o.region,
+      encrypt: true,
+    });
+}
 
 /**
  * Reads the outputs of `origin` from `scope`'s stack through the origin's backend.

@@ -14,7 +14,7 @@ import { type ReportFinding, reportFinding } from '../policy/report.js';
 import type { TopologySpecInput } from '../spec/schema.js';
 import { writeStaged } from '../util/staged-output.js';
 import { formatGuardFinding, GuardError, type GuardFinding, guardFindingLines } from './guard.js';
-import type { BackendFactory } from './stack.js';
+import type { BackendFactory, S3StateOptions } from './stack.js';
 import { findingMessage, PostgresTopology } from './topology.js';
 
 export interface SynthesizedStack {
@@ -61,7 +61,9 @@ export function synthesisErrorLines(e: SynthesisError, paint?: Paint): string[] 
 export interface SynthesizeOptions {
   /** @default the current time (waiver expiry) */
   readonly now?: Date;
-  /** @default local state next to the output directory */
+  /** Remote state in S3 (see PostgresTopologyProps.state). @default local state next to the output directory */
+  readonly state?: S3StateOptions;
+  /** Any other backend; exclusive with `state`. @default local state next to the output directory */
   readonly backend?: BackendFactory;
   /** Image per region. @default the spec's `hosts.imageId`, else the node release's image via SSM */
   readonly images?: Readonly<Record<string, string>>;

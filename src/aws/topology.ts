@@ -49,6 +49,8 @@ import {
   offlinePlan,
   regionProvider,
   remoteOutputs,
+  type S3StateOptions,
+  s3Backend,
 } from './stack.js';
 
 export interface PostgresTopologyProps {
@@ -60,7 +62,14 @@ export interface PostgresTopologyProps {
    */
   readonly now?: Date;
   /**
-   * State backend of each stack.
+   * Remote state in S3 for every stack, one key each (`<prefix>/<stack>.tfstate`; the bucket's region
+   * defaults to the spec's primary region); the global stack reads the region stacks' outputs from it.
+   * Exclusive with `backend`.
+   * @default local state (see `backend`)
+   */
+  readonly state?: S3StateOptions;
+  /**
+   * State backend of each stack, for any other backend. Exclusive with `state`.
    * @default local state next to the output directory (`<outdir>/../terraform.<stack>.tfstate`)
    */
   readonly backend?: BackendFactory;
@@ -342,6 +351,15 @@ export class GlobalStack extends TerraformStack {
   }
 }
 
+/** Each stack's backend: `props.backend`, S3 from `props.state`, else local state. */
+function stackBackend(props: PostgresTopologyProps, t: Topology): BackendFactory {
+  if (props.backend && props.state) {
+    throw new Error('PostgresTopology: give `state` (S3 remote state) or `backend`, not both');
+  }
+  if (props.state) return s3Backend({ ...props.state, region: props.state.region ?? t.primaryRegion });
+  return props.backend ?? defaultBackend;
+}
+
 /**
  * The entry point (create it in the App: its stacks become the App's children):
  * takes a spec (object or file), validates it (schema and
@@ -369,7 +387,7 @@ export class PostgresTopology extends Construct {
     this.topology = t;
     if (resolved.locate) this.locate = resolved.locate;
     this.policy = runPolicy(t, props.now ? { now: props.now } : {});
-    const backend = props.backend ?? defaultBackend;
+    const backend = stackBackend(props, t);
     // Stacks are children of the App itself: the cdktf CLI orders deploys by stack names, which a
     // stack nested in another construct would not match.
     const app = App.of(this);

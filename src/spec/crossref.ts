@@ -10,6 +10,7 @@
 import { overlaps, parseCidr } from './cidr.js';
 import { describeValue, type PathSegment, type SpecIssue, valueAt } from './issues.js';
 import { type NodeRelease, RELEASE_NAMES, RELEASES, type ReleaseName, releaseNamed } from './releases.js';
+import { REGION } from './schema.js';
 import { closest } from './suggest.js';
 
 /** A hint naming the releases that have what the spec asked for. */
@@ -218,7 +219,7 @@ export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecI
         JSON.stringify(r),
         'a region other than primaryRegion (the source bucket lives there)',
       );
-    } else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r)) {
+    } else if (!REGION.test(r)) {
       add('invalid_format', path, describeValue(r), 'an AWS region name such as us-west-2');
     }
   });

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { DEFAULT_RELEASE, RELEASE_NAMES, RELEASES } from './releases.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** An AWS region name such as us-east-1 or us-gov-west-1. */
+export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const AZ = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const RULE_ID = /^PGT-[A-Z0-9]+-\d{3}$/;
@@ -313,12 +314,12 @@ export const StorageTier = z.strictObject({
     .describe('S3 storage class.'),
 });
 
-const BucketName = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
-    'an S3 bucket name: 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit',
-  );
+/** An S3 bucket name pgtopo accepts (no dots: TLS to the virtual-hosted endpoint), and how to say so. */
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+export const BUCKET_NAME_EXPECTED =
+  'an S3 bucket name: 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit';
+
+const BucketName = z.string().regex(BUCKET_NAME, BUCKET_NAME_EXPECTED);
 
 export const Archive = z
   .strictObject({

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type SynthResult, synthesize } from '../../src/aws/index.js';
+import { type SynthesizeOptions, type SynthResult, synthesize } from '../../src/aws/index.js';
 import { EXAMPLES, type ExampleName } from '../helpers/examples.js';
 
 export type Json = Record<string, unknown>;
@@ -27,8 +27,12 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function synthExample(name: ExampleName, outdir: string): SynthesizedExample {
-  const result = synthesize(EXAMPLES[name], outdir, { now: new Date('2026-01-01T00:00:00Z') });
+export function synthExample(
+  name: ExampleName,
+  outdir: string,
+  opts: SynthesizeOptions = {},
+): SynthesizedExample {
+  const result = synthesize(EXAMPLES[name], outdir, { now: new Date('2026-01-01T00:00:00Z'), ...opts });
   const text = Object.fromEntries(result.stacks.map((s) => [s.id, readFileSync(s.file, 'utf8')]));
   const stacks = Object.fromEntries(Object.entries(text).map(([id, t]) => [id, JSON.parse(t) as Json]));
   return { result, stacks, text };
@@ -46,6 +50,14 @@ export function allResources(ex: SynthesizedExample, type: string): (Resource & 
     resources(json, type).map((r) => ({ ...r, stack })),
   );
 }
+
+/** The `terraform.backend` block of a synthesized stack, by backend type. */
+export const backendOf = (stack: Json): Record<string, Json> =>
+  (stack.terraform as Json).backend as Record<string, Json>;
+
+/** The `terraform_remote_state` reads of a synthesized stack, by name. */
+export const remoteStates = (stack: Json): Record<string, Json> =>
+  ((stack.data ?? {}) as Record<string, Record<string, Json>>).terraform_remote_state ?? {};
 
 /** The construct path of a synthesized resource. */
 export function pathOf(r: Resource): string {

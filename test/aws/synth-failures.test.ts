@@ -94,7 +94,8 @@ describe('the cdktf app (stacks/main.ts)', () => {
   });
 
   /** Runs stacks/main.ts as `cdktf synth` does: CDKTF_OUTDIR set, synthesis continued on error annotations. */
-  async function app(spec: string, outdir: string) {
+  async function app(spec: string, outdir: string, env: Readonly<Record<string, string>> = {}) {
+    Object.assign(process.env, env);
     process.env.PGTOPO_SPEC = spec;
     process.env.CDKTF_OUTDIR = outdir;
     process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = 'true';
@@ -132,6 +133,31 @@ describe('the cdktf app (stacks/main.ts)', () => {
     expect(bad.err).toMatch(/^\s+fix:\s/m);
     expect(bad.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
     expect(snapshot(outdir)).toEqual(before);
+  });
+
+  test('PGTOPO_STATE_* give every stack the S3 backend; an empty variable counts as unset', async () => {
+    const outdir = join(tmp.dir, 'remote');
+    const env = { PGTOPO_STATE_BUCKET: 'acme-tfstate', PGTOPO_STATE_PREFIX: 'db', PGTOPO_STATE_REGION: '' };
+    const r = await app(EXAMPLES.singleRegion, outdir, env);
+    expect(r.code ?? 0).toBe(0);
+    const json = JSON.parse(readFileSync(join(outdir, 'stacks/orders-global/cdk.tf.json'), 'utf8'));
+    expect(json.terraform.backend.s3).toMatchObject({
+      bucket: 'acme-tfstate',
+      key: 'db/orders-global.tfstate',
+      region: 'us-east-1',
+    });
+  });
+
+  test('unusable PGTOPO_STATE_* settings: exit 64 naming each variable, nothing written', async () => {
+    const outdir = join(tmp.dir, 'remote-bad');
+    const r = await app(EXAMPLES.singleRegion, outdir, {
+      PGTOPO_STATE_BUCKET: 'Acme_State',
+      PGTOPO_STATE_REGION: 'moon-1',
+    });
+    expect(r.code).toBe(64);
+    expect(r.err).toMatch(/^PGTOPO_STATE_BUCKET: found "Acme_State"/m);
+    expect(r.err).toMatch(/^PGTOPO_STATE_REGION: found "moon-1"/m);
+    expect(() => statSync(outdir)).toThrow();
   });
 
   test('an invalid spec: exit 2 with the issues in check form', async () => {

@@ -1,8 +1,15 @@
 import { resolve } from 'node:path';
-import { SynthesisError, synthesisErrorLines, synthesize } from '../../aws/index.js';
+import {
+  type S3StateOptions,
+  StateOptionsError,
+  SynthesisError,
+  stateOptionsFrom,
+  synthesisErrorLines,
+  synthesize,
+} from '../../aws/index.js';
 import { SpecError } from '../../spec/issues.js';
 import { OutputPathError } from '../../util/staged-output.js';
-import { parse, str } from '../args.js';
+import { type ParsedArgs, parse, str } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
@@ -11,25 +18,36 @@ export const command: Command = {
   name: 'synth',
   summary: 'Synthesize the Terraform JSON of every stack of a spec',
   usage: [
-    'Usage: pgtopo synth <spec.yaml|spec.json> [--out <dir>]',
+    'Usage: pgtopo synth <spec.yaml|spec.json> [--out <dir>] [--state-bucket <bucket> [--state-region <region>] [--state-prefix <prefix>]]',
     '',
     'Validates the spec, runs the policy rules and writes one Terraform JSON per stack:',
     '<out>/stacks/<name>-<region>/cdk.tf.json for each region, then <out>/stacks/<name>-global.',
     'Apply region stacks first, the global stack last. Plan any stack offline with',
     '`terraform plan -var offline_plan=true`.',
-    '--out   output directory (default: cdktf.out)',
+    '--out            output directory (default: cdktf.out)',
+    "--state-bucket   keep every stack's state in this S3 bucket (encrypted, locked with an S3 lock file),",
+    '                 one key per stack: <prefix>/<stack>.tfstate; the global stack reads the region',
+    "                 stacks' outputs from it. Default: local state beside <out>.",
+    "--state-region   the state bucket's region (default: the spec's primary region)",
+    '--state-prefix   key prefix of the state objects (default: pgtopo)',
     'Nothing is written unless every stack synthesizes: the stacks go to a staging directory beside',
     '<out> first and move in whole; a failure leaves <out> as it was.',
     'Exit codes: 0 synthesized, 1 policy or resource-rule errors (all of them, each once), 2 invalid spec,',
     '64 bad command line or unusable --out.',
   ].join('\n'),
   async run(args, io) {
-    const parsed = parse(args, { out: { type: 'string', short: 'o' } });
+    const parsed = parse(args, {
+      out: { type: 'string', short: 'o' },
+      'state-bucket': { type: 'string' },
+      'state-region': { type: 'string' },
+      'state-prefix': { type: 'string' },
+    });
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
     const file = parsed.positionals[0]!;
     const outdir = resolve(str(parsed, 'out') ?? 'cdktf.out');
+    const state = stateOptions(parsed);
     try {
-      const result = synthesize(file, outdir);
+      const result = synthesize(file, outdir, state ? { state } : {});
       for (const s of result.stacks) io.out(`${paint(io, 'green', 'synthesized')} ${s.id}: ${s.file}`);
       if (result.policy.warnings > 0)
         io.err(`${result.policy.warnings} policy warning(s): see \`pgtopo check ${file}\``);
@@ -53,3 +71,19 @@ export const command: Command = {
     }
   },
 };
+
+/** Remote-state options of the command line; an unusable one is a usage error naming the option. */
+function stateOptions(parsed: ParsedArgs): S3StateOptions | undefined {
+  try {
+    return stateOptionsFrom({
+      bucket: str(parsed, 'state-bucket'),
+      region: str(parsed, 'state-region'),
+      prefix: str(parsed, 'state-prefix'),
+    });
+  } catch (e) {
+    if (!(e instanceof StateOptionsError)) throw e;
+    throw new UsageError(
+      e.problems.map((p) => `--state-${p.option}: found ${p.found}; expected ${p.expected}`).join('\n'),
+    );
+  }
+}
