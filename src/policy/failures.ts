@@ -328,6 +328,25 @@ function evaluate(ix: Index, d: Domain): FailureResult {
     automaticFailover(t, { endpoint: ix.endpoint, etcdLeaderMayBeLost, quorum: Wq, dnsMoves, strictResync });
 
   /**
+   * Patroni will not promote on its own: an operator can force a failover to a surviving member (RPO
+   * unbounded: it loses what that member had not received), else only a standby cluster remains.
+   */
+  const operatorFailover = (bad: Counts, assumed: string, why: string, orElse: string): Outcome =>
+    ix.total.E - bad.E > 0
+      ? {
+          writable: 'manual',
+          recovery: 'manual-failover',
+          writer: W.scope,
+          rpo: { bound: 'unbounded' },
+          rto: manualFailover(t, ix.endpoint),
+          notes: [
+            assumed,
+            `${why}: an operator can force a failover (patronictl failover --force), losing what the promoted member had not received; RTO counted from that decision`,
+          ],
+        }
+      : fallback(`${assumed}; ${orElse}`);
+
+  /**
    * Quorum commit (Patroni 4, patroni/quorum.py and ha.py): a commit waits for ANY numsync of the M
    * sync-eligible standbys, numsync = min(synchronous_node_count, M). A standby is promoted automatically only
    * when it and M - numsync other voters answer and none is ahead of it, so every acknowledged commit is on
@@ -354,20 +373,7 @@ function evaluate(ix: Index, d: Domain): FailureResult {
       };
     }
     const why = `quorum commit: ${alive} of ${voters} voter(s) answer, ${voters - numsync + 1} needed (with a failover-eligible one) before Patroni promotes`;
-    if (ix.total.E - bad.E > 0) {
-      return {
-        writable: 'manual',
-        recovery: 'manual-failover',
-        writer: W.scope,
-        rpo: { bound: 'unbounded' },
-        rto: manualFailover(t, ix.endpoint),
-        notes: [
-          assumed,
-          `${why}: an operator can force a failover (patronictl failover --force), losing what the promoted member had not received; RTO counted from that decision`,
-        ],
-      };
-    }
-    return fallback(`${assumed}; ${why}`);
+    return operatorFailover(bad, assumed, why, why);
   };
 
   /** Quorum commit with the leader kept: commits stall only when fewer than numsync voters are left. */
@@ -428,20 +434,12 @@ function evaluate(ix: Index, d: Domain): FailureResult {
             : [assumed, NON_STRICT_NOTE],
         };
       }
-      if (ix.total.E - bad.E > 0) {
-        return {
-          writable: 'manual',
-          recovery: 'manual-failover',
-          writer: W.scope,
-          rpo: { bound: 'unbounded' },
-          rto: manualFailover(t, ix.endpoint),
-          notes: [
-            assumed,
-            'no synchronous standby survives and Patroni promotes only synchronous standbys: an operator can force a failover to an asynchronous replica (patronictl failover --force), losing what it had not received; RTO counted from that decision',
-          ],
-        };
-      }
-      return fallback(`${assumed}; no member of ${W.scope} can take over`);
+      return operatorFailover(
+        bad,
+        assumed,
+        'no synchronous standby survives and Patroni promotes only synchronous standbys',
+        `no member of ${W.scope} can take over`,
+      );
     }
     if (ix.total.E - bad.E > 0) {
       const n = [assumed];

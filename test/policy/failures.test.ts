@@ -277,3 +277,46 @@ describe('multi-region clusters and links', () => {
     expect(a.doubleAzFailures).toHaveLength(150);
   });
 });
+
+describe('quorum commit (Patroni 4): promotion needs the candidate and M - numsync other voters', () => {
+  const quorum = (count: number, members?: { name: string; az: string }[]) =>
+    layout((s) => {
+      s.durability = { rpo: 'zero-in-region', synchronousMode: 'quorum', synchronousNodeCount: count };
+      if (members) s.regions[0].members = members;
+    });
+  /** Five members over three AZs: two in a, two in b, one in c (four voters besides any leader). */
+  const five = [
+    { name: 'use1-a', az: 'us-east-1a' },
+    { name: 'use1-b', az: 'us-east-1a' },
+    { name: 'use1-c', az: 'us-east-1b' },
+    { name: 'use1-d', az: 'us-east-1b' },
+    { name: 'use1-e', az: 'us-east-1c' },
+  ];
+
+  test('three members, ANY 1: every member and AZ loss promotes with RPO 0 (both other voters answer)', () => {
+    const a = analyzeFailures(quorum(1));
+    for (const f of a.failures.filter((x) => x.kind === 'member' || x.kind === 'az')) {
+      expect([f.id, f.writable, f.recovery, f.rpo.bound]).toEqual([f.id, 'auto', 'failover', 'zero']);
+    }
+  });
+
+  test.each([
+    // ANY 1 of 4 voters: 4 must answer; losing the leader's AZ leaves 3.
+    [1, 'manual', 'manual-failover', 'unbounded'],
+    // ANY 2 of 4: 3 must answer, and 3 do.
+    [2, 'auto', 'failover', 'zero'],
+    [3, 'auto', 'failover', 'zero'],
+  ] as const)(
+    'five members, ANY %i: losing an AZ with two of them -> %s %s, RPO %s',
+    (count, writable, recovery, rpo) => {
+      const f = one(quorum(count, five), 'us-east-1a');
+      expect([f.writable, f.recovery, f.rpo.bound]).toEqual([writable, recovery, rpo]);
+    },
+  );
+
+  test('a lost voter never loses data: with the leader kept, commits wait at most until Patroni lowers the count', () => {
+    const f = one(quorum(2), 'use1-c');
+    expect(f.rpo.bound).toBe('zero');
+    expect(f.writable).toBe('auto');
+  });
+});
