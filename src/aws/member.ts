@@ -7,7 +7,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment/index.js';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { NODE_TAGS, PORTS } from '../model/constants.js';
+import { NODE_TAGS, PORTS, PROMETHEUS_PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
 import { renderUserData } from '../render/index.js';
 import { protect } from './guard.js';
@@ -22,6 +22,15 @@ import { accountFacts } from './stack.js';
 export const DATA_VOLUME_DEVICE = '/dev/sdf';
 
 const cidr32 = (ip: string) => ({ cidr: `${ip}/32` });
+
+/** The metrics ports a member serves: the exporters the spec runs, and Patroni's REST API (/metrics). */
+function scrapedPorts(t: Topology): number[] {
+  return PROMETHEUS_PORTS.filter(
+    (p) =>
+      (p !== PORTS.postgresExporter || t.observability.exporters.postgres) &&
+      (p !== PORTS.nodeExporter || t.observability.exporters.node),
+  );
+}
 
 /** Members outside `region` that use the etcd quorum `quorumId` (they reach etcd across regions). */
 function remoteQuorumClients(t: Topology, quorumId: string, region: string): Member[] {
@@ -41,7 +50,8 @@ export interface PatroniFirewallProps {
 /**
  * Security group of a region's Patroni members. Open to: the members themselves
  * (replication, REST API, pooler), the spec's allowed CIDRs and security groups
- * (PostgreSQL, PgBouncer), admin CIDRs (SSH, REST API), members of the same
+ * (PostgreSQL, PgBouncer), admin CIDRs (SSH, REST API), the user's Prometheus
+ * (exporters, Patroni /metrics), members of the same
  * cluster or of following clusters in other regions (replication, REST API, by
  * /32), and for co-located etcd the quorum's clients and peers (by /32). Never
  * 0.0.0.0/0 on a sensitive port (PGT-NET-001); the load balancer adds its own
@@ -80,6 +90,14 @@ export class PatroniFirewall extends Construct {
     ];
     for (const port of [PORTS.postgres, PORTS.pgbouncer])
       rule(`clients-${port}`, port, clients, 'Allowed clients');
+    // The user's Prometheus reaches the exporters that run and Patroni's /metrics, nothing else.
+    const prometheus: Source[] = [
+      ...t.observability.prometheus.allowedCidrs.map((c) => ({ cidr: c })),
+      ...(t.observability.prometheus.allowedSecurityGroupIds[region.name] ?? []).map((s) => ({
+        securityGroupId: s,
+      })),
+    ];
+    for (const port of scrapedPorts(t)) rule(`prometheus-${port}`, port, prometheus, 'Prometheus scrapes');
     const admins = t.security.adminCidrs.map((c) => ({ cidr: c }));
     for (const port of [PORTS.ssh, PORTS.patroniRest]) rule(`admin-${port}`, port, admins, 'Admin CIDRs');
     // Members elsewhere that replicate from this cluster or belong to it.

@@ -21,6 +21,9 @@ export const PORTS = {
   haproxyStats: 7000,
 } as const;
 
+/** Ports the user's Prometheus scrapes on every PostgreSQL member: postgres_exporter, node_exporter, Patroni's /metrics. */
+export const PROMETHEUS_PORTS: readonly number[] = [PORTS.postgresExporter, PORTS.nodeExporter, PORTS.patroniRest];
+
 /** Ports that must never be reachable from 0.0.0.0/0 (PGT-NET-001). */
 export const SENSITIVE_PORTS = [
   PORTS.postgres,
@@ -132,6 +135,9 @@ export const NODE_METRICS = {
 
 /** EC2 tag keys that name the node an instance is: written by the AWS layer, read by the review's inventory. */
 export const NODE_TAGS = {
+  /** On every resource (the stack's default tags): the topology's name and the resource's region. */
+  topology: 'pgtopo:topology',
+  region: 'pgtopo:region',
   member: 'pgtopo:member',
   cluster: 'pgtopo:cluster',
   etcd: 'pgtopo:etcd',
