@@ -22,7 +22,11 @@ export const PORTS = {
 } as const;
 
 /** Ports the user's Prometheus scrapes on every PostgreSQL member: postgres_exporter, node_exporter, Patroni's /metrics. */
-export const PROMETHEUS_PORTS: readonly number[] = [PORTS.postgresExporter, PORTS.nodeExporter, PORTS.patroniRest];
+export const PROMETHEUS_PORTS: readonly number[] = [
+  PORTS.postgresExporter,
+  PORTS.nodeExporter,
+  PORTS.patroniRest,
+];
 
 /** Ports that must never be reachable from 0.0.0.0/0 (PGT-NET-001). */
 export const SENSITIVE_PORTS = [

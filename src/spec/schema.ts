@@ -651,7 +651,9 @@ export const Observability = z
         'Where the Prometheus that scrapes the nodes runs (EC2 service discovery by pgtopo tags, or file_sd). Default: no source; nothing outside the cluster reaches the exporters.',
       ),
   })
-  .describe('Exporters, alarms and Prometheus. Default: both exporters, lag and archive alarms, no Prometheus source.');
+  .describe(
+    'Exporters, alarms and Prometheus. Default: both exporters, lag and archive alarms, no Prometheus source.',
+  );
 
 export const Waiver = z
   .strictObject({
