@@ -7,9 +7,9 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment/index.js';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { NODE_TAGS, PORTS, PROMETHEUS_PORTS } from '../model/constants.js';
+import { NODE_TAGS, PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
-import { renderUserData } from '../render/index.js';
+import { renderUserData, scrapeJobs } from '../render/index.js';
 import { protect } from './guard.js';
 import type { PolicyStatement } from './iam.js';
 import { rolePrefix } from './names.js';
@@ -22,15 +22,6 @@ import { accountFacts } from './stack.js';
 export const DATA_VOLUME_DEVICE = '/dev/sdf';
 
 const cidr32 = (ip: string) => ({ cidr: `${ip}/32` });
-
-/** The metrics ports a member serves: the exporters the spec runs, and Patroni's REST API (/metrics). */
-function scrapedPorts(t: Topology): number[] {
-  return PROMETHEUS_PORTS.filter(
-    (p) =>
-      (p !== PORTS.postgresExporter || t.observability.exporters.postgres) &&
-      (p !== PORTS.nodeExporter || t.observability.exporters.node),
-  );
-}
 
 /** Members outside `region` that use the etcd quorum `quorumId` (they reach etcd across regions). */
 function remoteQuorumClients(t: Topology, quorumId: string, region: string): Member[] {
@@ -97,7 +88,7 @@ export class PatroniFirewall extends Construct {
         securityGroupId: s,
       })),
     ];
-    for (const port of scrapedPorts(t)) rule(`prometheus-${port}`, port, prometheus, 'Prometheus scrapes');
+    for (const { port } of scrapeJobs(t)) rule(`prometheus-${port}`, port, prometheus, 'Prometheus scrapes');
     const admins = t.security.adminCidrs.map((c) => ({ cidr: c }));
     for (const port of [PORTS.ssh, PORTS.patroniRest]) rule(`admin-${port}`, port, admins, 'Admin CIDRs');
     // Members elsewhere that replicate from this cluster or belong to it.

@@ -21,12 +21,16 @@ export const PORTS = {
   haproxyStats: 7000,
 } as const;
 
-/** Ports the user's Prometheus scrapes on every PostgreSQL member: postgres_exporter, node_exporter, Patroni's /metrics. */
-export const PROMETHEUS_PORTS: readonly number[] = [
-  PORTS.postgresExporter,
-  PORTS.nodeExporter,
-  PORTS.patroniRest,
-];
+/** The metrics endpoints of a PostgreSQL member the user's Prometheus scrapes, by kind. */
+export const SCRAPE_PORTS = {
+  postgres: PORTS.postgresExporter,
+  node: PORTS.nodeExporter,
+  /** Patroni's REST API serves /metrics. */
+  patroni: PORTS.patroniRest,
+} as const;
+
+/** Every port open to `observability.prometheus` sources. */
+export const PROMETHEUS_PORTS: readonly number[] = Object.values(SCRAPE_PORTS);
 
 /** Ports that must never be reachable from 0.0.0.0/0 (PGT-NET-001). */
 export const SENSITIVE_PORTS = [

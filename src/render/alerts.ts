@@ -12,7 +12,7 @@ import { numberIn } from '../policy/postgres-parameters.js';
 import { METRICS, selector } from './prometheus.js';
 import { toYaml11 } from './yaml.js';
 
-export type Severity = 'page' | 'ticket';
+export type AlertSeverity = 'page' | 'ticket';
 
 /** One input series of a rule test: its labels (with `__name__`) and promtool's expanding notation. */
 export interface TestSeries {
@@ -30,7 +30,7 @@ export interface AlertCase {
 
 export interface Alert {
   readonly name: string;
-  readonly severity: Severity;
+  readonly severity: AlertSeverity;
   readonly expr: string;
   /** Seconds the condition must hold. */
   readonly forSeconds: number;

@@ -12,7 +12,7 @@
  * Metric names are those the node release's packages expose: Patroni 4's REST `/metrics`, postgres_exporter
  * (0.17 on Debian 13; 0.11 on Debian 12 has no `pg_replication_slot_safe_wal_size_bytes`), node_exporter.
  */
-import { NODE_TAGS, PORTS } from '../model/constants.js';
+import { NODE_TAGS, SCRAPE_PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { layout } from './names.js';
 import type { AddressMap } from './types.js';
@@ -55,22 +55,25 @@ export type TargetLabel = (typeof TARGET_LABELS)[number];
 
 export interface ScrapeJob {
   /** Suffix of the job name (`pgtopo-<topology>-<kind>`). */
-  readonly kind: 'postgres' | 'node' | 'patroni';
+  readonly kind: keyof typeof SCRAPE_PORTS;
   readonly port: number;
   readonly scheme: 'http' | 'https';
 }
 
 /** The metrics endpoints a PostgreSQL member serves: the exporters the spec runs, and Patroni's /metrics. */
 export function scrapeJobs(t: Topology): ScrapeJob[] {
-  return [
-    ...(t.observability.exporters.postgres
-      ? [{ kind: 'postgres', port: PORTS.postgresExporter, scheme: 'http' } as const]
-      : []),
-    ...(t.observability.exporters.node
-      ? [{ kind: 'node', port: PORTS.nodeExporter, scheme: 'http' } as const]
-      : []),
-    { kind: 'patroni', port: PORTS.patroniRest, scheme: t.security.tls ? 'https' : 'http' },
-  ];
+  const runs = {
+    postgres: t.observability.exporters.postgres,
+    node: t.observability.exporters.node,
+    patroni: true,
+  };
+  return (Object.keys(SCRAPE_PORTS) as ScrapeJob['kind'][])
+    .filter((kind) => runs[kind])
+    .map((kind) => ({
+      kind,
+      port: SCRAPE_PORTS[kind],
+      scheme: kind === 'patroni' && t.security.tls ? 'https' : 'http',
+    }));
 }
 
 export const jobName = (t: Topology, job: ScrapeJob) => `pgtopo-${t.name}-${job.kind}`;

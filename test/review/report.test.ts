@@ -6,7 +6,16 @@ import { analyzeFailures, ruleById, runPolicy } from '../../src/policy/index.js'
 import { buildReview, REVIEW_SECTIONS } from '../../src/review/report.js';
 import { EXAMPLE_NAMES, EXAMPLES, example } from '../helpers/examples.js';
 
-const SECTIONS = ['At a glance', 'Summary', 'Topology', 'Failure domains', 'Policy', 'AWS inventory', 'Plan'];
+const SECTIONS = [
+  'At a glance',
+  'Summary',
+  'Topology',
+  'Failure domains',
+  'Policy',
+  'Alerts',
+  'AWS inventory',
+  'Plan',
+];
 
 describe.each(EXAMPLE_NAMES)('review.md of %s', (name) => {
   const t = example(name);
