@@ -88,8 +88,15 @@ export class PatroniFirewall extends Construct {
         securityGroupId: s,
       })),
     ];
-    for (const { port } of scrapeJobs(t)) rule(`prometheus-${port}`, port, prometheus, 'Prometheus scrapes');
     const admins = t.security.adminCidrs.map((c) => ({ cidr: c }));
+    for (const { port } of scrapeJobs(t)) {
+      // AWS refuses a second rule with the same source and port: an admin CIDR already reaches the REST API.
+      const fresh =
+        port === PORTS.patroniRest
+          ? prometheus.filter((s) => !('cidr' in s && t.security.adminCidrs.includes(s.cidr)))
+          : prometheus;
+      rule(`prometheus-${port}`, port, fresh, 'Prometheus scrapes');
+    }
     for (const port of [PORTS.ssh, PORTS.patroniRest]) rule(`admin-${port}`, port, admins, 'Admin CIDRs');
     // Members elsewhere that replicate from this cluster or belong to it.
     const related = t.members.filter((m) => {
