@@ -376,7 +376,12 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
     });
   }
   const cap = slotCapBytes(t);
-  if (t.observability.exporters.postgres && cap !== undefined && cap > 0) {
+  if (
+    t.observability.exporters.postgres &&
+    t.release.features.slotSafeWalMetric &&
+    cap !== undefined &&
+    cap > 0
+  ) {
     const slot = { ...pg, slot_name: 'standby_slot' };
     const left = Math.floor(cap * SLOT_HEADROOM_SHARE);
     alerts.push({
@@ -396,10 +401,7 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
           '`SELECT slot_name, active, wal_status, safe_wal_size FROM pg_replication_slots` on the leader.',
           'Is the consumer connected and keeping up? See PgtopoReplicaLagAboveBound.',
         ],
-        mitigate: [
-          'Bring the consumer back or drop a slot that is no longer needed.',
-          'On Debian 12 (postgres_exporter 0.11) the metric is absent: watch `pg_replication_slots` by hand.',
-        ],
+        mitigate: ['Bring the consumer back or drop a slot that is no longer needed.'],
       },
       cases: [
         {

@@ -47,22 +47,22 @@ export function dashboardPanels(t: Topology, c: Cluster, dataMount: string): Pan
     },
   ];
   if (t.observability.exporters.postgres) {
-    panels.push(
-      {
-        title: 'WAL archive: failed attempts (5 min) and seconds since the last archived segment',
-        exprs: [
-          { expr: `increase(${METRICS.archiveFailed}${sel}[5m])`, legend: 'failed {{member}}' },
-          { expr: `${METRICS.archiveAge}${sel}`, legend: 'age {{member}}' },
-        ],
-        unit: 'none',
-      },
-      {
-        title: 'Replication slots: WAL left before max_slot_wal_keep_size',
-        exprs: [{ expr: `${METRICS.slotSafeWal}${sel}`, legend: '{{member}} {{slot_name}}' }],
-        unit: 'bytes',
-        ...(slotCapBytes(t) !== undefined ? { threshold: slotCapBytes(t)! } : {}),
-      },
-    );
+    panels.push({
+      title: 'WAL archive: failed attempts (5 min) and seconds since the last archived segment',
+      exprs: [
+        { expr: `increase(${METRICS.archiveFailed}${sel}[5m])`, legend: 'failed {{member}}' },
+        { expr: `${METRICS.archiveAge}${sel}`, legend: 'age {{member}}' },
+      ],
+      unit: 'none',
+    });
+  }
+  if (t.observability.exporters.postgres && t.release.features.slotSafeWalMetric) {
+    panels.push({
+      title: 'Replication slots: WAL left before max_slot_wal_keep_size',
+      exprs: [{ expr: `${METRICS.slotSafeWal}${sel}`, legend: '{{member}} {{slot_name}}' }],
+      unit: 'bytes',
+      ...(slotCapBytes(t) !== undefined ? { threshold: slotCapBytes(t)! } : {}),
+    });
   }
   if (t.observability.exporters.node) {
     const disk = selector(t, { cluster: c.scope, mountpoint: dataMount });
