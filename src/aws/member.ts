@@ -9,7 +9,7 @@ import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { NODE_TAGS, PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
-import { renderUserData } from '../render/index.js';
+import { renderUserData, scrapeJobs } from '../render/index.js';
 import { protect } from './guard.js';
 import type { PolicyStatement } from './iam.js';
 import { rolePrefix } from './names.js';
@@ -41,7 +41,8 @@ export interface PatroniFirewallProps {
 /**
  * Security group of a region's Patroni members. Open to: the members themselves
  * (replication, REST API, pooler), the spec's allowed CIDRs and security groups
- * (PostgreSQL, PgBouncer), admin CIDRs (SSH, REST API), members of the same
+ * (PostgreSQL, PgBouncer), admin CIDRs (SSH, REST API), the user's Prometheus
+ * (exporters, Patroni /metrics), members of the same
  * cluster or of following clusters in other regions (replication, REST API, by
  * /32), and for co-located etcd the quorum's clients and peers (by /32). Never
  * 0.0.0.0/0 on a sensitive port (PGT-NET-001); the load balancer adds its own
@@ -80,7 +81,22 @@ export class PatroniFirewall extends Construct {
     ];
     for (const port of [PORTS.postgres, PORTS.pgbouncer])
       rule(`clients-${port}`, port, clients, 'Allowed clients');
+    // The user's Prometheus reaches the exporters that run and Patroni's /metrics, nothing else.
+    const prometheus: Source[] = [
+      ...t.observability.prometheus.allowedCidrs.map((c) => ({ cidr: c })),
+      ...(t.observability.prometheus.allowedSecurityGroupIds[region.name] ?? []).map((s) => ({
+        securityGroupId: s,
+      })),
+    ];
     const admins = t.security.adminCidrs.map((c) => ({ cidr: c }));
+    for (const { port } of scrapeJobs(t)) {
+      // AWS refuses a second rule with the same source and port: an admin CIDR already reaches the REST API.
+      const fresh =
+        port === PORTS.patroniRest
+          ? prometheus.filter((s) => !('cidr' in s && t.security.adminCidrs.includes(s.cidr)))
+          : prometheus;
+      rule(`prometheus-${port}`, port, fresh, 'Prometheus scrapes');
+    }
     for (const port of [PORTS.ssh, PORTS.patroniRest]) rule(`admin-${port}`, port, admins, 'Admin CIDRs');
     // Members elsewhere that replicate from this cluster or belong to it.
     const related = t.members.filter((m) => {

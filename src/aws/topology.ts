@@ -23,7 +23,7 @@ import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { Annotations, App, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { NODE_METRICS } from '../model/constants.js';
+import { NODE_METRICS, NODE_TAGS } from '../model/constants.js';
 import { tryLoad, tryResolve } from '../model/load.js';
 import type { Topology } from '../model/types.js';
 import { type Finding, type PolicyReport, ruleById, runPolicy } from '../policy/index.js';
@@ -115,7 +115,7 @@ export class RegionStack extends TerraformStack {
     this.region = region;
     this.provider = regionProvider(this, 'aws', {
       region,
-      tags: { 'pgtopo:topology': t.name, 'pgtopo:region': region, 'pgtopo:stack': id },
+      tags: { [NODE_TAGS.topology]: t.name, [NODE_TAGS.region]: region, 'pgtopo:stack': id },
     });
     this.facts = accountFacts(this);
     const { partition, accountId } = this.facts;
@@ -270,7 +270,7 @@ export class GlobalStack extends TerraformStack {
       providers[r.name] = regionProvider(this, `aws-${r.name}`, {
         region: r.name,
         alias: r.name,
-        tags: { 'pgtopo:topology': t.name, 'pgtopo:region': r.name, 'pgtopo:stack': id },
+        tags: { [NODE_TAGS.topology]: t.name, [NODE_TAGS.region]: r.name, 'pgtopo:stack': id },
       });
     }
     this.providers = providers;

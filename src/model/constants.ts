@@ -21,6 +21,17 @@ export const PORTS = {
   haproxyStats: 7000,
 } as const;
 
+/** The metrics endpoints of a PostgreSQL member the user's Prometheus scrapes, by kind. */
+export const SCRAPE_PORTS = {
+  postgres: PORTS.postgresExporter,
+  node: PORTS.nodeExporter,
+  /** Patroni's REST API serves /metrics. */
+  patroni: PORTS.patroniRest,
+} as const;
+
+/** Every port open to `observability.prometheus` sources. */
+export const PROMETHEUS_PORTS: readonly number[] = Object.values(SCRAPE_PORTS);
+
 /** Ports that must never be reachable from 0.0.0.0/0 (PGT-NET-001). */
 export const SENSITIVE_PORTS = [
   PORTS.postgres,
@@ -132,6 +143,9 @@ export const NODE_METRICS = {
 
 /** EC2 tag keys that name the node an instance is: written by the AWS layer, read by the review's inventory. */
 export const NODE_TAGS = {
+  /** On every resource (the stack's default tags): the topology's name and the resource's region. */
+  topology: 'pgtopo:topology',
+  region: 'pgtopo:region',
   member: 'pgtopo:member',
   cluster: 'pgtopo:cluster',
   etcd: 'pgtopo:etcd',

@@ -229,17 +229,23 @@ function perRegion(
  */
 function resolveSecurity(spec: ParsedSpec): Security {
   const { allowedSecurityGroupIds: groups, ...rest } = spec.security;
-  const byRegion: Record<string, readonly string[]> = Array.isArray(groups)
-    ? groups.length > 0
-      ? { [spec.regions[0]!.name]: groups }
-      : {}
-    : Object.fromEntries(Object.entries(groups).filter(([, ids]) => ids.length > 0));
   return {
     ...rest,
     allowedCidrs: rest.allowedCidrs.map(canonicalCidr),
     adminCidrs: rest.adminCidrs.map(canonicalCidr),
-    allowedSecurityGroupIds: byRegion,
+    allowedSecurityGroupIds: groupsByRegion(spec, groups),
   };
+}
+
+/** Security group ids per region: a plain list belongs to the only region (the spec check rejects it otherwise). */
+function groupsByRegion(
+  spec: ParsedSpec,
+  groups: readonly string[] | Readonly<Record<string, readonly string[]>>,
+): Record<string, readonly string[]> {
+  if (Array.isArray(groups)) return groups.length > 0 ? { [spec.regions[0]!.name]: groups } : {};
+  return Object.fromEntries(
+    Object.entries(groups as Readonly<Record<string, readonly string[]>>).filter(([, ids]) => ids.length > 0),
+  );
 }
 
 /**
@@ -283,7 +289,16 @@ function resolveHosts(spec: ParsedSpec): Hosts {
 /** Exporters and alarms with one SNS topic per region. */
 function resolveObservability(spec: ParsedSpec): Observability {
   const { snsTopicArn, ...alarms } = spec.observability.alarms;
-  return { ...spec.observability, alarms: { ...alarms, snsTopicArns: perRegion(spec, snsTopicArn) } };
+  const { allowedSecurityGroupIds: groups, ...prometheus } = spec.observability.prometheus;
+  return {
+    ...spec.observability,
+    alarms: { ...alarms, snsTopicArns: perRegion(spec, snsTopicArn) },
+    prometheus: {
+      ...prometheus,
+      allowedCidrs: prometheus.allowedCidrs.map(canonicalCidr),
+      allowedSecurityGroupIds: groupsByRegion(spec, groups),
+    },
+  };
 }
 
 /**

@@ -227,9 +227,13 @@ export type Hosts = Omit<ParsedSpec['hosts'], 'imageId'> & {
 type SpecAlarms = ParsedSpec['observability']['alarms'];
 
 /** Exporters and alarms, with the alarms' SNS topic resolved per region. */
-export type Observability = Omit<ParsedSpec['observability'], 'alarms'> & {
+export type Observability = Omit<ParsedSpec['observability'], 'alarms' | 'prometheus'> & {
   readonly alarms: Omit<SpecAlarms, 'snsTopicArn'> & {
     /** SNS topic ARN per region name; empty when the spec names none (pgtopo creates one per region). */
     readonly snsTopicArns: Readonly<Record<string, string>>;
+  };
+  /** The user's Prometheus: CIDRs in canonical form, security groups per region (as `security`). */
+  readonly prometheus: Omit<ParsedSpec['observability']['prometheus'], 'allowedSecurityGroupIds'> & {
+    readonly allowedSecurityGroupIds: Readonly<Record<string, readonly string[]>>;
   };
 };

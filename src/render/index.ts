@@ -12,6 +12,17 @@ export {
   UnknownNodeError,
 } from './address-map.js';
 export {
+  type Alert,
+  type AlertSeverity,
+  alertsOf,
+  lagBoundBytes,
+  renderAlertRules,
+  renderAlertTests,
+  renderRunbook,
+  runbookUrl,
+  slotCapBytes,
+} from './alerts.js';
+export {
   bootScripts,
   hostPackages,
   hostRegion,
@@ -22,6 +33,7 @@ export {
   renderWriteSecrets,
   secretEnvName,
 } from './boot.js';
+export { renderDashboard } from './dashboard.js';
 export { etcdDataDir, etcdHost, etcdSettings, renderEtcdEnv } from './etcd.js';
 export { postgresExporterSettings, renderPostgresExporterEnv } from './exporter.js';
 export { envFile, parseEnvFile } from './format.js';
@@ -33,6 +45,7 @@ export {
   metricsService,
   renderMetricsPublisher,
 } from './metrics.js';
+export { dataMountOf, type MonitoringFile, renderMonitoring } from './monitoring.js';
 export {
   BIN,
   haproxyHost,
@@ -66,6 +79,14 @@ export {
   restoreCommand,
 } from './pgbackrest.js';
 export { AUTH_QUERY, renderPgbouncer, renderPgbouncerHba } from './pgbouncer.js';
+export {
+  METRICS,
+  PROMETHEUS_CA_FILE,
+  renderEc2ScrapeConfig,
+  renderFileScrapeConfig,
+  type ScrapeJob,
+  scrapeJobs,
+} from './prometheus.js';
 export {
   ALL_SECRET_KEYS,
   AWAITING_VALUE_TAG,

@@ -232,6 +232,18 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
     'in-place',
     "alarm actions change in place (pgtopo's own topic is added or removed)",
   ],
+  'observability.prometheus.allowedCidrs': [
+    'in-place',
+    'security group rules are replaced; no node restarts',
+  ],
+  'observability.prometheus.allowedSecurityGroupIds': [
+    'in-place',
+    'security group rules are replaced; no node restarts',
+  ],
+  'observability.prometheus.runbookBaseUrl': [
+    'in-place',
+    'only the rendered alert rules change (`pgtopo render --monitoring`); reload Prometheus',
+  ],
   waivers: ['in-place', POLICY],
 };
 

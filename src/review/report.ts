@@ -5,6 +5,7 @@
  */
 import type { Topology } from '../model/types.js';
 import type { FailureAnalysis, PolicyReport } from '../policy/types.js';
+import { renderAlerts } from './alerts.js';
 import { failureHeadline, renderFailures } from './failures.js';
 import { EDGE_STYLES, topologyDiagram } from './graph.js';
 import type { StackInventory } from './inventory.js';
@@ -23,6 +24,7 @@ export const REVIEW_SECTIONS = [
   'Topology',
   'Failure domains',
   'Policy',
+  'Alerts',
   'AWS inventory',
   'Plan',
 ] as const;
@@ -186,6 +188,7 @@ export async function buildReview(input: ReviewInput): Promise<ReviewArtefacts> 
       : 'Policy not evaluated.',
     '',
   );
+  md.push('## Alerts', '', renderAlerts(t), '');
   md.push('## AWS inventory', '', renderInventory(input.inventory, input.inventoryNote), '');
   md.push('## Plan', '', renderPlans(input.plans ?? []), '');
   return { markdown: `${md.join('\n').trimEnd()}\n`, mermaid, dot, svg };

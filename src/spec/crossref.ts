@@ -184,13 +184,16 @@ export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecI
   }
 
   // Security groups exist in one region: a multi-region spec names each group under its region.
-  const groups = read.whole(['security', 'allowedSecurityGroupIds']);
-  if (namesKnown && groups !== undefined && groups !== null && typeof groups === 'object') {
-    securityGroups(
-      add,
-      regionNames,
-      groups as readonly string[] | Readonly<Record<string, readonly string[]>>,
-    );
+  for (const path of SECURITY_GROUP_LISTS) {
+    const groups = read.whole(path);
+    if (namesKnown && groups !== undefined && groups !== null && typeof groups === 'object') {
+      securityGroups(
+        add,
+        path,
+        regionNames,
+        groups as readonly string[] | Readonly<Record<string, readonly string[]>>,
+      );
+    }
   }
 
   // DCS regions, archive copies name known regions.
@@ -297,22 +300,28 @@ export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecI
 /** The prefix lengths AWS accepts for a VPC's primary CIDR block. */
 export const VPC_PREFIX = { min: 16, max: 28 } as const;
 
+/** The spec's lists of security group ids (each a list, or a map from region to ids). */
+const SECURITY_GROUP_LISTS: readonly PathSegment[][] = [
+  ['security', 'allowedSecurityGroupIds'],
+  ['observability', 'prometheus', 'allowedSecurityGroupIds'],
+];
+
 /**
- * `security.allowedSecurityGroupIds`: a group id is valid in its own region only, so a list is accepted in a
- * single-region spec, and a multi-region spec maps each region to its groups; a group given under two
- * regions exists in (at most) one of them.
+ * A list of security group ids (`security.allowedSecurityGroupIds`, `observability.prometheus.allowedSecurityGroupIds`):
+ * a group id is valid in its own region only, so a list is accepted in a single-region spec, and a multi-region
+ * spec maps each region to its groups; a group given under two regions exists in (at most) one of them.
  */
 function securityGroups(
   add: Add,
+  path: readonly PathSegment[],
   regionNames: readonly string[],
   value: readonly string[] | Readonly<Record<string, readonly string[]>>,
 ): void {
-  const path: PathSegment[] = ['security', 'allowedSecurityGroupIds'];
   if (Array.isArray(value)) {
     if (value.length > 0 && regionNames.length > 1)
       add(
         'inconsistent',
-        path,
+        [...path],
         `${value.length} security group id(s) without a region, for ${regionNames.length} regions`,
         `a map from each region to the groups in it (security group ids are regional): ${regionNames.map((n) => `${n}: [sg-...]`).join(', ')}`,
       );

@@ -44,6 +44,11 @@ export interface NodeRelease {
      * from the new leader (patroni/patroni#3314).
      */
     readonly leaderKeyCompare: boolean;
+    /**
+     * postgres_exporter >= 0.13 exposes `pg_replication_slot_safe_wal_size_bytes` (bookworm's 0.11 does not):
+     * the slot-retention alert needs it.
+     */
+    readonly slotSafeWalMetric: boolean;
   };
   /**
    * Smallest timers Patroni runs with (Patroni >= 3.2 raises smaller `ttl`, `loop_wait`, `retry_timeout` to
@@ -77,7 +82,13 @@ export const RELEASES: Readonly<Record<ReleaseName, NodeRelease>> = {
       pgbackrest: '2.55.1',
       haproxy: '3.0.11',
     },
-    features: { quorumCommit: true, failoverPriority: true, failoverSlots: true, leaderKeyCompare: true },
+    features: {
+      quorumCommit: true,
+      failoverPriority: true,
+      failoverSlots: true,
+      leaderKeyCompare: true,
+      slotSafeWalMetric: true,
+    },
     patroniTimerFloor: { ttl: 20, loopWait: 1, retryTimeout: 3 },
     image: ssmImage(13),
   },
@@ -94,7 +105,13 @@ export const RELEASES: Readonly<Record<ReleaseName, NodeRelease>> = {
       pgbackrest: '2.45',
       haproxy: '2.6.12',
     },
-    features: { quorumCommit: false, failoverPriority: false, failoverSlots: false, leaderKeyCompare: false },
+    features: {
+      quorumCommit: false,
+      failoverPriority: false,
+      failoverSlots: false,
+      leaderKeyCompare: false,
+      slotSafeWalMetric: false,
+    },
     image: ssmImage(12),
   },
 };

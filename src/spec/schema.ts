@@ -625,8 +625,36 @@ export const Observability = z
       })
       .prefault({})
       .describe('CloudWatch alarm thresholds. Default: 16 MiB replica lag, 1 archive failure.'),
+    prometheus: z
+      .strictObject({
+        allowedCidrs: z
+          .array(Ipv4Cidr)
+          .default([])
+          .describe(
+            "CIDRs of the user's Prometheus (or Prometheus agent) servers: they alone reach the exporters (9187, 9100) and Patroni's /metrics (8008). Default: none.",
+          ),
+        allowedSecurityGroupIds: z
+          .union([z.array(SecurityGroupId), z.record(z.string(), z.array(SecurityGroupId))])
+          .default([])
+          .describe(
+            "Security groups of the user's Prometheus servers, reaching the same ports. Security group ids are regional: a map from each region's name to the groups in that region (regions may be left out), or a plain list in a single-region spec only. Default: none.",
+          ),
+        runbookBaseUrl: z
+          .string()
+          .regex(/^https:\/\/[^\s]+\/$/, 'an https URL ending in /, such as https://wiki.example.com/pgtopo/')
+          .optional()
+          .describe(
+            'Where the rendered runbooks are published: each alert links `<runbookBaseUrl><AlertName>.md`. Default: the relative path `runbooks/<AlertName>.md` of the rendered monitoring directory.',
+          ),
+      })
+      .prefault({})
+      .describe(
+        'Where the Prometheus that scrapes the nodes runs (EC2 service discovery by pgtopo tags, or file_sd). Default: no source; nothing outside the cluster reaches the exporters.',
+      ),
   })
-  .describe('Exporters and alarms. Default: both exporters, lag and archive alarms.');
+  .describe(
+    'Exporters, alarms and Prometheus. Default: both exporters, lag and archive alarms, no Prometheus source.',
+  );
 
 export const Waiver = z
   .strictObject({

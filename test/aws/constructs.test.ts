@@ -564,3 +564,40 @@ describe('prevent_destroy', () => {
     }
   });
 });
+
+describe('Prometheus reaches the metrics ports only', () => {
+  each('%s: the declared Prometheus source reaches 9187, 9100 and 8008 and nothing else', (name) => {
+    const t = example(name);
+    const prom = t.observability.prometheus;
+    for (const r of t.regions) {
+      const stack = synthesized[name].stacks[`${t.name}-${r.name}`]!;
+      const sources = [
+        ...prom.allowedCidrs.map((c) => ({ cidr_ipv4: c })),
+        ...(prom.allowedSecurityGroupIds[r.name] ?? []).map((g) => ({ referenced_security_group_id: g })),
+      ];
+      const rules = resources(stack, 'aws_vpc_security_group_ingress_rule');
+      for (const source of sources) {
+        const [key, value] = Object.entries(source)[0]!;
+        const ports = rules
+          .filter((x) => x.config[key] === value)
+          .map((x) => x.config.from_port)
+          .sort();
+        expect(ports, `${r.name} ${value}`).toEqual(
+          [PORTS.postgresExporter, PORTS.nodeExporter, PORTS.patroniRest].sort(),
+        );
+      }
+      // A group of another region is never referenced here.
+      const foreign = Object.entries(prom.allowedSecurityGroupIds)
+        .filter(([region]) => region !== r.name)
+        .flatMap(([, ids]) => ids);
+      for (const x of rules) expect(foreign).not.toContain(x.config.referenced_security_group_id);
+    }
+  });
+
+  test('the examples declare Prometheus sources (a CIDR, per-region groups)', () => {
+    expect(example('singleRegion').observability.prometheus.allowedCidrs).toEqual(['10.99.0.0/24']);
+    expect(Object.keys(example('twoRegionStandby').observability.prometheus.allowedSecurityGroupIds)).toEqual(
+      ['us-east-1', 'us-west-2'],
+    );
+  });
+});

@@ -19,7 +19,7 @@ import {
 } from '../../src/aws/index.js';
 import { topologyFrom } from '../../src/model/load.js';
 import type { Topology } from '../../src/model/types.js';
-import { example } from '../helpers/examples.js';
+import { example, exampleWith } from '../helpers/examples.js';
 import { type Json, resources, tempDir } from './helpers.js';
 
 const tmp = tempDir('standalone');
@@ -168,5 +168,28 @@ describe('constructs on their own', () => {
         s.addOverride('resource.aws_s3_bucket.theirs', { bucket: 'someone-elses-bucket' });
       }),
     ).not.toThrow();
+  });
+});
+
+describe('PatroniFirewall and the Prometheus source', () => {
+  test.each([
+    ['a CIDR that is also an admin CIDR reaches 8008 once', ['10.99.0.0/24'], ['10.99.0.0/24'], 1],
+    ['a CIDR of its own gets its own 8008 rule', ['10.99.0.0/24'], ['10.98.0.0/24'], 2],
+  ])('%s', (_n, prometheus, admin, rules8008) => {
+    const t = exampleWith('singleRegion', (s) => {
+      s.security = { ...s.security, adminCidrs: admin };
+      s.observability = { prometheus: { allowedCidrs: prometheus } };
+    });
+    const json = synthStack((s) => {
+      const net = new RegionNetwork(s, 'net', { topology: t, region: 'us-east-1' });
+      new PatroniFirewall(s, 'fw', { topology: t, region: 'us-east-1', vpcId: net.vpc.id });
+    });
+    const ingress = resources(json, 'aws_vpc_security_group_ingress_rule');
+    const at = (port: number) => ingress.filter((r) => r.config.from_port === port && r.config.cidr_ipv4);
+    // Duplicate (source, port) rules fail the apply (InvalidPermission.Duplicate).
+    expect(at(8008).filter((r) => r.config.cidr_ipv4 === '10.99.0.0/24')).toHaveLength(1);
+    expect(at(8008)).toHaveLength(rules8008);
+    for (const port of [9187, 9100])
+      expect(at(port).map((r) => r.config.cidr_ipv4)).toEqual(['10.99.0.0/24']);
   });
 });

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { tryResolve } from '../../src/model/load.js';
+import type { Topology } from '../../src/model/types.js';
 import {
   type Cidr,
   formatCidr,
@@ -70,6 +71,25 @@ describe('PGT-NET-001 judges the union of allowed and admin ranges', () => {
     ['admin ranges alone', [], ['0.0.0.0/0'], ['security.adminCidrs[0]']],
   ])('%s', (_name, allowed, admin, paths) => {
     expect(hits(security(allowed, admin), 'PGT-NET-001')).toEqual(paths);
+  });
+});
+
+describe('PGT-NET-001 judges the Prometheus source with the other lists', () => {
+  const withPrometheus = (prom: string[], allowed: string[] = []) =>
+    layout((s) => {
+      s.security = { allowedCidrs: allowed };
+      s.observability = { prometheus: { allowedCidrs: prom } };
+    });
+  test.each([
+    ['0.0.0.0/0 alone', ['0.0.0.0/0'], [], ['observability.prometheus.allowedCidrs[0]']],
+    ['leading zeros and host bits', ['000.1.2.3/0'], [], ['observability.prometheus.allowedCidrs[0]']],
+    ['two public /9s', ['3.0.0.0/9', '3.128.0.0/9'], [], ['observability.prometheus.allowedCidrs']],
+    // Together with a client list they cover a /8: reported at the first list that contributes.
+    ['with a client range, together a /8', ['3.128.0.0/9'], ['3.0.0.0/9'], ['security.allowedCidrs']],
+    ['a Prometheus VPC range', ['10.50.0.0/16'], [], []],
+    ['one public /9 (under the threshold)', ['3.0.0.0/9'], [], []],
+  ])('%s', (_name, prom, allowed, paths) => {
+    expect(hits(withPrometheus(prom, allowed), 'PGT-NET-001')).toEqual(paths);
   });
 });
 
@@ -156,53 +176,66 @@ describe("VPC CIDRs fit AWS's limits (/16 to /28)", () => {
   });
 });
 
-describe('security groups are named under their own region', () => {
-  const groups = (value: unknown, regions = 2) =>
-    specIssues((s) => {
-      if (regions > 1) twoRegions(s);
-      s.security = { allowedSecurityGroupIds: value };
-    });
-  test.each([
-    ['a list in a single-region spec', ['sg-0123456789abcdef0'], 1, []],
-    [
-      'a list in a two-region spec',
-      ['sg-0123456789abcdef0'],
-      2,
-      ['inconsistent security.allowedSecurityGroupIds'],
-    ],
-    ['an empty list in a two-region spec', [], 2, []],
-    ['a map with one region left out', { 'us-east-1': ['sg-0123456789abcdef0'] }, 2, []],
-    [
-      'a map naming each region',
-      { 'us-east-1': ['sg-0123456789abcdef0'], 'us-west-2': ['sg-0123456789abcdef1'] },
-      2,
-      [],
-    ],
-    [
-      'one group under two regions',
-      { 'us-east-1': ['sg-0123456789abcdef0'], 'us-west-2': ['sg-0123456789abcdef0'] },
-      2,
-      ['inconsistent security.allowedSecurityGroupIds.us-west-2[0]'],
-    ],
-    [
-      'an unknown region',
-      { 'eu-west-9': ['sg-0123456789abcdef0'] },
-      2,
-      ['unknown_region security.allowedSecurityGroupIds.eu-west-9'],
-    ],
-  ])('%s', (_name, value, regions, issues) => {
-    expect(groups(value, regions)).toEqual(issues);
-  });
+// Both lists of security groups follow one rule: the clients' and the Prometheus servers'.
+const GROUP_LISTS = [
+  {
+    field: 'security.allowedSecurityGroupIds',
+    set: (s: Record<string, any>, v: unknown) => (s.security = { allowedSecurityGroupIds: v }),
+    get: (t: Topology) => t.security.allowedSecurityGroupIds,
+  },
+  {
+    field: 'observability.prometheus.allowedSecurityGroupIds',
+    set: (s: Record<string, any>, v: unknown) =>
+      (s.observability = { prometheus: { allowedSecurityGroupIds: v } }),
+    get: (t: Topology) => t.observability.prometheus.allowedSecurityGroupIds,
+  },
+] as const;
 
-  test('each region gets only its own groups', () => {
-    const r = tryResolve(
-      variant((s) => {
-        twoRegions(s);
-        s.security = { allowedSecurityGroupIds: { 'us-west-2': ['sg-0123456789abcdef1'] } };
-      }),
-    );
-    expect(r.ok && r.topology.security.allowedSecurityGroupIds).toEqual({
-      'us-west-2': ['sg-0123456789abcdef1'],
+describe.each(GROUP_LISTS)(
+  'security groups are named under their own region: $field',
+  ({ field, set, get }) => {
+    const groups = (value: unknown, regions = 2) =>
+      specIssues((s) => {
+        if (regions > 1) twoRegions(s);
+        set(s, value);
+      });
+    test.each([
+      ['a list in a single-region spec', ['sg-0123456789abcdef0'], 1, []],
+      ['a list in a two-region spec', ['sg-0123456789abcdef0'], 2, [`inconsistent ${field}`]],
+      ['an empty list in a two-region spec', [], 2, []],
+      ['a map with one region left out', { 'us-east-1': ['sg-0123456789abcdef0'] }, 2, []],
+      [
+        'a map naming each region',
+        { 'us-east-1': ['sg-0123456789abcdef0'], 'us-west-2': ['sg-0123456789abcdef1'] },
+        2,
+        [],
+      ],
+      [
+        'one group under two regions',
+        { 'us-east-1': ['sg-0123456789abcdef0'], 'us-west-2': ['sg-0123456789abcdef0'] },
+        2,
+        [`inconsistent ${field}.us-west-2[0]`],
+      ],
+      [
+        'an unknown region',
+        { 'eu-west-9': ['sg-0123456789abcdef0'] },
+        2,
+        [`unknown_region ${field}.eu-west-9`],
+      ],
+    ])('%s', (_name, value, regions, issues) => {
+      expect(groups(value, regions)).toEqual(issues);
     });
-  });
-});
+
+    test('each region gets only its own groups', () => {
+      const r = tryResolve(
+        variant((s) => {
+          twoRegions(s);
+          set(s, { 'us-west-2': ['sg-0123456789abcdef1'] });
+        }),
+      );
+      expect(r.ok && get(r.topology)).toEqual({
+        'us-west-2': ['sg-0123456789abcdef1'],
+      });
+    });
+  },
+);

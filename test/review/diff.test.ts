@@ -137,8 +137,10 @@ const CASES: readonly {
       edit((s) => {
         s.regions.splice(1, 1);
         s.archive.copyTo = [];
+        delete s.observability.prometheus.allowedSecurityGroupIds['us-west-2'];
       }),
-    kinds: ['region-removed', 'etcd-changed'],
+    // The region's Prometheus group goes with it (a security group rule change).
+    kinds: ['region-removed', 'etcd-changed', 'field-changed'],
     destroysData: true,
   },
   {
@@ -224,6 +226,7 @@ describe('diffTopologies', () => {
       topologyFrom(
         edit((s) => {
           s.regions[1].name = 'us-west-1';
+          delete s.observability.prometheus.allowedSecurityGroupIds['us-west-2'];
           s.regions[1].azs = ['us-west-1a', 'us-west-1b', 'us-west-1c'];
           s.regions[1].members = [{ name: 'usw1-a', az: 'us-west-1a' }];
           s.regions[1].role = 'primary';

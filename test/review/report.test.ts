@@ -7,7 +7,16 @@ import { buildReview, REVIEW_SECTIONS } from '../../src/review/report.js';
 import { RELEASE_NAMES, RELEASES } from '../../src/spec/releases.js';
 import { EXAMPLE_NAMES, EXAMPLES, example, exampleOn, exampleWith } from '../helpers/examples.js';
 
-const SECTIONS = ['At a glance', 'Summary', 'Topology', 'Failure domains', 'Policy', 'AWS inventory', 'Plan'];
+const SECTIONS = [
+  'At a glance',
+  'Summary',
+  'Topology',
+  'Failure domains',
+  'Policy',
+  'Alerts',
+  'AWS inventory',
+  'Plan',
+];
 
 describe.each(EXAMPLE_NAMES)('review.md of %s', (name) => {
   const t = example(name);

@@ -10,12 +10,13 @@ import {
   localAddressMap,
   type RenderedFile,
   renderHost,
+  renderMonitoring,
   renderUserData,
 } from '../../render/index.js';
 import { STDIN_NAME } from '../../spec/parse.js';
 import { closest } from '../../spec/suggest.js';
 import { writeStaged } from '../../util/staged-output.js';
-import { oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
+import { flag, oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
@@ -47,17 +48,30 @@ function outputs(t: Topology, host: string, map: AddressMap, outDir: string): Ou
   return out;
 }
 
+/** The monitoring bundle under `monitoring/`: scrape configuration, alert rules and their tests, runbooks, dashboards. */
+function monitoringOutputs(t: Topology, map: AddressMap): Output[] {
+  return renderMonitoring(t, map).map((f) => ({
+    rel: `monitoring/${f.rel}`,
+    content: f.content,
+    mode: 0o644,
+  }));
+}
+
 export const command: Command = {
   name: 'render',
   summary: "Write one node's rendered configuration for inspection",
   usage: [
     'Usage: pgtopo render <spec.yaml|spec.json> --member <name> --out <dir> [--target aws|local]',
+    '       pgtopo render <spec.yaml|spec.json> --monitoring --out <dir> [--target aws|local]',
     '',
     'Renders every file of one node (patroni.yml, pgbackrest.conf, pgbouncer.ini, etcd settings, systemd',
     'units, boot scripts, secret templates) and its cloud-init user data, and writes them below <dir>:',
     '  --target aws    (default) the files as an EC2 node gets them, at their absolute paths under <dir>',
     '  --target local  the rehearsal variant: loopback addresses, every path under <dir> itself',
     '<name> is a PostgreSQL member, a dedicated etcd member, or haproxy-<cluster scope>.',
+    "--monitoring writes the topology's monitoring bundle under <dir>/monitoring instead: prometheus.yml",
+    '(EC2 service discovery by pgtopo node tags; aws only), prometheus-file-sd.yml with targets/*.json,',
+    'rules/<topology>.rules.yml with its promtool unit tests, runbooks/<alert>.md, dashboards/<cluster>.json.',
     'Nothing is written unless every file renders and is written: the files go to a staging directory',
     'beside <dir> first and move in whole. <dir> must not exist or be empty.',
     'No file holds a secret value: credentials are read at boot from Secrets Manager.',
@@ -67,6 +81,7 @@ export const command: Command = {
   async run(args, io) {
     const parsed = parse(args, {
       member: { type: 'string', short: 'm' },
+      monitoring: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
       target: { type: 'string', short: 't' },
       ...SPEC_INPUT_OPTIONS,
@@ -74,7 +89,9 @@ export const command: Command = {
     const target = oneOf('target', str(parsed, 'target'), ['aws', 'local'] as const, 'aws');
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
     const member = str(parsed, 'member');
-    if (!member) throw new UsageError('--member <name> is required');
+    const monitoring = flag(parsed, 'monitoring');
+    if (member && monitoring) throw new UsageError('give either --member <name> or --monitoring, not both');
+    if (!member && !monitoring) throw new UsageError('--member <name> (or --monitoring) is required');
     const outArg = str(parsed, 'out');
     if (!outArg) throw new UsageError('--out <dir> is required');
     const outDir = resolve(outArg);
@@ -97,7 +114,7 @@ export const command: Command = {
     }
     const t = result.topology;
     const hosts = renderableHosts(t);
-    if (!hosts.includes(member)) {
+    if (member !== undefined && !hosts.includes(member)) {
       const suggestion = closest(member, hosts);
       io.err(
         `pgtopo render: unknown member ${JSON.stringify(member)} in ${t.name}` +
@@ -114,7 +131,7 @@ export const command: Command = {
       io.err(`pgtopo render: ${(e as Error).message}`);
       return EXIT.usage;
     }
-    const files = outputs(t, member, map, outDir);
+    const files = member !== undefined ? outputs(t, member, map, outDir) : monitoringOutputs(t, map);
 
     // Staged beside the output and moved in only when every file is written (as synth does).
     try {
@@ -129,6 +146,12 @@ export const command: Command = {
     } catch (e) {
       io.err(`pgtopo render: could not write ${outDir}: ${(e as Error).message}`);
       return EXIT.usage;
+    }
+    if (member === undefined) {
+      io.out(
+        `${paint(io, 'green', 'rendered')} monitoring of ${t.name} (${target}): ${files.length} file(s) in ${join(outDir, 'monitoring')}`,
+      );
+      return EXIT.ok;
     }
     io.out(
       `${paint(io, 'green', 'rendered')} ${member} (${target}): ${files.length} file(s) in ${outDir}` +

@@ -1,4 +1,5 @@
-import { PORTS } from '../../model/constants.js';
+import { PORTS, PROMETHEUS_PORTS } from '../../model/constants.js';
+import type { Topology } from '../../model/types.js';
 import {
   type Cidr,
   describePublicCount,
@@ -10,31 +11,50 @@ import {
 import type { PathSegment } from '../../spec/issues.js';
 import type { Draft, Rule } from '../types.js';
 
-/** Which spec lists open which sensitive ports (see SENSITIVE_PORTS). */
-const SOURCES = [
-  { field: 'allowedCidrs', ports: [PORTS.postgres, PORTS.pgbouncer] },
-  { field: 'adminCidrs', ports: [PORTS.ssh, PORTS.patroniRest] },
-] as const;
+/** Which spec lists open which ports (see SENSITIVE_PORTS; the exporters show the database's state). */
+const SOURCES: readonly {
+  readonly path: readonly PathSegment[];
+  readonly ports: readonly number[];
+  readonly cidrs: (t: Topology) => readonly string[];
+}[] = [
+  {
+    path: ['security', 'allowedCidrs'],
+    ports: [PORTS.postgres, PORTS.pgbouncer],
+    cidrs: (t) => t.security.allowedCidrs,
+  },
+  {
+    path: ['security', 'adminCidrs'],
+    ports: [PORTS.ssh, PORTS.patroniRest],
+    cidrs: (t) => t.security.adminCidrs,
+  },
+  {
+    path: ['observability', 'prometheus', 'allowedCidrs'],
+    ports: PROMETHEUS_PORTS,
+    cidrs: (t) => t.observability.prometheus.allowedCidrs,
+  },
+];
 
 export const rule: Rule = {
   id: 'PGT-NET-001',
   group: 'network',
-  title: `Nothing from the internet (0.0.0.0/0, or ranges that together cover a /8 of public space) reaches PostgreSQL, PgBouncer, the Patroni API, etcd or SSH`,
+  title: `Nothing from the internet (0.0.0.0/0, or ranges that together cover a /8 of public space) reaches PostgreSQL, PgBouncer, the Patroni API, etcd, SSH or the metrics ports`,
   severity: 'error',
   rationale:
     `Ports ${PORTS.postgres}, ${PORTS.pgbouncer}, ${PORTS.patroniRest}, ${PORTS.etcdClient}, ${PORTS.etcdPeer} and ` +
     `${PORTS.ssh} give control of the database or the cluster: the Patroni REST API can trigger a failover, etcd ` +
     'holds the leader key. Open to the internet they are scanned within minutes and brute-forced for weeks. ' +
-    "pgtopo never opens etcd to client CIDRs; the spec's CIDR lists must not open the rest to everyone. " +
+    "pgtopo never opens etcd to client CIDRs; the spec's CIDR lists must not open the rest to everyone. The metrics " +
+    `ports (${PROMETHEUS_PORTS.join(', ')}) open to \`observability.prometheus.allowedCidrs\` include the Patroni API and ` +
+    "tell an attacker the cluster's state, so that list is judged with the others. " +
     'The lists are judged as address sets: every CIDR is parsed (leading zeros, `/00`, host bits) and the union of ' +
-    `all allowed and admin ranges counts as world-open when it covers at least ${WORLD_OPEN_IPV4_ADDRESSES} public ` +
+    `all allowed, admin and Prometheus ranges counts as world-open when it covers at least ${WORLD_OPEN_IPV4_ADDRESSES} public ` +
     "addresses (a /8's worth; private, shared, loopback, link-local, documentation, multicast and reserved space " +
     "do not count). No one organisation's clients need that much public space; a range that large is shared by an ISP's " +
     "or a cloud provider's unrelated customers. Two halves of the internet are as open as 0.0.0.0/0.",
-  fix: 'Replace the wide ranges in `security.allowedCidrs` / `security.adminCidrs` with the client or VPN ranges, or use `allowedSecurityGroupIds`. A legacy holder of a whole /8 waives the finding with a reason.',
+  fix: 'Replace the wide ranges in `security.allowedCidrs` / `security.adminCidrs` / `observability.prometheus.allowedCidrs` with the client, VPN or Prometheus ranges, or use the matching `allowedSecurityGroupIds`. A legacy holder of a whole /8 waives the finding with a reason.',
   check(t) {
-    const entries = SOURCES.flatMap(({ field, ports }) =>
-      t.security[field].map((text, i) => ({ field, ports, text, i, cidr: parseCidr(text) })),
+    const entries = SOURCES.flatMap(({ path, ports, cidrs }) =>
+      cidrs(t).map((text, i) => ({ field: path, ports, text, i, cidr: parseCidr(text) })),
     );
     const drafts: Draft[] = [];
     const describe = (cidrs: readonly Cidr[]) => describePublicCount(publicIpv4Count(cidrs));
@@ -42,7 +62,7 @@ export const rule: Rule = {
     const alone = entries.filter((e) => isWorldOpenIpv4([e.cidr]));
     for (const e of alone) {
       drafts.push({
-        path: ['security', e.field, e.i],
+        path: [...e.field, e.i],
         found: `${e.text} (${describe([e.cidr])}) reaches ports ${e.ports.join(', ')}`,
         expected: 'specific client or administration ranges',
       });
@@ -51,7 +71,8 @@ export const rule: Rule = {
     // Ranges that are each narrow but together cover public space.
     const wide = entries.filter((e) => publicIpv4Count([e.cidr]) > 0n);
     const fields = [...new Set(wide.map((e) => e.field))];
-    const path: PathSegment[] = fields.length === 1 ? ['security', fields[0]!] : ['security'];
+    const path: PathSegment[] =
+      fields.length === 1 || fields.some((f) => f[0] !== 'security') ? [...fields[0]!] : ['security'];
     const ports = [...new Set(wide.flatMap((e) => e.ports))].sort((a, b) => a - b);
     const named = wide.slice(0, 4).map((e) => e.text);
     if (wide.length > 4) named.push('...');

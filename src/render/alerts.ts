@@ -1,0 +1,608 @@
+/**
+ * Prometheus alert rules of a topology, each with its runbook and its own `promtool test rules` cases:
+ * one definition feeds the rules file, the unit tests, the runbooks, the dashboard and the review.
+ *
+ * Thresholds come from the model: the failover timers, `maximum_lag_on_failover`, the reader pool's lag
+ * bound, `max_slot_wal_keep_size`, the alarm settings. Routing labels: `severity` (`page` wakes someone,
+ * `ticket` is work for business hours), `topology`, `cluster` and `region`.
+ */
+import { UNBOUNDED_LAG_BYTES } from '../model/constants.js';
+import type { Cluster, Topology } from '../model/types.js';
+import { numberIn } from '../policy/postgres-parameters.js';
+import { METRICS, selector } from './prometheus.js';
+import { toYaml11 } from './yaml.js';
+
+export type AlertSeverity = 'page' | 'ticket';
+
+/** One input series of a rule test: its labels (with `__name__`) and promtool's expanding notation. */
+export interface TestSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly values: string;
+}
+
+export interface AlertCase {
+  readonly series: readonly TestSeries[];
+  /** When to evaluate. */
+  readonly at: string;
+  /** Label sets of the alerts expected to fire then (rule labels added by the test writer); empty: none. */
+  readonly fires: readonly Readonly<Record<string, string>>[];
+}
+
+export interface Alert {
+  readonly name: string;
+  readonly severity: AlertSeverity;
+  readonly expr: string;
+  /** Seconds the condition must hold. */
+  readonly forSeconds: number;
+  /** Static labels besides severity and topology (cluster, region for cluster-wide rules). */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly summary: string;
+  readonly description: string;
+  /** The threshold in words, for the review. */
+  readonly threshold: string;
+  readonly runbook: {
+    readonly meaning: string;
+    readonly impact: string;
+    readonly diagnose: readonly string[];
+    readonly mitigate: readonly string[];
+  };
+  /** promtool cases: one where the alert fires, one where it stays quiet. */
+  readonly cases: readonly AlertCase[];
+}
+
+const MIB = 1024 * 1024;
+/** Seconds without an archived segment while WAL is written before the archive counts as stale (10 x archive_timeout). */
+export const ARCHIVE_STALE_SECONDS = 600;
+/** The slot alert fires when less than this share of max_slot_wal_keep_size is left to a slot. */
+export const SLOT_HEADROOM_SHARE = 0.2;
+/** Hours ahead the disk-filling alert extrapolates the last hour's trend. */
+export const DISK_FORECAST_HOURS = 4;
+/** The data disk counts as almost full below this free share. */
+export const DISK_FREE_SHARE = 0.05;
+
+/** Replica lag bound: `maximum_lag_on_failover` where the RPO bounds it, and the reader pool's bound. */
+export function lagBoundBytes(t: Topology): number {
+  const failover = t.failover.timers.maximumLagOnFailover;
+  return failover === UNBOUNDED_LAG_BYTES
+    ? t.endpoints.readerMaxLagBytes
+    : Math.min(failover, t.endpoints.readerMaxLagBytes);
+}
+
+/** `max_slot_wal_keep_size` in bytes, or undefined when unbounded (-1). */
+export function slotCapBytes(t: Topology): number | undefined {
+  const v = t.postgres.parameters.max_slot_wal_keep_size;
+  const mb = v === undefined ? undefined : numberIn(v, 'MB');
+  return mb === undefined || mb < 0 ? undefined : mb * MIB;
+}
+
+/** Replay lag in bytes of each replica of a cluster behind its leader (shared by the alert and the dashboard). */
+export function replicaLagExpr(t: Topology, c: Cluster): string {
+  const sel = selector(t, { cluster: c.scope });
+  return `max by (topology, cluster) (${METRICS.walLocation}${sel}) - on (topology, cluster) group_right () (${METRICS.walReplayed}${sel} and on (topology, cluster, member) ${METRICS.replica}${sel} == 1)`;
+}
+
+/** Seconds since each member last reached etcd (shared by the alert and the dashboard). */
+export function dcsAgeExpr(t: Topology, extra: Readonly<Record<string, string>> = {}): string {
+  return `time() - ${METRICS.dcsLastSeen}${selector(t, extra)}`;
+}
+
+/** The data volume's mount point label selector part. */
+function diskSel(t: Topology, dataMount: string): string {
+  return selector(t, { mountpoint: dataMount });
+}
+
+/** Labels of a scraped series of `member`, as relabeling gives them. */
+function target(t: Topology, member: string, job: string): Record<string, string> {
+  const m = t.members.find((x) => x.name === member)!;
+  return {
+    topology: t.name,
+    cluster: m.cluster,
+    member: m.name,
+    region: m.region,
+    instance: m.name,
+    job: `pgtopo-${t.name}-${job}`,
+  };
+}
+
+const series = (name: string, labels: Record<string, string>, values: string): TestSeries => ({
+  labels: { __name__: name, ...labels },
+  values,
+});
+
+/** Every alert of a topology. `dataMount` is the data volume's mount point on a node. */
+export function alertsOf(t: Topology, dataMount: string): Alert[] {
+  const alerts: Alert[] = [];
+  const { ttl, loopWait, retryTimeout } = t.failover.timers;
+  for (const c of t.clusters) {
+    const sel = selector(t, { cluster: c.scope });
+    const labels = { cluster: c.scope, region: c.regions[0]! };
+    const [m1, m2] = c.members;
+    const pat = (m: string) => target(t, m, 'patroni');
+    const leaderMetric = c.role === 'primary' ? METRICS.primary : METRICS.standbyLeader;
+    const leaderWord = c.role === 'primary' ? 'writable leader' : 'standby leader';
+    const noLeaderFor = ttl + 2 * loopWait;
+    // Every other cluster keeps its leader in the tests: their no-leader rules share this alert name.
+    const others = t.clusters
+      .filter((o) => o.scope !== c.scope)
+      .map((o) =>
+        series(o.role === 'primary' ? METRICS.primary : METRICS.standbyLeader, pat(o.members[0]!), '1x40'),
+      );
+    const noneAll = [...others, ...c.members.map((m) => series(leaderMetric, pat(m), '0x40'))];
+    const oneLeader = [
+      ...others,
+      ...c.members.map((m, i) => series(leaderMetric, pat(m), i === 0 ? '1x40' : '0x40')),
+    ];
+    alerts.push({
+      name: c.role === 'primary' ? 'PgtopoNoWritableLeader' : 'PgtopoNoStandbyLeader',
+      severity: c.role === 'primary' ? 'page' : 'ticket',
+      expr: `(sum(${leaderMetric}${sel}) or vector(0)) < 1`,
+      forSeconds: noLeaderFor,
+      labels,
+      summary: `No ${leaderWord} in ${c.scope}`,
+      description: `No member of ${c.scope} has reported holding the ${leaderWord} lock for ${noLeaderFor} s (ttl ${ttl} s + 2 x loop_wait ${loopWait} s: longer than an automatic failover takes).`,
+      threshold: `no ${leaderMetric} = 1 for ${noLeaderFor} s`,
+      runbook: {
+        meaning: `Patroni reports no ${leaderWord} for the cluster (label \`cluster\`), longer than a failover should take.`,
+        impact:
+          c.role === 'primary'
+            ? 'Writes fail through the writer endpoint: this is an outage.'
+            : 'The standby cluster does not follow its source: the disaster-recovery copy is falling behind.',
+        diagnose: [
+          '`patronictl -c /etc/pgtopo/patroni.yml list <cluster>` on any member: who is running, who lags, is the cluster paused?',
+          'Is etcd reachable from the members (`PgtopoEtcdQuorumAtRisk`)? Without the DCS no leader can be elected.',
+          'Are the members up (`up{job=~"pgtopo-.*-patroni"}`)? All scrapes failing looks the same as no leader.',
+          'Is every failover candidate refused for lag beyond `maximum_lag_on_failover` (Patroni log: "is lagging")?',
+        ],
+        mitigate: [
+          'If the cluster is paused (maintenance mode), `patronictl resume` it.',
+          'If candidates lag too far, accept the loss deliberately: `patronictl failover --candidate <member>` after weighing the RPO.',
+          'If etcd lost quorum, restore etcd first (see PgtopoEtcdQuorumAtRisk).',
+        ],
+      },
+      cases: [
+        { series: noneAll, at: `${noLeaderFor + 60}s`, fires: [{}] },
+        { series: oneLeader, at: `${noLeaderFor + 60}s`, fires: [] },
+      ],
+    });
+    if (c.role === 'primary') {
+      const twoFor = 2 * loopWait;
+      alerts.push({
+        name: 'PgtopoMultipleLeaders',
+        severity: 'page',
+        expr: `sum(${METRICS.primary}${sel}) > 1`,
+        forSeconds: twoFor,
+        labels,
+        summary: `More than one member of ${c.scope} claims to be the primary`,
+        description: `More than one member of ${c.scope} has reported patroni_primary = 1 for ${twoFor} s: split brain is possible.`,
+        threshold: `sum(${METRICS.primary}) > 1 for ${twoFor} s`,
+        runbook: {
+          meaning: 'Two or more members report themselves as the primary at once.',
+          impact:
+            'Writes may land on two timelines; the writes on the losing side are lost when it is rewound.',
+          diagnose: [
+            '`patronictl list`: which member holds the leader key in etcd?',
+            'Is a member cut off from etcd (its `patroni_dcs_last_seen` stops)? Patroni demotes a leader that cannot renew its key within ttl.',
+            'Did someone start PostgreSQL outside Patroni (`pg_ctl`, systemd unit of PostgreSQL itself)?',
+          ],
+          mitigate: [
+            'Stop the member that does not hold the leader key (`systemctl stop patroni` on it), then let Patroni rewind or reinitialise it.',
+            'Compare the writes on both timelines before discarding any.',
+          ],
+        },
+        cases: m2
+          ? [
+              {
+                series: [series(METRICS.primary, pat(m1!), '1x40'), series(METRICS.primary, pat(m2), '1x40')],
+                at: `${twoFor + 60}s`,
+                fires: [{}],
+              },
+              { series: oneLeader, at: `${twoFor + 60}s`, fires: [] },
+            ]
+          : [{ series: oneLeader, at: `${twoFor + 60}s`, fires: [] }],
+      });
+      if (m2) {
+        const bound = lagBoundBytes(t);
+        const leaderAt = String(bound * 4);
+        alerts.push({
+          name: 'PgtopoReplicaLagAboveBound',
+          severity: 'ticket',
+          expr: `(${replicaLagExpr(t, c)}) > ${bound}`,
+          forSeconds: 120,
+          labels: {},
+          summary: 'Replica {{ $labels.member }} lags beyond the declared bound',
+          description: `Replica {{ $labels.member }} of ${c.scope} has replayed more than ${bound} bytes less WAL than its leader for 2 min; the bound is ${bound} bytes (maximum_lag_on_failover ${t.failover.timers.maximumLagOnFailover === UNBOUNDED_LAG_BYTES ? 'unbounded (rpo async)' : t.failover.timers.maximumLagOnFailover}, reader pool ${t.endpoints.readerMaxLagBytes}).`,
+          threshold: `replay lag > ${bound} bytes for 2 min`,
+          runbook: {
+            meaning:
+              'A replica is further behind the leader than the topology promises: it would be refused promotion, and it has left the reader pool.',
+            impact:
+              'Fewer failover candidates; if it is the last one, a failover loses data or does not happen. Readers see fewer replicas.',
+            diagnose: [
+              '`patronictl list`: the lag of each member.',
+              'On the replica: is it streaming (`patroni_postgres_streaming`) or replaying from the archive? Is replay paused (`patroni_xlog_paused`)?',
+              'Disk or CPU saturation on the replica (node_exporter), or a long query holding replay (`max_standby_streaming_delay`).',
+              'Network between the leader and the replica (loss, bandwidth for the write rate).',
+            ],
+            mitigate: [
+              'Resume a paused replay: `SELECT pg_wal_replay_resume()`.',
+              'Cancel queries holding replay, or move the replica to a larger instance or volume.',
+              'If it cannot catch up, `patronictl reinit` the replica.',
+            ],
+          },
+          cases: [
+            {
+              series: [
+                series(METRICS.walLocation, pat(m1!), `${leaderAt}x40`),
+                series(METRICS.walLocation, pat(m2), '0x40'),
+                series(METRICS.walReplayed, pat(m2), '0x40'),
+                series(METRICS.replica, pat(m2), '1x40'),
+              ],
+              at: '5m',
+              fires: [pat(m2)],
+            },
+            {
+              series: [
+                series(METRICS.walLocation, pat(m1!), `${leaderAt}x40`),
+                series(METRICS.walLocation, pat(m2), '0x40'),
+                series(METRICS.walReplayed, pat(m2), `${leaderAt}x40`),
+                series(METRICS.replica, pat(m2), '1x40'),
+              ],
+              at: '5m',
+              fires: [],
+            },
+          ],
+        });
+      }
+      if (t.durability.rpo === 'zero-in-region' && m2) {
+        const e = (metric: string) => `(sum(${metric}${sel}) or vector(0))`;
+        alerts.push({
+          name: 'PgtopoSyncStandbyMissing',
+          severity: 'page',
+          expr: `(${e(METRICS.syncStandby)} + ${e(METRICS.quorumStandby)}) < 1 and on () sum(${METRICS.primary}${sel}) >= 1`,
+          forSeconds: 60,
+          labels,
+          summary: `${c.scope} has a leader but no synchronous standby`,
+          description: `The spec promises rpo zero-in-region, but no member of ${c.scope} has been a synchronous (or quorum) standby for 1 min.`,
+          threshold: 'no sync or quorum standby for 1 min while a leader runs',
+          runbook: {
+            meaning:
+              'Commits are acknowledged by the leader alone: the zero-data-loss promise within the region does not hold right now.',
+            impact: 'Losing the leader now loses the commits it acknowledged since the standby went away.',
+            diagnose: [
+              '`patronictl list`: which members are running and streaming? Sync candidates are the members without `nosync`.',
+              'Are the sync candidates lagging or down (PgtopoReplicaLagAboveBound, node health)?',
+            ],
+            mitigate: [
+              'Bring a sync candidate back (start Patroni, `patronictl reinit` a broken one).',
+              'Do not switch `synchronous_mode` off to silence this: that makes the loss permanent policy.',
+            ],
+          },
+          cases: [
+            {
+              series: [
+                series(METRICS.primary, pat(m1!), '1x40'),
+                series(METRICS.syncStandby, pat(m2), '0x40'),
+                series(METRICS.quorumStandby, pat(m2), '0x40'),
+              ],
+              at: '3m',
+              fires: [{}],
+            },
+            {
+              series: [
+                series(METRICS.primary, pat(m1!), '1x40'),
+                series(METRICS.syncStandby, pat(m2), '0x40'),
+                series(METRICS.quorumStandby, pat(m2), '1x40'),
+              ],
+              at: '3m',
+              fires: [],
+            },
+          ],
+        });
+      }
+    }
+  }
+
+  const first = t.members[0]!.name;
+  const pg = target(t, first, 'postgres');
+  const pat = target(t, first, 'patroni');
+  const node = target(t, first, 'node');
+  if (t.observability.exporters.postgres && t.archive.enabled) {
+    const n = t.observability.alarms.archiveFailures;
+    alerts.push({
+      name: 'PgtopoWalArchivingFailing',
+      severity: 'ticket',
+      expr: `increase(${METRICS.archiveFailed}${selector(t)}[5m]) >= ${n}`,
+      forSeconds: 0,
+      labels: {},
+      summary: 'WAL archiving fails on {{ $labels.member }}',
+      description: `archive_command failed at least ${n} time(s) in 5 min on {{ $labels.member }} (observability.alarms.archiveFailures).`,
+      threshold: `>= ${n} failed archive attempts in 5 min`,
+      runbook: {
+        meaning: 'pgBackRest could not push WAL to the archive bucket.',
+        impact:
+          'Point-in-time recovery and replicas that restore from the archive stop at the last archived segment; unarchived WAL accumulates on the data volume.',
+        diagnose: [
+          'PostgreSQL log on the member: the archive_command error (pgBackRest prints the cause).',
+          '`pgbackrest --stanza=<cluster> check` as postgres on the leader.',
+          'S3 reachability (VPC endpoint, IAM role, KMS key policy) and the bucket policy.',
+        ],
+        mitigate: ['Fix the cause; PostgreSQL retries and archives the backlog by itself.'],
+      },
+      cases: [
+        { series: [series(METRICS.archiveFailed, pg, '0+1x40')], at: '5m', fires: [pg] },
+        { series: [series(METRICS.archiveFailed, pg, '5x40')], at: '5m', fires: [] },
+      ],
+    });
+    alerts.push({
+      name: 'PgtopoWalArchiveStale',
+      severity: 'page',
+      expr: `${METRICS.archiveAge}${selector(t)} > ${ARCHIVE_STALE_SECONDS} and on (topology, cluster, member) (${METRICS.primary}${selector(t)} == 1) and on (topology, cluster, member) increase(${METRICS.walLocation}${selector(t)}[5m]) > 0`,
+      forSeconds: 120,
+      labels: {},
+      summary: 'No WAL archived from leader {{ $labels.member }} while it writes WAL',
+      description: `Leader {{ $labels.member }} writes WAL but archived no segment for more than ${ARCHIVE_STALE_SECONDS} s (archive_timeout forces a segment every 60 s under writes).`,
+      threshold: `last archive older than ${ARCHIVE_STALE_SECONDS} s on a leader that writes WAL, for 2 min`,
+      runbook: {
+        meaning:
+          'The archive is not keeping up with the leader: the recovery point in the archive is getting old.',
+        impact:
+          'A region loss now loses everything since the last archived segment; the data volume fills with WAL.',
+        diagnose: [
+          'See PgtopoWalArchivingFailing: failing attempts, or none at all (archiver process stuck, archive_mode off)?',
+          '`SELECT * FROM pg_stat_archiver` on the leader.',
+        ],
+        mitigate: ['Fix the archive path; watch `pg_stat_archiver.last_archived_time` move again.'],
+      },
+      cases: [
+        {
+          series: [
+            series(METRICS.archiveAge, pg, '700+15x40'),
+            series(METRICS.primary, pat, '1x40'),
+            series(METRICS.walLocation, pat, '0+1000x40'),
+          ],
+          at: '5m',
+          fires: [pg],
+        },
+        {
+          series: [
+            series(METRICS.archiveAge, pg, '30x40'),
+            series(METRICS.primary, pat, '1x40'),
+            series(METRICS.walLocation, pat, '0+1000x40'),
+          ],
+          at: '5m',
+          fires: [],
+        },
+      ],
+    });
+  }
+  const cap = slotCapBytes(t);
+  if (
+    t.observability.exporters.postgres &&
+    t.release.features.slotSafeWalMetric &&
+    cap !== undefined &&
+    cap > 0
+  ) {
+    const slot = { ...pg, slot_name: 'standby_slot' };
+    const left = Math.floor(cap * SLOT_HEADROOM_SHARE);
+    alerts.push({
+      name: 'PgtopoSlotWalRetentionNearCap',
+      severity: 'ticket',
+      expr: `${METRICS.slotSafeWal}${selector(t)} < ${left}`,
+      forSeconds: 300,
+      labels: {},
+      summary: 'Slot {{ $labels.slot_name }} on {{ $labels.member }} nears max_slot_wal_keep_size',
+      description: `Less than ${left} bytes (${SLOT_HEADROOM_SHARE * 100}% of max_slot_wal_keep_size ${cap} bytes) are left before slot {{ $labels.slot_name }} on {{ $labels.member }} is invalidated.`,
+      threshold: `safe_wal_size < ${left} bytes (${SLOT_HEADROOM_SHARE * 100}% of max_slot_wal_keep_size) for 5 min`,
+      runbook: {
+        meaning: 'A replication slot holds back WAL and is close to the cap after which PostgreSQL drops it.',
+        impact:
+          'When the slot is invalidated its consumer (a replica, a standby cluster, a subscription) must restore from the archive or be rebuilt.',
+        diagnose: [
+          '`SELECT slot_name, active, wal_status, safe_wal_size FROM pg_replication_slots` on the leader.',
+          'Is the consumer connected and keeping up? See PgtopoReplicaLagAboveBound.',
+        ],
+        mitigate: ['Bring the consumer back or drop a slot that is no longer needed.'],
+      },
+      cases: [
+        {
+          series: [series(METRICS.slotSafeWal, slot, `${Math.floor(left / 2)}x40`)],
+          at: '7m',
+          fires: [slot],
+        },
+        { series: [series(METRICS.slotSafeWal, slot, `${cap}x40`)], at: '7m', fires: [] },
+      ],
+    });
+  }
+  const dcsBound = loopWait + retryTimeout;
+  alerts.push({
+    name: 'PgtopoEtcdQuorumAtRisk',
+    severity: 'page',
+    expr: `${dcsAgeExpr(t)} > ${dcsBound}`,
+    forSeconds: 30,
+    labels: {},
+    summary: '{{ $labels.member }} cannot reach etcd',
+    description: `Patroni on {{ $labels.member }} has not reached its etcd quorum for more than ${dcsBound} s (loop_wait + retry_timeout). A leader that cannot renew its key within ttl ${ttl} s demotes itself.`,
+    threshold: `no etcd contact for > ${dcsBound} s (loop_wait + retry_timeout), for 30 s`,
+    runbook: {
+      meaning:
+        'A member cannot talk to the DCS: etcd lost members or quorum, or the member is cut off from it. Measured from Patroni (etcd serves metrics only to clients with a certificate).',
+      impact:
+        'If the leader is affected, it demotes itself within ttl and writes stop; if every member is, no failover can happen.',
+      diagnose: [
+        '`etcdctl endpoint health --cluster` with the node certificate on an etcd member.',
+        'Which members are affected: one (its network) or all of a cluster (etcd itself)?',
+        'etcd disk latency and the etcd nodes\u2019 health (node_exporter).',
+      ],
+      mitigate: [
+        'Restore the failed etcd members; never add members while quorum is lost.',
+        'If quorum is gone for good, follow etcd disaster recovery (snapshot restore) and let Patroni re-elect.',
+      ],
+    },
+    cases: [
+      { series: [series(METRICS.dcsLastSeen, pat, '0x40')], at: '5m', fires: [pat] },
+      { series: [series(METRICS.dcsLastSeen, pat, '0+15x40')], at: '5m', fires: [] },
+    ],
+  });
+  if (t.observability.exporters.node) {
+    const disk = { ...node, mountpoint: dataMount };
+    const sel = diskSel(t, dataMount);
+    const horizon = DISK_FORECAST_HOURS * 3600;
+    alerts.push({
+      name: 'PgtopoDataDiskFilling',
+      severity: 'ticket',
+      expr: `predict_linear(${METRICS.fsAvail}${sel}[1h], ${horizon}) < 0`,
+      forSeconds: 900,
+      labels: {},
+      summary: 'Data volume of {{ $labels.member }} fills within ' + `${DISK_FORECAST_HOURS} h`,
+      description: `At the last hour's rate the data volume (${dataMount}) of {{ $labels.member }} is full within ${DISK_FORECAST_HOURS} h.`,
+      threshold: `free space on ${dataMount} reaches 0 within ${DISK_FORECAST_HOURS} h (1 h trend), for 15 min`,
+      runbook: diskRunbook,
+      cases: [
+        { series: [series(METRICS.fsAvail, disk, '1000000000-1000000x400')], at: '90m', fires: [disk] },
+        { series: [series(METRICS.fsAvail, disk, '1000000000x400')], at: '90m', fires: [] },
+      ],
+    });
+    alerts.push({
+      name: 'PgtopoDataDiskAlmostFull',
+      severity: 'page',
+      expr: `${METRICS.fsAvail}${sel} / ${METRICS.fsSize}${sel} < ${DISK_FREE_SHARE}`,
+      forSeconds: 300,
+      labels: {},
+      summary: 'Data volume of {{ $labels.member }} is almost full',
+      description: `Less than ${DISK_FREE_SHARE * 100}% of the data volume (${dataMount}) of {{ $labels.member }} is free.`,
+      threshold: `free space on ${dataMount} < ${DISK_FREE_SHARE * 100}% for 5 min`,
+      runbook: diskRunbook,
+      cases: [
+        {
+          series: [series(METRICS.fsAvail, disk, '1000000x40'), series(METRICS.fsSize, disk, '100000000x40')],
+          at: '7m',
+          fires: [disk],
+        },
+        {
+          series: [
+            series(METRICS.fsAvail, disk, '50000000x40'),
+            series(METRICS.fsSize, disk, '100000000x40'),
+          ],
+          at: '7m',
+          fires: [],
+        },
+      ],
+    });
+  }
+  return alerts;
+}
+
+const diskRunbook: Alert['runbook'] = {
+  meaning: "The data volume (PostgreSQL's data directory and WAL) is filling.",
+  impact:
+    'A full volume stops PostgreSQL: on the leader, writes stop; Patroni cannot fail over to a full replica.',
+  diagnose: [
+    '`df -h` and `du -sh pg_wal base` in the data directory.',
+    'WAL held back: archiving failing (PgtopoWalArchivingFailing), a slot behind (PgtopoSlotWalRetentionNearCap).',
+    'Table or index growth: `pg_database_size`, bloat after a mass update or delete.',
+  ],
+  mitigate: [
+    'Fix what holds WAL back first.',
+    'Grow the EBS volume (`volume.sizeGiB` in the spec; gp3/io2 grow online) and the file system.',
+  ],
+};
+
+/** The runbook link of an alert: under the spec's runbookBaseUrl, else relative to the monitoring directory. */
+export function runbookUrl(t: Topology, name: string): string {
+  return `${t.observability.prometheus.runbookBaseUrl ?? 'runbooks/'}${name}.md`;
+}
+
+function ruleLabels(t: Topology, a: Alert): Record<string, string> {
+  return { severity: a.severity, topology: t.name, ...a.labels };
+}
+
+/** The Prometheus rules file. */
+export function renderAlertRules(t: Topology, dataMount: string): string {
+  const rules = alertsOf(t, dataMount).map((a) => ({
+    alert: a.name,
+    expr: a.expr,
+    ...(a.forSeconds > 0 ? { for: `${a.forSeconds}s` } : {}),
+    labels: ruleLabels(t, a),
+    annotations: { summary: a.summary, description: a.description, runbook_url: runbookUrl(t, a.name) },
+  }));
+  return `# Alert rules of topology ${t.name}. Generated by pgtopo: do not edit.\n${toYaml11({
+    groups: [{ name: `pgtopo-${t.name}`, rules }],
+  })}`;
+}
+
+/** `{{ $labels.x }}` expanded as Prometheus would for `labels` (annotations use no `$value`: tests compare them whole). */
+function expand(text: string, labels: Readonly<Record<string, string>>): string {
+  return text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, k: string) => labels[k] ?? '');
+}
+
+function seriesText(s: TestSeries): string {
+  const { __name__: name, ...rest } = s.labels;
+  const body = Object.entries(rest)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
+  return `${name}{${body}}`;
+}
+
+/** `promtool test rules` file: each alert's cases, with the labels and annotations it must fire with. */
+export function renderAlertTests(t: Topology, dataMount: string, rulesFile: string): string {
+  const tests = alertsOf(t, dataMount).flatMap((a) =>
+    a.cases.map((c) => ({
+      name: `${a.name} ${c.fires.length > 0 ? 'fires' : 'stays quiet'}`,
+      interval: '15s',
+      input_series: c.series.map((s) => ({ series: seriesText(s), values: s.values })),
+      alert_rule_test: [
+        {
+          eval_time: c.at,
+          alertname: a.name,
+          exp_alerts: c.fires.map((f) => {
+            const labels = { ...f, ...ruleLabels(t, a) };
+            return {
+              exp_labels: labels,
+              exp_annotations: {
+                summary: expand(a.summary, labels),
+                description: expand(a.description, labels),
+                runbook_url: runbookUrl(t, a.name),
+              },
+            };
+          }),
+        },
+      ],
+    })),
+  );
+  return `# promtool test rules of topology ${t.name}. Generated by pgtopo: do not edit.\n${toYaml11({
+    rule_files: [rulesFile],
+    evaluation_interval: '15s',
+    tests,
+  })}`;
+}
+
+/** The runbook of an alert (Markdown). */
+export function renderRunbook(t: Topology, a: Alert): string {
+  const list = (xs: readonly string[]) => xs.map((x) => `- ${x}`).join('\n');
+  return `# ${a.name}
+
+Topology \`${t.name}\`. Severity \`${a.severity}\`. Generated by pgtopo.
+
+**Fires when:** ${a.threshold}.
+
+\`\`\`promql
+${a.expr}
+\`\`\`
+
+## What it means
+
+${a.runbook.meaning}
+
+## Impact
+
+${a.runbook.impact}
+
+## Diagnose
+
+${list(a.runbook.diagnose)}
+
+## Mitigate
+
+${list(a.runbook.mitigate)}
+`;
+}

@@ -1,0 +1,210 @@
+/**
+ * The monitoring renderers: metric names exist in the node release's own packages, every alert carries its
+ * routing labels and a runbook that exists, thresholds come from the model, and `pgtopo render --monitoring`
+ * writes the bundle (and refuses a bad command line).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { command } from '../../src/cli/commands/render.js';
+import { EXIT, memoryIo, UsageError } from '../../src/cli/io.js';
+import { tryResolve } from '../../src/model/load.js';
+import { cachedRoot } from '../../src/rehearsal/release-root.js';
+import { alertsOf, lagBoundBytes, slotCapBytes } from '../../src/render/alerts.js';
+import { awsAddressMap, dataMountOf, renderMonitoring } from '../../src/render/index.js';
+import { METRICS } from '../../src/render/prometheus.js';
+import { buildReview } from '../../src/review/report.js';
+import { EXAMPLE_NAMES, EXAMPLES, example, exampleOn } from '../helpers/examples.js';
+import { variant } from '../helpers/spec.js';
+
+const out = mkdtempSync(join(tmpdir(), 'pgtopo-monitoring-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const used = (t: ReturnType<typeof example>) => {
+  const files = renderMonitoring(t, awsAddressMap(t));
+  const text = files
+    .filter((f) => f.rel.endsWith('.rules.yml') || f.rel.startsWith('dashboards/'))
+    .map((f) => f.content)
+    .join('\n');
+  return [...new Set(text.match(/\b(patroni|pg|node)_[a-z_]+\b/g) ?? [])];
+};
+
+describe.each(['debian-13', 'debian-12'] as const)('metric names are those %s exposes', (release) => {
+  const root = cachedRoot(release);
+  test.skipIf(!root)(
+    'every patroni_/pg_/node_ name an alert or panel reads is in the installed exporters',
+    () => {
+      const api = readFileSync(join(root!.dir, 'usr/lib/python3/dist-packages/patroni/api.py'), 'utf8');
+      const strings = (bin: string) =>
+        execFileSync('strings', [join(root!.dir, bin)], { maxBuffer: 256 * 1024 * 1024 }).toString();
+      const pgExporter = strings('usr/bin/prometheus-postgres-exporter');
+      const nodeExporter = strings('usr/bin/prometheus-node-exporter');
+      for (const name of EXAMPLE_NAMES) {
+        for (const metric of used(exampleOn(name, release))) {
+          // Patroni 3 has no quorum commit: the sync alert counts quorum standbys as 0 there.
+          if (metric === METRICS.quorumStandby && !root!.release.features.quorumCommit) continue;
+          if (metric.startsWith('patroni_')) expect(api, metric).toContain(`"${metric}`);
+          else if (metric.startsWith('node_')) {
+            // node_exporter builds names from namespace, subsystem and name: filesystem + avail_bytes.
+            const [, sub, rest] = /^node_([a-z]+)_(.+)$/.exec(metric)!;
+            expect(nodeExporter, metric).toContain(sub);
+            expect(nodeExporter, metric).toContain(rest);
+          } else {
+            // postgres_exporter: pg_<collector>_<column> (pg_stat_archiver + last_archive_age, ...).
+            const parts = Object.values(METRICS).includes(metric as never) ? metric : '';
+            expect(parts, `${metric} is one of METRICS`).toBe(metric);
+            const column = metric.replace(/^pg_(stat_archiver|replication_slot)_/, '');
+            expect(pgExporter, metric).toContain(column);
+          }
+        }
+      }
+    },
+  );
+});
+
+describe.each(EXAMPLE_NAMES)('%s', (name) => {
+  const t = example(name);
+  const mount = dataMountOf(t, awsAddressMap(t));
+  const files = renderMonitoring(t, awsAddressMap(t));
+  const rules = parseYaml(files.find((f) => f.rel.endsWith('.rules.yml'))!.content) as {
+    groups: {
+      rules: { alert: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+    }[];
+  };
+
+  test('every rule routes on severity and topology, and links a runbook that is rendered', () => {
+    const all = rules.groups.flatMap((g) => g.rules);
+    expect(all.length).toBeGreaterThan(0);
+    for (const r of all) {
+      expect(['page', 'ticket']).toContain(r.labels.severity);
+      expect(r.labels.topology).toBe(t.name);
+      expect(r.annotations.runbook_url).toBe(`runbooks/${r.alert}.md`);
+      expect(files.some((f) => f.rel === r.annotations.runbook_url)).toBe(true);
+    }
+  });
+
+  test("the issue's alerts are all there (PgBouncer waiting clients: a follow-up)", () => {
+    const names = new Set(alertsOf(t, mount).map((a) => a.name));
+    for (const n of [
+      'PgtopoNoWritableLeader',
+      'PgtopoMultipleLeaders',
+      'PgtopoReplicaLagAboveBound',
+      'PgtopoWalArchivingFailing',
+      'PgtopoWalArchiveStale',
+      'PgtopoSlotWalRetentionNearCap',
+      'PgtopoEtcdQuorumAtRisk',
+      'PgtopoDataDiskFilling',
+      'PgtopoDataDiskAlmostFull',
+    ])
+      expect(names, n).toContain(n);
+    expect(names.has('PgtopoSyncStandbyMissing')).toBe(t.durability.rpo === 'zero-in-region');
+    expect(names.has('PgtopoNoStandbyLeader')).toBe(t.clusters.some((c) => c.role === 'standby'));
+  });
+
+  test('thresholds come from the model', () => {
+    const lag = alertsOf(t, mount).find((a) => a.name === 'PgtopoReplicaLagAboveBound')!;
+    expect(lag.expr.endsWith(`> ${lagBoundBytes(t)}`)).toBe(true);
+    const slot = alertsOf(t, mount).find((a) => a.name === 'PgtopoSlotWalRetentionNearCap')!;
+    expect(slot.expr).toContain(`< ${Math.floor(slotCapBytes(t)! * 0.2)}`);
+    expect(alertsOf(t, mount).find((a) => a.name === 'PgtopoDataDiskFilling')!.expr).toContain(
+      `mountpoint="${mount}"`,
+    );
+  });
+
+  test('one dashboard per cluster', () => {
+    for (const c of t.clusters) {
+      const d = JSON.parse(files.find((f) => f.rel === `dashboards/${c.scope}.json`)!.content);
+      expect(d.panels.length).toBeGreaterThan(4);
+      for (const p of d.panels)
+        for (const target of p.targets) expect(target.expr).toContain(`cluster="${c.scope}"`);
+    }
+  });
+});
+
+const topo = (edit: (s: Record<string, any>) => void) => {
+  const r = tryResolve(variant(edit));
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.topology;
+};
+
+describe('thresholds follow the spec', () => {
+  test.each([
+    ['rpo async: the reader bound alone', 'async', 4 * 1024 * 1024, 4 * 1024 * 1024],
+    ['rpo bounded: maximum_lag_on_failover below the reader bound', 'bounded', 4 * 1024 * 1024, 1024 * 1024],
+    ['rpo bounded: a tighter reader bound wins', 'bounded', 65536, 65536],
+  ] as const)('%s', (_n, rpo, readerMaxLagBytes, bound) => {
+    const t = topo((s) => {
+      s.failover = { profile: 'balanced' };
+      s.durability = { rpo };
+      s.endpoints = { ...s.endpoints, readerMaxLagBytes };
+    });
+    expect(lagBoundBytes(t)).toBe(bound);
+    expect(alertsOf(t, '/var/lib/pgtopo').find((a) => a.name === 'PgtopoReplicaLagAboveBound')?.expr).toMatch(
+      new RegExp(`> ${bound}$`),
+    );
+  });
+
+  test('an unbounded max_slot_wal_keep_size has no slot alert', () => {
+    const t = topo((s) => (s.postgres = { parameters: { max_slot_wal_keep_size: -1 } }));
+    expect(slotCapBytes(t)).toBeUndefined();
+    expect(alertsOf(t, '/var/lib/pgtopo').map((a) => a.name)).not.toContain('PgtopoSlotWalRetentionNearCap');
+  });
+
+  test('no exporters: only the Patroni-based alerts and only the patroni job', () => {
+    const t = topo((s) => (s.observability = { exporters: { postgres: false, node: false } }));
+    const names = alertsOf(t, '/var/lib/pgtopo').map((a) => a.name);
+    expect(names.some((n) => /Archive|Slot|Disk/.test(n))).toBe(false);
+    const prom = renderMonitoring(t, awsAddressMap(t)).find((f) => f.rel === 'prometheus.yml')!.content;
+    expect(prom).toContain(`job_name: pgtopo-${t.name}-patroni`);
+    expect(prom).not.toContain('-postgres');
+  });
+
+  test('runbookBaseUrl prefixes every runbook link', () => {
+    const t = topo(
+      (s) => (s.observability = { prometheus: { runbookBaseUrl: 'https://wiki.example.com/pg/' } }),
+    );
+    const rules = renderMonitoring(t, awsAddressMap(t)).find((f) => f.rel.endsWith('.rules.yml'))!.content;
+    expect(rules).toContain('runbook_url: https://wiki.example.com/pg/PgtopoNoWritableLeader.md');
+  });
+});
+
+describe('pgtopo render --monitoring', () => {
+  test('writes the bundle under monitoring/', async () => {
+    const dir = join(out, 'a');
+    const io = memoryIo();
+    expect(await command.run([EXAMPLES.twoRegionStandby, '--monitoring', '--out', dir], io)).toBe(EXIT.ok);
+    for (const f of [
+      'prometheus.yml',
+      'prometheus-file-sd.yml',
+      'rules/orders.rules.yml',
+      'rules/orders.test.yml',
+      'runbooks/PgtopoNoWritableLeader.md',
+      'dashboards/orders-us-east-1.json',
+      'dashboards/orders-us-west-2.json',
+    ])
+      expect(existsSync(join(dir, 'monitoring', f)), f).toBe(true);
+  });
+
+  test.each([
+    ['both --member and --monitoring', ['--member', 'use1-a', '--monitoring']],
+    ['neither', []],
+  ])('%s is a usage error', async (_n, extra) => {
+    await expect(
+      command.run([EXAMPLES.singleRegion, ...extra, '--out', join(out, 'b')], memoryIo()),
+    ).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+test('the review lists every alert with its threshold and runbook', async () => {
+  const t = example('twoRegionStandby');
+  const { markdown } = await buildReview({ topology: t });
+  const section = markdown.split('## Alerts')[1]!.split('\n## ')[0]!;
+  for (const a of alertsOf(t, dataMountOf(t, awsAddressMap(t)))) {
+    expect(section).toContain(a.name);
+    expect(section).toContain(`(runbooks/${a.name}.md)`);
+  }
+  expect(section).toContain('sg-0a1b2c3d4e5f60718 (us-east-1)');
+});
