@@ -117,6 +117,9 @@ export const FAILOVER_PRESETS: Readonly<Record<FailoverProfile, FailoverPreset>>
  */
 export const UNBOUNDED_LAG_BYTES = Number.MAX_SAFE_INTEGER;
 
+/** PostgreSQL `archive_timeout` on every member, in seconds: under writes a segment is archived at least this often. */
+export const ARCHIVE_TIMEOUT_SECONDS = 60;
+
 /** etcd timing in one region (etcd's own defaults). */
 export const ETCD_LOCAL_TIMING = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000 } as const;
 

@@ -6,7 +6,7 @@
  * bound, `max_slot_wal_keep_size`, the alarm settings. Routing labels: `severity` (`page` wakes someone,
  * `ticket` is work for business hours), `topology`, `cluster` and `region`.
  */
-import { UNBOUNDED_LAG_BYTES } from '../model/constants.js';
+import { ARCHIVE_TIMEOUT_SECONDS, UNBOUNDED_LAG_BYTES } from '../model/constants.js';
 import type { Cluster, Topology } from '../model/types.js';
 import { numberIn } from '../policy/postgres-parameters.js';
 import { METRICS, selector } from './prometheus.js';
@@ -52,7 +52,7 @@ export interface Alert {
 
 const MIB = 1024 * 1024;
 /** Seconds without an archived segment while WAL is written before the archive counts as stale (10 x archive_timeout). */
-export const ARCHIVE_STALE_SECONDS = 600;
+export const ARCHIVE_STALE_SECONDS = 10 * ARCHIVE_TIMEOUT_SECONDS;
 /** The slot alert fires when less than this share of max_slot_wal_keep_size is left to a slot. */
 export const SLOT_HEADROOM_SHARE = 0.2;
 /** Hours ahead the disk-filling alert extrapolates the last hour's trend. */
@@ -340,7 +340,7 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
       forSeconds: 120,
       labels: {},
       summary: 'No WAL archived from leader {{ $labels.member }} while it writes WAL',
-      description: `Leader {{ $labels.member }} writes WAL but archived no segment for more than ${ARCHIVE_STALE_SECONDS} s (archive_timeout forces a segment every 60 s under writes).`,
+      description: `Leader {{ $labels.member }} writes WAL but archived no segment for more than ${ARCHIVE_STALE_SECONDS} s (archive_timeout forces a segment every ${ARCHIVE_TIMEOUT_SECONDS} s under writes).`,
       threshold: `last archive older than ${ARCHIVE_STALE_SECONDS} s on a leader that writes WAL, for 2 min`,
       runbook: {
         meaning:

@@ -5,7 +5,7 @@
  * passwords come from PATRONI_*_PASSWORD environment variables the boot step
  * writes into an EnvironmentFile.
  */
-import { PORTS } from '../model/constants.js';
+import { ARCHIVE_TIMEOUT_SECONDS, PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
 import { managedBy } from '../policy/managed-parameters.js';
 import { yaml11 } from './format.js';
@@ -107,7 +107,11 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
     log_truncate_on_rotation: 'on',
     log_rotation_age: '1d',
     ...(t.archive.enabled
-      ? { archive_mode: 'on', archive_command: archiveCommand(t, m.name), archive_timeout: '60s' }
+      ? {
+          archive_mode: 'on',
+          archive_command: archiveCommand(t, m.name),
+          archive_timeout: `${ARCHIVE_TIMEOUT_SECONDS}s`,
+        }
       : { archive_mode: 'off' }),
   };
   const recoveryConf = {
