@@ -327,6 +327,16 @@ function evaluate(ix: Index, d: Domain): FailureResult {
   const failoverRto = (strictResync = false) =>
     automaticFailover(t, { endpoint: ix.endpoint, etcdLeaderMayBeLost, quorum: Wq, dnsMoves, strictResync });
 
+  /** The leader keeps writing; commits wait until Patroni replaces (or drops) a lost synchronous standby. */
+  const syncStandbyReplaced = (notes: string[]): Outcome => ({
+    writable: 'auto',
+    recovery: 'sync-standby-replaced',
+    writer: W.scope,
+    rpo: { bound: 'zero' },
+    rto: syncStandbyReplacement(t, { quorum: Wq, etcdLost: etcdLeaderMayBeLost }),
+    notes,
+  });
+
   /**
    * Patroni will not promote on its own: an operator can force a failover to a surviving member (RPO
    * unbounded: it loses what that member had not received), else only a standby cluster remains.
@@ -384,18 +394,11 @@ function evaluate(ix: Index, d: Domain): FailureResult {
     const numsync = Math.min(wanted, voters);
     const left = voters - bad.S;
     if (left >= numsync) return undefined;
-    return {
-      writable: 'auto',
-      recovery: 'sync-standby-replaced',
-      writer: W.scope,
-      rpo: { bound: 'zero' },
-      rto: syncStandbyReplacement(t, { quorum: Wq, etcdLost: etcdLeaderMayBeLost }),
-      notes: [
-        left <= 0
-          ? 'quorum commit: no voter left; commits wait until Patroni drops the quorum and runs without one'
-          : `quorum commit: ${left} voter(s) left for ANY ${numsync}; commits wait until Patroni lowers the count`,
-      ],
-    };
+    return syncStandbyReplaced([
+      left <= 0
+        ? 'quorum commit: no voter left; commits wait until Patroni drops the quorum and runs without one'
+        : `quorum commit: ${left} voter(s) left for ANY ${numsync}; commits wait until Patroni lowers the count`,
+    ]);
   };
 
   /** The leader is lost (or cut off from the quorum); `bad` are members that cannot take over. */
@@ -485,17 +488,11 @@ function evaluate(ix: Index, d: Domain): FailureResult {
         ],
       };
     }
-    return {
-      writable: 'auto',
-      recovery: 'sync-standby-replaced',
-      writer: W.scope,
-      rpo: { bound: 'zero' },
-      rto: syncStandbyReplacement(t, { quorum: Wq, etcdLost: etcdLeaderMayBeLost }),
-      notes:
-        left <= 0
-          ? ['commits wait until Patroni drops the lost synchronous standby; it then runs without one']
-          : ['commits wait until Patroni replaces the lost synchronous standby'],
-    };
+    return syncStandbyReplaced(
+      left <= 0
+        ? ['commits wait until Patroni drops the lost synchronous standby; it then runs without one']
+        : ['commits wait until Patroni replaces the lost synchronous standby'],
+    );
   };
 
   const outcomes: Outcome[] = [];
