@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { rootHasTool } from './release-root.js';
+import { hostHasTool, rootHasTool } from './release-root.js';
 
 /** A host prerequisite is missing. `code` is stable; the message says how to fix it. */
 export class HostError extends Error {
@@ -97,7 +97,7 @@ export function checkHost(opts: { needIptables: boolean; tools: readonly string[
     );
   }
   for (const tool of HOST_TOOLS) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    if (!hostHasTool(tool)) {
       throw new HostError('no_tool', `${tool} is not installed (scripts/install-system-deps.sh installs it)`);
     }
   }

@@ -199,7 +199,7 @@ export async function ensureReleaseRoot(
       throw new RootError('not_root', `building the ${release.name} root needs root (debootstrap, chroot)`);
     }
     for (const tool of ['debootstrap', 'unshare', 'chroot', 'mount']) {
-      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+      if (!hostHasTool(tool)) {
         throw new RootError(
           'no_tool',
           `${tool} is not installed (scripts/install-system-deps.sh installs it)`,
@@ -423,6 +423,11 @@ export function rootCommand(
       ...argv,
     ],
   ];
+}
+
+/** Whether the host has a command on its PATH. */
+export function hostHasTool(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 }
 
 /** Whether an executable exists in the root (absolute path, or a name looked up in the usual bin dirs). */

@@ -18,16 +18,19 @@ const SECTIONS = [
   'Plan',
 ];
 
+/** The review of a topology, with its policy report and failure analysis, as `pgtopo review` builds it. */
+const reviewOf = (t: ReturnType<typeof example>, specFile?: string) =>
+  buildReview({
+    topology: t,
+    ...(specFile ? { specFile } : {}),
+    policy: runPolicy(t),
+    ruleTitle: (id) => ruleById(id)?.title,
+    failures: analyzeFailures(t),
+  });
+
 describe.each(EXAMPLE_NAMES)('review.md of %s', (name) => {
   const t = example(name);
-  const review = () =>
-    buildReview({
-      topology: t,
-      specFile: `examples/${name}.yaml`,
-      policy: runPolicy(t),
-      ruleTitle: (id) => ruleById(id)?.title,
-      failures: analyzeFailures(t),
-    });
+  const review = () => reviewOf(t, `examples/${name}.yaml`);
 
   test('has every section, in order, each once', async () => {
     const { markdown } = await review();
@@ -82,12 +85,7 @@ describe.each(EXAMPLE_NAMES)('review.md of %s', (name) => {
 
 describe('summary: the node release and the failover bound', () => {
   const summaryOf = async (t: ReturnType<typeof example>) => {
-    const { markdown } = await buildReview({
-      topology: t,
-      policy: runPolicy(t),
-      ruleTitle: (id) => ruleById(id)?.title,
-      failures: analyzeFailures(t),
-    });
+    const { markdown } = await reviewOf(t);
     return markdown.slice(markdown.indexOf('## Summary'), markdown.indexOf('## Topology'));
   };
 
