@@ -99,7 +99,7 @@ export class RegionCertificateAuthority extends Construct {
       name: tlsParameters(t).issuer,
       description: `pgtopo ${t.name}: ARN of the AWS Private CA that issues node certificates in ${props.region}`,
       type: 'String',
-      value: this.authority.arn,
+      insecureValue: this.authority.arn,
       dependsOn: [installed],
     });
     protect(this);
@@ -132,7 +132,7 @@ export class TrustBundle extends Construct {
       type: 'String',
       // Several regions' certificates may pass the standard tier's 4 KiB: the advanced tier is then chosen.
       tier: 'Intelligent-Tiering',
-      value: props.certificates.join('\n'),
+      insecureValue: props.certificates.join('\n'),
     });
   }
 }

@@ -367,7 +367,7 @@ describe('node certificates (security.ca)', () => {
       expect(String(root[0]!.config.template_arn)).toMatch(/:acm-pca:::template\/RootCACertificate\/V1$/);
       expect(resources(stack, 'aws_acmpca_certificate_authority_certificate')).toHaveLength(1);
       const params = resources(stack, 'aws_ssm_parameter');
-      expect(params.map((p) => [p.config.name, p.config.type, p.config.value])).toEqual([
+      expect(params.map((p) => [p.config.name, p.config.type, p.config.insecure_value])).toEqual([
         [tlsParameters(t).issuer, 'String', tf(`aws_acmpca_certificate_authority.${cas[0]!.name}.arn`)],
       ]);
       const endpoints = resources(stack, 'aws_vpc_endpoint').map((e) => e.config.service_name);
@@ -381,7 +381,7 @@ describe('node certificates (security.ca)', () => {
     for (const b of bundles) {
       expect(b.config).toMatchObject({ name: tlsParameters(t).trust, type: 'String' });
       // Every region's CA certificate, from each region stack's output.
-      for (const r of t.regions) expect(String(b.config.value)).toContain(`region-${r.name}`);
+      for (const r of t.regions) expect(String(b.config.insecure_value)).toContain(`region-${r.name}`);
     }
   });
 
