@@ -65,7 +65,10 @@ describe('schema boundaries', () => {
       { mode: 'aws-private-ca', certificateValidityHours: 72.5 },
       ['invalid_type security.ca.certificateValidityHours'],
     ],
-    [{ mode: 'self-managed', certificateValidityHours: 72 }, ['unknown_key security.ca.certificateValidityHours']],
+    [
+      { mode: 'self-managed', certificateValidityHours: 72 },
+      ['unknown_key security.ca.certificateValidityHours'],
+    ],
     [{ mode: 'acm' }, ['invalid_union security.ca.mode']],
   ])('security.ca %j', (ca, expected) => {
     expect(codesAt(variant((s) => (s.security = { ...s.security, ...(ca ? { ca } : {}) })))).toEqual(
