@@ -22,6 +22,7 @@ import {
 import { example, exampleWith } from '../helpers/examples.js';
 import {
   makeBaseDir,
+  makeCa,
   materialize,
   ROOT_BUILD_TIMEOUT_MS,
   removeDir,
@@ -71,23 +72,7 @@ beforeAll(async () => {
   writeFileSync(join(stub, 'systemctl'), SYSTEMCTL_STUB, { mode: 0o755 });
   writeFileSync(join(stub, 'calls.log'), '');
   writeFileSync(join(stub, 'days'), '7');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=stand-in region CA',
-    '-keyout',
-    join(stub, 'ca.key'),
-    '-out',
-    join(stub, 'ca.crt'),
-  ]);
+  await makeCa(stub); // ca.key and ca.crt in the stub's directory: the stand-in region CA
   const params = tlsParameters(t);
   writeFileSync(join(stub, `param${params.issuer.replace(/\//g, '_')}`), `${CA_ARN}\n`);
   writeFileSync(join(stub, `param${params.trust.replace(/\//g, '_')}`), readFileSync(join(stub, 'ca.crt')));
