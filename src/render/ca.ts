@@ -10,7 +10,7 @@
  *   use), fetches the certificate, and renews it once half of its validity has
  *   passed (renew-cert.sh, run at boot and by a timer). No node holds a CA key.
  *   The trust bundle (every region's CA certificate) and the region's CA ARN are
- *   read from two SSM parameters the AWS layer writes under TLS_PARAMETERS names.
+ *   read from two SSM parameters the AWS layer writes under the `tlsParameters` names.
  */
 import type { Topology } from '../model/types.js';
 import { octal, shq } from './format.js';

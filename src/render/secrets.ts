@@ -165,7 +165,7 @@ export function secretKeysOf(t: Topology): SecretKey[] {
 
 /** Secrets a host fetches at boot (the self-managed TLS CA on every host; credentials on members). */
 export function secretsNeeded(t: Topology, host: string, map: AddressMap): SecretKey[] {
-  const keys = new Set<SecretKey>(t.security.ca.mode === 'self-managed' ? ['tlsCa'] : []);
+  const keys = new Set<SecretKey>(['tlsCa']);
   for (const f of secretFiles(t, host, map)) for (const k of f.keys) keys.add(k);
   return secretKeysOf(t).filter((k) => keys.has(k));
 }

@@ -209,7 +209,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   ],
   'security.ca.mode': [
     'procedure',
-    "another signer: nodes trust only their own CA's certificates, so replaced nodes and running nodes cannot verify each other; change it with every node replaced together, or add the new CA to every node's trust first",
+    "another signer: nodes trust only their own CA's certificates, so replaced nodes and running nodes cannot verify each other: replace every node together",
   ],
   'security.ca.certificateValidityHours': ['rolling-replacement', `the renewal script is ${NODE}`],
   'hosts.os': [
