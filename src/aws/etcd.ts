@@ -37,7 +37,7 @@ export interface EtcdQuorumProps {
   readonly userData?: (etcdMember: string) => string;
   /**
    * Permissions of each etcd node.
-   * @default nodeStatements(): read (and in the primary region store) the cluster TLS CA
+   * @default nodeStatements(): read (and in the primary region store) the self-managed TLS CA, or request certificates from the region's AWS Private CA
    */
   readonly statements?: (etcdMember: string) => readonly PolicyStatement[];
   /**
@@ -45,6 +45,12 @@ export interface EtcdQuorumProps {
    * @default the spec's `hosts.imageId` for the quorum's region, else the node release's image from Debian's public SSM parameter
    */
   readonly imageId?: string;
+  /**
+   * ARN of the region's AWS Private CA (RegionCertificateAuthority). Required when the topology uses
+   * `security.ca.mode: aws-private-ca` and `statements` is not given.
+   * @default none (self-managed CA)
+   */
+  readonly certificateAuthorityArn?: string;
   /** @default the stack's default AWS provider */
   readonly provider?: TerraformProvider;
 }
@@ -122,7 +128,14 @@ export class EtcdQuorum extends Construct {
         securityGroupIds: [sg],
         userData: props.userData?.(e.name) ?? renderUserData(t, e.name, pgtopoAddressMap(t)),
         kmsKeyArn: t.hosts.ebsKmsKeyArn ?? props.kmsKeyArn,
-        statements: props.statements?.(e.name) ?? nodeStatements(t, e.name, { facts: accountFacts(this, p) }),
+        statements:
+          props.statements?.(e.name) ??
+          nodeStatements(t, e.name, {
+            facts: accountFacts(this, p),
+            ...(props.certificateAuthorityArn
+              ? { certificateAuthorityArn: props.certificateAuthorityArn }
+              : {}),
+          }),
         imdsHopLimit: t.hosts.imdsHopLimit,
         rolePrefix: rolePrefix(t, e.name),
         tags: { [NODE_TAGS.etcd]: e.name, [NODE_TAGS.quorum]: q.id },

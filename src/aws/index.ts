@@ -12,6 +12,12 @@ export {
   type WalArchiveProps,
 } from './archive.js';
 export {
+  RegionCertificateAuthority,
+  type RegionCertificateAuthorityProps,
+  TrustBundle,
+  type TrustBundleProps,
+} from './ca.js';
+export {
   ClusterEndpoints,
   type ClusterEndpointsProps,
   type EndpointListener,
@@ -46,6 +52,7 @@ export {
 } from './names.js';
 export {
   INTERFACE_ENDPOINTS,
+  interfaceEndpointsOf,
   peeredRegionPairs,
   RegionNetwork,
   type RegionNetworkProps,

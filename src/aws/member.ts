@@ -182,6 +182,12 @@ export interface PatroniMemberProps {
    * @default the spec's `hosts.imageId` for the member's region, else the node release's image from Debian's public SSM parameter
    */
   readonly imageId?: string;
+  /**
+   * ARN of the region's AWS Private CA (RegionCertificateAuthority). Required when the topology uses
+   * `security.ca.mode: aws-private-ca` and `statements` is not given.
+   * @default none (self-managed CA)
+   */
+  readonly certificateAuthorityArn?: string;
   /** @default the stack's default AWS provider */
   readonly provider?: TerraformProvider;
 }
@@ -217,7 +223,13 @@ export class PatroniMember extends Construct {
       userData: props.userData ?? renderUserData(t, m.name, pgtopoAddressMap(t)),
       kmsKeyArn: ebsKey,
       statements:
-        props.statements ?? nodeStatements(t, m.name, { facts: accountFacts(this, props.provider) }),
+        props.statements ??
+        nodeStatements(t, m.name, {
+          facts: accountFacts(this, props.provider),
+          ...(props.certificateAuthorityArn
+            ? { certificateAuthorityArn: props.certificateAuthorityArn }
+            : {}),
+        }),
       imdsHopLimit: t.hosts.imdsHopLimit,
       rolePrefix: rolePrefix(t, m.name),
       tags,

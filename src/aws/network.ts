@@ -20,6 +20,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Region, Topology } from '../model/types.js';
+import { usesPrivateCa } from '../render/index.js';
 import { protect } from './guard.js';
 
 /**
@@ -38,6 +39,11 @@ export const INTERFACE_ENDPOINTS = [
   'sts',
 ] as const;
 
+/** Interface endpoints of a topology: INTERFACE_ENDPOINTS, plus AWS Private CA's where nodes request certificates from it. */
+export function interfaceEndpointsOf(t: Topology): readonly string[] {
+  return usesPrivateCa(t) ? [...INTERFACE_ENDPOINTS, 'acm-pca'] : INTERFACE_ENDPOINTS;
+}
+
 export interface RegionNetworkProps {
   /** The resolved topology. */
   readonly topology: Topology;
@@ -53,7 +59,7 @@ export interface RegionNetworkProps {
   /**
    * Interface VPC endpoints to create (service names after `com.amazonaws.<region>.`).
    * An S3 gateway endpoint is always created.
-   * @default INTERFACE_ENDPOINTS
+   * @default interfaceEndpointsOf(topology)
    */
   readonly interfaceEndpoints?: readonly string[];
   /**
@@ -203,7 +209,7 @@ export class RegionNetwork extends Construct {
       description: 'HTTPS from the VPC',
     });
     const privateSubnets = region.subnets.map((s) => subnetIds[s.az]!);
-    for (const service of props.interfaceEndpoints ?? INTERFACE_ENDPOINTS) {
+    for (const service of props.interfaceEndpoints ?? interfaceEndpointsOf(props.topology)) {
       new VpcEndpoint(this, `endpoint-${service}`, {
         ...p,
         vpcId,

@@ -12,11 +12,14 @@ import {
   type AddressMap,
   AWAITING_VALUE_TAG,
   awsAddressMap,
+  certTemplateArn,
   hostKind,
   hostRegion,
   repositoriesOf,
   secretSource,
   secretsNeeded,
+  tlsParameters,
+  usesPrivateCa,
 } from '../render/index.js';
 import type { PolicyStatement } from './iam.js';
 import { archiveBucketName } from './names.js';
@@ -33,6 +36,11 @@ export function pgtopoAddressMap(t: Topology): AddressMap {
 export interface NodePermissionContext {
   readonly facts: AccountFacts;
   /**
+   * ARN of the AWS Private CA of the node's region (RegionCertificateAuthority); required when the topology
+   * uses `security.ca.mode: aws-private-ca`, ignored otherwise.
+   */
+  readonly certificateAuthorityArn?: string;
+  /**
    * @default pgtopoAddressMap(topology)
    */
   readonly map?: AddressMap;
@@ -43,6 +51,42 @@ export function secretNameArn(facts: AccountFacts, region: string, name: string)
   return `arn:${facts.partition}:secretsmanager:${region}:${facts.accountId}:secret:${name}-??????`;
 }
 
+/** ARN of an SSM parameter by name (pgtopo's names start with `/`). */
+export function parameterArn(facts: AccountFacts, region: string, name: string): string {
+  return `arn:${facts.partition}:ssm:${region}:${facts.accountId}:parameter${name}`;
+}
+
+/**
+ * AWS Private CA mode: request certificates only from the region's CA and only with the end-entity
+ * template (acm-pca:TemplateArn; acm-pca offers no condition key on a CSR's names), fetch them, and read
+ * the CA's ARN and the trust bundle. No CA key to read anywhere.
+ */
+function certificateStatements(t: Topology, region: string, ctx: NodePermissionContext): PolicyStatement[] {
+  const ca = ctx.certificateAuthorityArn;
+  if (!ca) {
+    throw new Error(
+      `${t.name}: security.ca.mode is aws-private-ca; expected the certificate authority ARN of ${region} (certificateAuthorityArn)`,
+    );
+  }
+  const params = tlsParameters(t);
+  return [
+    {
+      Sid: 'RequestNodeCertificate',
+      Effect: 'Allow',
+      Action: ['acm-pca:IssueCertificate'],
+      Resource: ca,
+      Condition: { StringEquals: { 'acm-pca:TemplateArn': certTemplateArn(ctx.facts.partition) } },
+    },
+    { Sid: 'FetchNodeCertificate', Effect: 'Allow', Action: ['acm-pca:GetCertificate'], Resource: ca },
+    {
+      Sid: 'ReadTlsIssuer',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter'],
+      Resource: [params.issuer, params.trust].map((n) => parameterArn(ctx.facts, region, n)),
+    },
+  ];
+}
+
 /** ARN of the log stream a member publishes its metric events to. */
 export function metricStreamArn(t: Topology, facts: AccountFacts, region: string, host: string): string {
   return `arn:${facts.partition}:logs:${region}:${facts.accountId}:log-group:${NODE_METRICS.logGroup(t.name)}:log-stream:${host}`;
@@ -50,7 +94,8 @@ export function metricStreamArn(t: Topology, facts: AccountFacts, region: string
 
 /**
  * Least-privilege statements of one bootable host (a member or a dedicated etcd
- * node): read exactly the secrets it fetches at boot, store the generated ones
+ * node): read exactly the secrets it fetches at boot (the self-managed TLS CA among them; with AWS
+ * Private CA, request end-entity certificates from its region's CA instead), store the generated ones
  * only where the boot step generates them (primary region) and only once (while
  * the secret carries AWAITING_VALUE_TAG, which nodes can remove but never add),
  * list and read the
@@ -94,6 +139,7 @@ export function nodeStatements(t: Topology, host: string, ctx: NodePermissionCon
       },
     );
   }
+  if (usesPrivateCa(t)) statements.push(...certificateStatements(t, region, ctx));
   const kind = hostKind(t, host);
   if (kind.kind !== 'member') return statements;
   const member = t.members.find((m) => m.name === host)!;

@@ -29,18 +29,18 @@ import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Topology } from '../model/types.js';
 import {
-  ALL_SECRET_KEYS,
   AWAITING_VALUE_TAG,
   generatedSecretName,
   type SecretKey,
+  secretKeysOf,
   secretSource,
 } from '../render/index.js';
 import { protect } from './guard.js';
 import { clusterKeyAlias } from './names.js';
 
-/** Credentials pgtopo creates: the spec's `generate` ones plus the cluster TLS CA. */
+/** Credentials pgtopo creates: the spec's `generate` ones plus the self-managed cluster TLS CA. */
 export function generatedKeys(t: Topology): SecretKey[] {
-  return ALL_SECRET_KEYS.filter((k) => secretSource(t, k, t.primaryRegion).generate);
+  return secretKeysOf(t).filter((k) => secretSource(t, k, t.primaryRegion).generate);
 }
 
 export interface ClusterSecretsProps {

@@ -3,7 +3,8 @@
  *
  * Stacks and their order (`cdktf deploy` follows the dependencies itself):
  *   1. `<name>-<region>`, one per region, independent of each other: network
- *      and VPC endpoints, the region's cluster key, WAL archive bucket, etcd
+ *      and VPC endpoints, the region's cluster key, WAL archive bucket, its
+ *      AWS Private CA (`security.ca.mode: aws-private-ca`), etcd
  *      members, Patroni members, the cluster's NLB and alarms. Each can be
  *      planned and deployed without touching another region.
  *   2. `<name>-global`, after every region stack (it reads their outputs): VPC
@@ -11,7 +12,8 @@
  *      the private DNS zone (associated with every VPC) with writer/reader
  *      records and the global writer name, the dataset's secrets (replicated to
  *      every region under each region's cluster key), and the archive
- *      replication from the primary region's bucket to each copy region's.
+ *      replication from the primary region's bucket to each copy region's, and
+ *      (AWS Private CA) each region's trust bundle of every region's CA certificate.
  * Nodes boot as soon as their region stack is applied and wait (bounded
  * retries) for the secrets, peers and DNS names the global stack creates.
  */
@@ -27,12 +29,13 @@ import { NODE_METRICS, NODE_TAGS } from '../model/constants.js';
 import { tryLoad, tryResolve } from '../model/load.js';
 import type { Topology } from '../model/types.js';
 import { type Finding, type PolicyReport, ruleById, runPolicy } from '../policy/index.js';
-import { bootableHosts } from '../render/index.js';
+import { bootableHosts, usesPrivateCa } from '../render/index.js';
 import { formatPath, SpecError } from '../spec/issues.js';
 import type { Locator } from '../spec/parse.js';
 import type { TopologySpecInput } from '../spec/schema.js';
 import { ClusterAlarms } from './alarms.js';
 import { ArchiveReplication, WalArchive } from './archive.js';
+import { RegionCertificateAuthority, TrustBundle } from './ca.js';
 import { ClusterEndpoints, endpointRecords } from './endpoints.js';
 import { EtcdQuorum } from './etcd.js';
 import { ClusterKey } from './kms.js';
@@ -92,6 +95,7 @@ export const REGION_OUTPUTS = {
   routeTables: 'private_route_table_ids',
   endpoints: 'endpoints',
   archiveKeyArn: 'archive_key_arn',
+  caCertificate: 'tls_ca_certificate',
 } as const;
 
 /** Everything of one region. */
@@ -106,6 +110,8 @@ export class RegionStack extends TerraformStack {
   readonly members: Readonly<Record<string, PatroniMember>>;
   readonly etcd: readonly EtcdQuorum[];
   readonly endpoints: Readonly<Record<string, ClusterEndpoints>>;
+  /** The region's AWS Private CA (`security.ca.mode: aws-private-ca` only). */
+  readonly certificateAuthority?: RegionCertificateAuthority;
 
   constructor(scope: Construct, t: Topology, region: string, backend: BackendFactory, imageId?: string) {
     const id = regionStackId(t, region);
@@ -150,6 +156,10 @@ export class RegionStack extends TerraformStack {
     this.firewall = new PatroniFirewall(this, 'members-firewall', { topology: t, region, vpcId });
     const memberSecurityGroupId = this.firewall.securityGroup.id;
     if (t.archive.enabled) this.archive = new WalArchive(this, 'archive', { topology: t, region });
+    if (usesPrivateCa(t)) {
+      this.certificateAuthority = new RegionCertificateAuthority(this, 'node-ca', { topology: t, region });
+    }
+    const ca = this.certificateAuthority ? { certificateAuthorityArn: this.certificateAuthority.arn } : {};
 
     const etcd: EtcdQuorum[] = [];
     for (const q of t.etcd.filter((x) => x.members.some((e) => e.region === region))) {
@@ -162,6 +172,7 @@ export class RegionStack extends TerraformStack {
           subnetIds,
           memberSecurityGroupId,
           kmsKeyArn: clusterKeyArn,
+          ...ca,
           ...(imageId ? { imageId } : {}),
         }),
       );
@@ -175,6 +186,7 @@ export class RegionStack extends TerraformStack {
         subnetId: subnetIds[m.az]!,
         securityGroupIds: [memberSecurityGroupId],
         kmsKeyArn: clusterKeyArn,
+        ...ca,
         ...(imageId ? { imageId } : {}),
       });
     }
@@ -226,6 +238,11 @@ export class RegionStack extends TerraformStack {
       ),
     });
     if (this.archive) new TerraformOutput(this, REGION_OUTPUTS.archiveKeyArn, { value: this.archive.keyArn });
+    if (this.certificateAuthority) {
+      new TerraformOutput(this, REGION_OUTPUTS.caCertificate, {
+        value: this.certificateAuthority.certificatePem,
+      });
+    }
   }
 }
 
@@ -245,6 +262,11 @@ function placeholderOutputs(t: Topology, region: string): Record<string, unknown
         ]),
     ),
     [REGION_OUTPUTS.archiveKeyArn]: `arn:aws:kms:${region}:000000000000:key/00000000-0000-0000-0000-000000000000`,
+    ...(usesPrivateCa(t)
+      ? {
+          [REGION_OUTPUTS.caCertificate]: `-----BEGIN CERTIFICATE-----\nOFFLINE ${region}\n-----END CERTIFICATE-----`,
+        }
+      : {}),
   };
 }
 
@@ -329,6 +351,17 @@ export class GlobalStack extends TerraformStack {
     }
 
     this.secrets = new ClusterSecrets(this, 'secrets', { topology: t, provider: home });
+    if (usesPrivateCa(t)) {
+      // Every node trusts every region's CA: a standby region's node verifies the primary's and back.
+      const certificates = t.regions.map((r) => out(r.name, REGION_OUTPUTS.caCertificate));
+      for (const r of t.regions) {
+        new TrustBundle(this, `tls-trust-${r.name}`, {
+          topology: t,
+          certificates,
+          provider: providers[r.name]!,
+        });
+      }
+    }
 
     const copies = t.archive.copyTo.filter((r) => r !== t.primaryRegion);
     if (t.archive.enabled && copies.length > 0) {

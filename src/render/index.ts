@@ -33,6 +33,15 @@ export {
   renderWriteSecrets,
   secretEnvName,
 } from './boot.js';
+export {
+  CERT_RENEWAL_UNIT,
+  certTemplateArn,
+  NODE_CERT_SIGNING_ALGORITHM,
+  NODE_CERT_TEMPLATE,
+  renewCertPath,
+  tlsParameters,
+  usesPrivateCa,
+} from './ca.js';
 export { renderDashboard } from './dashboard.js';
 export { etcdDataDir, etcdHost, etcdSettings, renderEtcdEnv } from './etcd.js';
 export { postgresExporterSettings, renderPostgresExporterEnv } from './exporter.js';
@@ -101,6 +110,7 @@ export {
   type SecretKey,
   type SecretSource,
   secretFiles,
+  secretKeysOf,
   secretSource,
   secretsNeeded,
 } from './secrets.js';

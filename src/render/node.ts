@@ -2,11 +2,13 @@
 import type { Topology } from '../model/types.js';
 import {
   bootScripts,
+  hostRegion,
   renderBootScript,
   renderIssueCert,
   renderUserDataFor,
   renderWriteSecrets,
 } from './boot.js';
+import { renderRenewCert, usesPrivateCa } from './ca.js';
 import { etcdHost, renderEtcdEnv } from './etcd.js';
 import { renderPostgresExporterEnv } from './exporter.js';
 import { renderHaproxy } from './haproxy.js';
@@ -63,6 +65,25 @@ export function renderHost(t: Topology, host: string, map: AddressMap): Rendered
   const scripts = bootScripts(t, host, map);
   add(scripts.boot, renderBootScript(t, host, map), root, 0o700);
   add(scripts.issueCert, renderIssueCert(t, host, map), root, 0o700);
+  // Rendered for either map (same file set); only the AWS map runs it (boot step and renewal timer).
+  if (usesPrivateCa(t)) {
+    const reloadable = servicesOf(t, host, map).filter((s) =>
+      s.serviceExtra.some((l) => l.startsWith('ExecReload=')),
+    );
+    const region = hostRegion(t, host);
+    add(
+      scripts.renewCert,
+      renderRenewCert(
+        t,
+        host,
+        map,
+        region,
+        reloadable.map((s) => s.unit),
+      ),
+      root,
+      0o700,
+    );
+  }
   const secrets = secretFiles(t, host, map);
   if (secrets.length > 0) {
     add(scripts.writeSecrets, renderWriteSecrets(t, host, map), root, 0o700);

@@ -155,11 +155,19 @@ export function secretFiles(t: Topology, host: string, map: AddressMap): SecretF
   return files;
 }
 
-/** Secrets a host fetches at boot (TLS CA on every host; credentials on members). */
+/**
+ * The secrets of a topology: every credential, plus the TLS CA unless an AWS Private CA signs the node
+ * certificates (`security.ca`), in which case no CA key exists anywhere pgtopo creates or nodes read.
+ */
+export function secretKeysOf(t: Topology): SecretKey[] {
+  return ALL_SECRET_KEYS.filter((k) => k !== 'tlsCa' || t.security.ca.mode === 'self-managed');
+}
+
+/** Secrets a host fetches at boot (the self-managed TLS CA on every host; credentials on members). */
 export function secretsNeeded(t: Topology, host: string, map: AddressMap): SecretKey[] {
   const keys = new Set<SecretKey>(['tlsCa']);
   for (const f of secretFiles(t, host, map)) for (const k of f.keys) keys.add(k);
-  return ALL_SECRET_KEYS.filter((k) => keys.has(k));
+  return secretKeysOf(t).filter((k) => keys.has(k));
 }
 
 export interface CertificateSubjects {

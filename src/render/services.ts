@@ -4,6 +4,7 @@
  */
 import { PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
+import { certRenewalService, usesPrivateCa } from './ca.js';
 import { etcdHost } from './etcd.js';
 import { octal, shq } from './format.js';
 import { clusterNamed, etcdMemberNamed, etcdOnMember } from './lookup.js';
@@ -166,6 +167,13 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
 
 /** Every service of a host, in start order. */
 export function servicesOf(t: Topology, host: string, map: AddressMap): ServiceSpec[] {
+  const services = hostServices(t, host, map);
+  // AWS Private CA: certificates are short-lived, a timer renews them (the rehearsal issues its own).
+  if (usesPrivateCa(t) && map.target === 'aws') services.push(certRenewalService(t, host, map));
+  return services;
+}
+
+function hostServices(t: Topology, host: string, map: AddressMap): ServiceSpec[] {
   const k = hostKind(t, host);
   if (k.kind === 'member') return memberServices(t, k.name, map);
   if (k.kind === 'etcd') {

@@ -207,6 +207,11 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
     'irreversible',
     "the archive's cipher passphrase: backups and WAL already written stay readable only with the old one",
   ],
+  'security.ca.mode': [
+    'procedure',
+    "another signer: nodes trust only their own CA's certificates, so replaced nodes and running nodes cannot verify each other: replace every node together",
+  ],
+  'security.ca.certificateValidityHours': ['rolling-replacement', `the renewal script is ${NODE}`],
   'hosts.os': [
     'procedure',
     "another node release: every node is replaced with the new release's image and packages, and the PostgreSQL major follows the release (17 on debian-13, 15 on debian-12): a major upgrade (new nodes fed by logical replication), not a rolling restart",

@@ -7,6 +7,7 @@
 import { HEALTH_PATHS, PORTS, UNBOUNDED_LAG_BYTES } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { formatBytes } from '../policy/format/text.js';
+import { bootableHosts } from '../render/index.js';
 import { code, duration, plural, raw, table } from './markdown.js';
 
 /** Headline facts, also used by the report's first lines. */
@@ -76,6 +77,22 @@ export function quorumTolerance(n: number): number {
   return Math.floor((n - 1) / 2);
 }
 
+/** Who signs the node certificates, and so which nodes can mint a certificate for another host. */
+export function tlsSigner(t: Topology): string {
+  const nodes = plural(bootableHosts(t).length, 'node');
+  if (t.security.ca.mode === 'self-managed') {
+    return (
+      `- **TLS signer** self-managed CA in Secrets Manager: all ${nodes} read the CA key at boot, ` +
+      'so each can mint a certificate for any member or etcd peer (`security.ca.mode: aws-private-ca` removes the key from the nodes).'
+    );
+  }
+  return (
+    `- **TLS signer** AWS Private CA in each region (short-lived mode, ${t.security.ca.certificateValidityHours} h certificates renewed at half-life): ` +
+    `none of the ${nodes} holds a CA key; each may only request end-entity certificates from its own region's CA. ` +
+    'IAM cannot bind the names in a request, so a compromised node can still obtain a short-lived certificate for another host while it keeps its role.'
+  );
+}
+
 /** The `## Summary` section (without its heading). */
 export function renderSummary(t: Topology): string {
   const f = topologyFacts(t);
@@ -107,6 +124,7 @@ export function renderSummary(t: Topology): string {
       (t.failover.rtoTargetSeconds !== undefined
         ? `; RTO target ${duration(t.failover.rtoTargetSeconds)}.`
         : '.'),
+    tlsSigner(t),
     '',
   );
 

@@ -542,6 +542,40 @@ export const Security = z
       .describe(
         'Where each credential comes from: `generate` (the first node generates it into Secrets Manager) or an existing secret ARN. Never a value. Default: generate all.',
       ),
+    ca: z
+      .discriminatedUnion('mode', [
+        z
+          .strictObject({
+            mode: z
+              .literal('self-managed')
+              .describe(
+                'A CA key generated at first boot into Secrets Manager; every node reads it to issue its own certificate, so every node can mint a certificate for any host.',
+              ),
+          })
+          .describe('Self-managed CA in Secrets Manager (every node can mint certificates).'),
+        z
+          .strictObject({
+            mode: z
+              .literal('aws-private-ca')
+              .describe(
+                'One AWS Private CA per region in short-lived certificate mode: no node holds a CA key; each node requests its own certificate from its region’s CA at boot and renews it.',
+              ),
+            certificateValidityHours: z
+              .number()
+              .int()
+              .min(24)
+              .max(168)
+              .default(168)
+              .describe(
+                'Validity of each node certificate in hours (short-lived mode allows at most 7 days). Nodes renew once half of it has passed. Default 168.',
+              ),
+          })
+          .describe('AWS Private CA in short-lived certificate mode (nodes never hold a CA key).'),
+      ])
+      .default({ mode: 'self-managed' })
+      .describe(
+        'Who signs the TLS certificates of members and etcd nodes. Default: self-managed (a CA key in Secrets Manager).',
+      ),
   })
   .describe('Who may connect, and where credentials come from. Default: closed, TLS on, generated secrets.');
 

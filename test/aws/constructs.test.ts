@@ -4,10 +4,16 @@
  * keys, least-privilege roles, prevent_destroy on stateful resources.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeUserData, peeredRegionPairs, wildcardProblems } from '../../src/aws/index.js';
+import { decodeUserData, nodeStatements, peeredRegionPairs, wildcardProblems } from '../../src/aws/index.js';
 import { HEALTH_PATHS, PORTS } from '../../src/model/constants.js';
-import { AWAITING_VALUE_TAG } from '../../src/render/index.js';
-import { EXAMPLE_NAMES, type ExampleName, example } from '../helpers/examples.js';
+import {
+  AWAITING_VALUE_TAG,
+  bootableHosts,
+  CERT_RENEWAL_UNIT,
+  hostRegion,
+  tlsParameters,
+} from '../../src/render/index.js';
+import { EXAMPLE_NAMES, type ExampleName, example, exampleWith } from '../helpers/examples.js';
 import {
   allResources,
   type Json,
@@ -302,6 +308,160 @@ describe('PatroniMember', () => {
   });
 });
 
+describe('node certificates (security.ca)', () => {
+  type Statement = { Sid: string; Action: string[]; Resource: string | string[]; Condition?: Json };
+  const statementsOf = (p: { config: Json }) =>
+    (JSON.parse(String(p.config.policy)) as { Statement: Statement[] }).Statement;
+  /** The role policy of a bootable host, by the construct path of its node. */
+  const policyOf = (name: ExampleName, host: string) => {
+    const t = example(name);
+    const policies = allResources(synthesized[name], 'aws_iam_role_policy');
+    const isMember = t.members.some((m) => m.name === host);
+    const found = policies.filter((p) =>
+      isMember ? pathOf(p).includes(`/member-${host}/`) : pathOf(p).includes(`/${host}/`),
+    );
+    expect(found, host).toHaveLength(1);
+    return found[0]!;
+  };
+
+  test('the examples cover both modes', () => {
+    expect(EXAMPLE_NAMES.map((n) => example(n).security.ca.mode)).toEqual([
+      'self-managed',
+      'self-managed',
+      'aws-private-ca',
+    ]);
+  });
+
+  each('%s: which nodes can read a CA private key (and so mint any certificate)', (name) => {
+    const t = example(name);
+    const caSecret = `:secret:pgtopo/${t.name}/tls-ca-??????`;
+    for (const host of bootableHosts(t)) {
+      const statements = statementsOf(policyOf(name, host));
+      const readsCaKey = statements.some(
+        (s) =>
+          s.Action.includes('secretsmanager:GetSecretValue') &&
+          [s.Resource].flat().some((r) => r.endsWith(caSecret)),
+      );
+      // Self-managed: every node signs its own certificate, so every node reads the key. Private CA: none.
+      expect(readsCaKey, host).toBe(t.security.ca.mode === 'self-managed');
+      if (t.security.ca.mode === 'self-managed') {
+        expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('acm-pca:'))).toEqual([]);
+      }
+    }
+  });
+
+  test('aws-private-ca: a short-lived root CA per region, protected, named to the region by an SSM parameter', () => {
+    const t = example('threeRegionStretched');
+    for (const r of t.regions) {
+      const stack = synthesized.threeRegionStretched.stacks[`${t.name}-${r.name}`]!;
+      const cas = resources(stack, 'aws_acmpca_certificate_authority');
+      expect(cas).toHaveLength(1);
+      expect(cas[0]!.config).toMatchObject({
+        type: 'ROOT',
+        usage_mode: 'SHORT_LIVED_CERTIFICATE',
+        certificate_authority_configuration: { key_algorithm: 'EC_prime256v1' },
+        lifecycle: { prevent_destroy: true },
+      });
+      const root = resources(stack, 'aws_acmpca_certificate');
+      expect(root).toHaveLength(1);
+      expect(String(root[0]!.config.template_arn)).toMatch(/:acm-pca:::template\/RootCACertificate\/V1$/);
+      expect(resources(stack, 'aws_acmpca_certificate_authority_certificate')).toHaveLength(1);
+      const params = resources(stack, 'aws_ssm_parameter');
+      expect(params.map((p) => [p.config.name, p.config.type, p.config.insecure_value])).toEqual([
+        [tlsParameters(t).issuer, 'String', tf(`aws_acmpca_certificate_authority.${cas[0]!.name}.arn`)],
+      ]);
+      const endpoints = resources(stack, 'aws_vpc_endpoint').map((e) => e.config.service_name);
+      expect(endpoints).toContain(`com.amazonaws.${r.name}.acm-pca`);
+      // No CA key anywhere: no secret for it in any stack.
+      expect(resources(stack, 'aws_secretsmanager_secret')).toEqual([]);
+    }
+    const global = synthesized.threeRegionStretched.stacks[`${t.name}-global`]!;
+    const bundles = resources(global, 'aws_ssm_parameter');
+    expect(bundles).toHaveLength(t.regions.length);
+    for (const b of bundles) {
+      expect(b.config).toMatchObject({ name: tlsParameters(t).trust, type: 'String' });
+      // Every region's CA certificate, from each region stack's output.
+      for (const r of t.regions) expect(String(b.config.insecure_value)).toContain(`region-${r.name}`);
+    }
+  });
+
+  test('aws-private-ca: each node may only request end-entity certificates from its own region’s CA', () => {
+    const name = 'threeRegionStretched';
+    const t = example(name);
+    for (const host of bootableHosts(t)) {
+      const region = hostRegion(t, host);
+      const stack = synthesized[name].stacks[`${t.name}-${region}`]!;
+      const ca = tf(
+        `aws_acmpca_certificate_authority.${resources(stack, 'aws_acmpca_certificate_authority')[0]!.name}.arn`,
+      );
+      const statements = statementsOf(policyOf(name, host));
+      const pca = statements.filter((s) => s.Action.some((a) => a.startsWith('acm-pca:')));
+      expect(pca.map((s) => [s.Action, s.Resource, s.Condition])).toEqual([
+        [
+          ['acm-pca:IssueCertificate'],
+          ca,
+          {
+            StringEquals: {
+              'acm-pca:TemplateArn': expect.stringMatching(
+                /^arn:\$\{data\.aws_partition\.[^.]+\.partition\}:acm-pca:::template\/EndEntityCertificate\/V1$/,
+              ),
+            },
+          },
+        ],
+        [['acm-pca:GetCertificate'], ca, undefined],
+      ]);
+      const ssm = statements.filter((s) => s.Action.some((a) => a.startsWith('ssm:')));
+      expect(ssm.flatMap((s) => s.Action)).toEqual(['ssm:GetParameter']);
+      expect([ssm[0]!.Resource].flat().map((r) => r.replace(/^arn:.*:parameter/, ''))).toEqual([
+        tlsParameters(t).issuer,
+        tlsParameters(t).trust,
+      ]);
+      for (const r of [ssm[0]!.Resource].flat()) expect(r).toContain(`:ssm:${region}:`);
+      expect(
+        statements.some((s) => [s.Resource].flat().some((r) => r.includes('/tls-ca'))),
+        host,
+      ).toBe(false);
+    }
+  });
+
+  test('aws-private-ca: the boot step requests the certificate and a timer renews it; no CA secret is fetched', () => {
+    const name = 'threeRegionStretched';
+    const t = example(name);
+    const instances = allResources(synthesized[name], 'aws_instance');
+    expect(instances).toHaveLength(bootableHosts(t).length);
+    for (const i of instances) {
+      const u = decodeUserData(String(i.config.user_data_base64));
+      expect(u).not.toContain(`pgtopo/${t.name}/tls-ca`);
+      expect(u).not.toContain('PGTOPO_SECRET_TLS_CA');
+      expect(u).toContain('aws acm-pca issue-certificate');
+      expect(u).toContain(`${CERT_RENEWAL_UNIT}.timer`);
+      expect(u).toContain(`systemctl enable --now`);
+    }
+  });
+
+  test('aws-private-ca: the statements of a node need its region CA', () => {
+    const t = exampleWith('singleRegion', (s) => {
+      s.security = { ...s.security, ca: { mode: 'aws-private-ca' } };
+    });
+    const facts = { accountId: '123456789012', partition: 'aws' };
+    expect(() => nodeStatements(t, t.members[0]!.name, { facts })).toThrow(/certificateAuthorityArn/);
+    const ca =
+      'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
+    const statements = nodeStatements(t, t.members[0]!.name, { facts, certificateAuthorityArn: ca });
+    expect(statements.find((s) => s.Sid === 'RequestNodeCertificate')).toEqual({
+      Sid: 'RequestNodeCertificate',
+      Effect: 'Allow',
+      Action: ['acm-pca:IssueCertificate'],
+      Resource: ca,
+      Condition: {
+        StringEquals: { 'acm-pca:TemplateArn': 'arn:aws:acm-pca:::template/EndEntityCertificate/V1' },
+      },
+    });
+    expect(statements.flatMap((s) => [s.Resource].flat()).filter((r) => r.includes('/tls-ca'))).toEqual([]);
+    expect(wildcardProblems(JSON.stringify({ Statement: statements }))).toEqual([]);
+  });
+});
+
 describe('ClusterEndpoints', () => {
   each(
     '%s: internal NLB over the member AZs, protected, cross-zone, HTTP(S) checks on the Patroni REST port',
@@ -503,8 +663,10 @@ describe('ClusterSecrets', () => {
       const t = example(name);
       const global = synthesized[name].stacks[`${t.name}-global`]!;
       const secrets = resources(global, 'aws_secretsmanager_secret');
+      // The CA key is a secret only where the nodes sign their own certificates (self-managed).
+      const ca = t.security.ca.mode === 'self-managed' ? ['tls-ca'] : [];
       expect(secrets.map((s) => s.config.name).sort()).toEqual(
-        ['superuser', 'replication', 'rewind', 'pgbouncer', 'rest-api', 'archive-cipher', 'tls-ca']
+        ['superuser', 'replication', 'rewind', 'pgbouncer', 'rest-api', 'archive-cipher', ...ca]
           .map((k) => `pgtopo/${t.name}/${k}`)
           .sort(),
       );

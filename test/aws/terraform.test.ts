@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeUserData } from '../../src/aws/index.js';
-import { ALL_SECRET_KEYS, AWAITING_VALUE_TAG, secretEnvName } from '../../src/render/index.js';
+import { ALL_SECRET_KEYS, AWAITING_VALUE_TAG, secretEnvName, tlsParameters } from '../../src/render/index.js';
 import { EXAMPLE_NAMES, type ExampleName, example } from '../helpers/examples.js';
 import {
   type Json,
@@ -204,7 +204,41 @@ describe('blast radius of one node, as planned', () => {
     const t = example(s.example);
     if (s.id === `${t.name}-${t.primaryRegion}` && known.length > 0) expect(puts.length).toBeGreaterThan(0);
   });
+
+  test.each(byStack())(
+    '%s: no node can read a CA key; with AWS Private CA each region plans a short-lived CA',
+    (_label, s) => {
+      if (s.error) throw s.error;
+      const t = example(s.example);
+      const changes = s.show!.resource_changes as { type: string; change: { after: Json } }[];
+      const policies = changes
+        .filter((c) => c.type === 'aws_iam_role_policy' && typeof c.change.after.policy === 'string')
+        .map((c) => String(c.change.after.policy));
+      const cas = changes.filter((c) => c.type === 'aws_acmpca_certificate_authority');
+      if (t.security.ca.mode === 'self-managed') {
+        expect(cas).toEqual([]);
+        return;
+      }
+      for (const p of policies) expect(p).not.toContain(`secret:pgtopo/${t.name}/tls-ca`);
+      expect(
+        changes.filter((c) => c.type === 'aws_secretsmanager_secret').map((c) => c.change.after.name),
+      ).not.toContain(`pgtopo/${t.name}/tls-ca`);
+      if (s.id.endsWith('-global')) {
+        const bundles = changes.filter((c) => c.type === 'aws_ssm_parameter');
+        expect(bundles.map((c) => [c.change.after.name, c.change.after.type])).toEqual(
+          t.regions.map(() => [tlsParameters(t).trust, 'String']),
+        );
+        return;
+      }
+      expect(cas.map((c) => [c.change.after.type, c.change.after.usage_mode])).toEqual([
+        ['ROOT', 'SHORT_LIVED_CERTIFICATE'],
+      ]);
+    },
+  );
 });
+
+/** A PEM private key block (PGT-EC2-004 looks for the same in the spec). */
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 describe('no secret value in Terraform JSON, plan JSON or user data', () => {
   const leaks = (text: string) =>
@@ -216,14 +250,28 @@ describe('no secret value in Terraform JSON, plan JSON or user data', () => {
     if (s.error) throw s.error;
     expect(leaks(synthesized[s.example].text[s.id]!)).toEqual([]);
     expect(leaks(s.showText!)).toEqual([]);
+    // No private key of any kind (a CA key above all): neither mode passes one through Terraform.
+    expect(synthesized[s.example].text[s.id]!).not.toMatch(PRIVATE_KEY);
+    expect(s.showText!).not.toMatch(PRIVATE_KEY);
   });
 
   test.each(byStack())('%s: no resource or attribute that holds a secret value', (_label, s) => {
     if (s.error) throw s.error;
     const json = synthesized[s.example].stacks[s.id]!;
     const types = Object.keys((json.resource ?? {}) as Json);
-    for (const forbidden of ['aws_secretsmanager_secret_version', 'aws_ssm_parameter', 'random_password']) {
+    for (const forbidden of ['aws_secretsmanager_secret_version', 'random_password']) {
       expect(types).not.toContain(forbidden);
+    }
+    // SSM parameters only name public things (the CA's ARN, CA certificates): String, pgtopo's names,
+    // set through insecure_value (the provider's attribute for values that are not secret).
+    const t = example(s.example);
+    const tlsNames = Object.values(tlsParameters(t));
+    for (const p of Object.values(
+      ((json.resource ?? {}) as Record<string, Record<string, Json>>).aws_ssm_parameter ?? {},
+    )) {
+      expect(p.type).toBe('String');
+      expect(tlsNames).toContain(p.name);
+      expect(p.value).toBeUndefined();
     }
     const changes = s.show!.resource_changes as {
       type: string;
@@ -257,8 +305,14 @@ describe('no secret value in Terraform JSON, plan JSON or user data', () => {
     expect(userData.length).toBeGreaterThan(0);
     for (const u of userData) {
       expect(leaks(u)).toEqual([]);
+      expect(u).not.toMatch(PRIVATE_KEY);
       expect(u).toMatch(/^#cloud-config/);
-      expect(u).toContain(`pgtopo/${t.name}/tls-ca`);
+      // The CA key is fetched only where nodes sign their own certificates; otherwise they ask the region's CA.
+      if (t.security.ca.mode === 'self-managed') expect(u).toContain(`pgtopo/${t.name}/tls-ca`);
+      else {
+        expect(u).not.toContain(`pgtopo/${t.name}/tls-ca`);
+        expect(u).toContain(tlsParameters(t).issuer);
+      }
       // Generated values are 32 random bytes in hex: none is present.
       expect(u).not.toMatch(/\b[0-9a-f]{64}\b/);
       // Credential files are templates: every password line carries a placeholder.

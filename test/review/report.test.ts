@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { topologyFrom } from '../../src/model/load.js';
 import { analyzeFailures, ruleById, runPolicy } from '../../src/policy/index.js';
+import { bootableHosts } from '../../src/render/index.js';
 import { buildReview, REVIEW_SECTIONS } from '../../src/review/report.js';
 import { RELEASE_NAMES, RELEASES } from '../../src/spec/releases.js';
 import { EXAMPLE_NAMES, EXAMPLES, example, exampleOn, exampleWith } from '../helpers/examples.js';
@@ -100,6 +101,20 @@ describe('summary: the node release and the failover bound', () => {
   test('rpo async: maximum_lag_on_failover is unbounded, not a byte count', async () => {
     const summary = await summaryOf(exampleWith('singleRegion', (s) => (s.durability = { rpo: 'async' })));
     expect(summary).toContain('maximum_lag_on_failover unbounded;');
+  });
+
+  test.each(EXAMPLE_NAMES)('%s: says which nodes can mint a TLS certificate', async (name) => {
+    const t = example(name);
+    const summary = await summaryOf(t);
+    const line = summary.split('\n').find((l) => l.startsWith('- **TLS signer**'));
+    const nodes = bootableHosts(t).length;
+    if (t.security.ca.mode === 'self-managed') {
+      expect(line).toContain(`all ${nodes} nodes read the CA key at boot`);
+      expect(line).toContain('can mint a certificate for any member or etcd peer');
+    } else {
+      expect(line).toContain(`none of the ${nodes} nodes holds a CA key`);
+      expect(line).toContain('IAM cannot bind the names');
+    }
   });
 });
 

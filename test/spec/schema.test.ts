@@ -47,6 +47,36 @@ describe('schema boundaries', () => {
   });
 
   test.each([
+    [undefined, []],
+    [{ mode: 'self-managed' }, []],
+    [{ mode: 'aws-private-ca' }, []],
+    [{ mode: 'aws-private-ca', certificateValidityHours: 24 }, []],
+    [{ mode: 'aws-private-ca', certificateValidityHours: 168 }, []],
+    // Short-lived mode issues nothing valid longer than 7 days; less than a day renews too often.
+    [
+      { mode: 'aws-private-ca', certificateValidityHours: 169 },
+      ['too_big security.ca.certificateValidityHours'],
+    ],
+    [
+      { mode: 'aws-private-ca', certificateValidityHours: 23 },
+      ['too_small security.ca.certificateValidityHours'],
+    ],
+    [
+      { mode: 'aws-private-ca', certificateValidityHours: 72.5 },
+      ['invalid_type security.ca.certificateValidityHours'],
+    ],
+    [
+      { mode: 'self-managed', certificateValidityHours: 72 },
+      ['unknown_key security.ca.certificateValidityHours'],
+    ],
+    [{ mode: 'acm' }, ['invalid_union security.ca.mode']],
+  ])('security.ca %j', (ca, expected) => {
+    expect(codesAt(variant((s) => (s.security = { ...s.security, ...(ca ? { ca } : {}) })))).toEqual(
+      expected,
+    );
+  });
+
+  test.each([
     ['debian-13', undefined, []],
     ['debian-12', undefined, []],
     ['debian-12', 15, []],
