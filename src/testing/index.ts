@@ -11,6 +11,7 @@
 export {
   type FindingQuery,
   type MatcherContext,
+  MatcherInputError,
   type MatcherResult,
   type PgtopoMatchers,
   pgtopoMatchers,

@@ -59,28 +59,39 @@ type Json = Record<string, unknown>;
 
 const not = (ctx: MatcherContext) => (ctx.isNot ? 'not ' : '');
 
-function invalid(report: CheckReport): MatcherResult {
-  return {
-    pass: false,
-    message: () =>
-      [
-        `expected a valid pgtopo spec; ${report.spec} has ${report.issues.length} issue(s):`,
-        ...issueLines(report),
-      ].join('\n'),
-  };
+/**
+ * Input the matcher cannot judge (no spec, an invalid spec, an unknown failure, unreadable Terraform
+ * JSON) throws instead of failing: a failure would turn into a pass under `.not`.
+ */
+export class MatcherInputError extends Error {
+  override readonly name = 'MatcherInputError';
 }
 
-function badSubject(matcher: string, received: unknown): MatcherResult {
-  return {
-    pass: false,
-    message: () => `${matcher}: expected a spec object or a spec file path, received ${typeof received}`,
-  };
+/** The valid check report of a spec subject; throws MatcherInputError with the issues otherwise. */
+function validReport(
+  matcher: string,
+  received: unknown,
+  options: CheckOptions = {},
+): CheckReport & { valid: true } {
+  if (!isSpecSubject(received)) {
+    throw new MatcherInputError(
+      `${matcher}: expected a spec object or a spec file path, received ${typeof received}`,
+    );
+  }
+  const report = reportOf(received, options);
+  if (!report.valid) {
+    throw new MatcherInputError(
+      [
+        `${matcher}: ${report.spec} is not a valid pgtopo spec (${report.issues.length} issue(s)):`,
+        ...issueLines(report),
+      ].join('\n'),
+    );
+  }
+  return report as CheckReport & { valid: true };
 }
 
 function toPassPolicy(this: MatcherContext, received: unknown, options: CheckOptions = {}): MatcherResult {
-  if (!isSpecSubject(received)) return badSubject('toPassPolicy', received);
-  const report = reportOf(received, options);
-  if (!report.valid) return invalid(report);
+  const report = validReport('toPassPolicy', received, options);
   const findings = report.policy!.findings;
   const errors = findings.filter((f) => f.severity === 'error' && !f.waived);
   return {
@@ -101,9 +112,7 @@ function toHaveFinding(
   ruleId: string,
   query: FindingQuery = {},
 ): MatcherResult {
-  if (!isSpecSubject(received)) return badSubject('toHaveFinding', received);
-  const report = reportOf(received);
-  if (!report.valid) return invalid(report);
+  const report = validReport('toHaveFinding', received);
   const findings = report.policy!.findings;
   const matching = findings.filter(
     (f) =>
@@ -152,17 +161,13 @@ function toRecoverFrom(
   expectation: RecoveryExpectation,
   options: CheckOptions = {},
 ): MatcherResult {
-  if (!isSpecSubject(received)) return badSubject('toRecoverFrom', received);
-  const report = reportOf(received, options);
-  if (!report.valid) return invalid(report);
+  const report = validReport('toRecoverFrom', received, options);
   const a = report.failures!;
   const result = [...a.failures, ...a.doubleAzFailures].find((f) => f.id === failure);
   if (!result) {
-    return {
-      pass: false,
-      message: () =>
-        `toRecoverFrom: ${report.spec} has no failure ${JSON.stringify(failure)}; known: ${a.failures.map((f) => f.id).join(', ')}`,
-    };
+    throw new MatcherInputError(
+      `toRecoverFrom: ${report.spec} has no failure ${JSON.stringify(failure)}; known: ${a.failures.map((f) => f.id).join(', ')}`,
+    );
   }
   const problems = recoveryProblems(result, expectation);
   const predicted = `${result.recovery}, RTO ${rtoText(result.rto, result.writable === 'manual')}, RPO ${rpoText(result.rpo)}`;
@@ -237,7 +242,7 @@ function toSynthesizeResource(
   props: Record<string, unknown> = {},
 ): MatcherResult {
   const docs = terraformDocs(received);
-  if (typeof docs === 'string') return { pass: false, message: () => `toSynthesizeResource: ${docs}` };
+  if (typeof docs === 'string') throw new MatcherInputError(`toSynthesizeResource: ${docs}`);
   const candidates: { where: string; mismatch: string | undefined }[] = [];
   for (const [stack, doc] of docs) {
     const ofType = ((doc.resource ?? {}) as Record<string, Record<string, unknown>>)[type] ?? {};

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { synthesize } from '../../src/aws/index.js';
 import type { TopologySpecInput } from '../../src/spec/schema.js';
 import {
+  MatcherInputError,
   type MatcherResult,
   type PgtopoMatchers,
   pgtopoMatchers,
@@ -53,20 +54,14 @@ describe('toPassPolicy', () => {
     expect(v.text).toContain('PGT-ETCD-002');
   });
 
-  test('an invalid spec fails with its issue code and path, not a throw', () => {
-    const v = verdict(
-      'toPassPolicy',
-      spec((s) => (s.postgres = { version: 9 } as never)),
+  test('an invalid spec or no spec throws (a failure would pass under .not), naming the issue code and path', () => {
+    const invalid = spec((s) => (s.postgres = { version: 9 } as never));
+    expect(() => expect(invalid).not.toPassPolicy()).toThrow(MatcherInputError);
+    expect(() => verdict('toPassPolicy', invalid)).toThrow(/postgres\.version \[too_small\]/);
+    expect(() => expect(invalid).not.toHaveFinding('PGT-ETCD-001')).toThrow(
+      /postgres\.version \[too_small\]/,
     );
-    expect(v.pass).toBe(false);
-    expect(v.text).toMatch(/postgres\.version \[too_small\]/);
-  });
-
-  test('something that is no spec fails with what was received', () => {
-    expect(verdict('toPassPolicy', 42)).toEqual({
-      pass: false,
-      text: expect.stringContaining('received number'),
-    });
+    expect(() => verdict('toPassPolicy', 42)).toThrow(/received number/);
   });
 });
 
@@ -110,10 +105,10 @@ describe('toRecoverFrom', () => {
     expect(v.text).toMatch(/allowed zero/);
   });
 
-  test('an unknown failure lists the known ones', () => {
-    const v = verdict('toRecoverFrom', EXAMPLES.singleRegion, 'use1-z', { withinSeconds: 60 });
-    expect(v.pass).toBe(false);
-    expect(v.text).toContain('known: use1-a, use1-b, use1-c, us-east-1a');
+  test('an unknown failure throws, listing the known ones', () => {
+    expect(() => expect(EXAMPLES.singleRegion).not.toRecoverFrom('use1-z', { withinSeconds: 60 })).toThrow(
+      'known: use1-a, use1-b, use1-c, us-east-1a',
+    );
   });
 });
 
@@ -146,6 +141,9 @@ describe('toSynthesizeResource', () => {
       'no resource of type aws_db_instance',
     );
     expect(result).not.toSynthesizeResource('aws_db_instance');
+    expect(() => expect('/nonexistent/cdk.tf.json').not.toSynthesizeResource('aws_instance')).toThrow(
+      /cannot read Terraform JSON from \/nonexistent/,
+    );
   });
 });
 
