@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
-const LAYERS = ['spec', 'model', 'policy', 'render', 'aws', 'review', 'rehearsal', 'cli'] as const;
+const LAYERS = ['spec', 'model', 'policy', 'render', 'aws', 'review', 'rehearsal', 'cli', 'testing'] as const;
 const CDKTF = /^(cdktf|cdktf-cli|constructs|@cdktf\/.+)$/;
 
 function files(dir: string): string[] {
@@ -82,22 +82,37 @@ describe('layering', () => {
   });
 
   test('the check command never loads cdktf or provider bindings', () => {
-    const seen = new Set<string>();
-    const external = new Set<string>();
-    const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const s of importsOf(file)) {
-        if (s.startsWith('.')) {
-          const target = resolveLocal(file, s);
-          if (target) visit(target);
-        } else {
-          external.add(s);
-        }
-      }
-    };
-    visit(join(SRC, 'cli/commands/check.ts'));
+    const { seen, external } = closureOf(join(SRC, 'cli/commands/check.ts'));
     expect([...external].filter((s) => CDKTF.test(s))).toEqual([]);
     expect(seen.size).toBeGreaterThan(5);
   });
+
+  test.each(['src/cli/main.ts', 'src/index.ts', 'src/aws/index.ts', 'stacks/main.ts'])(
+    '%s never loads pgtopo/testing (src/testing/)',
+    (entry) => {
+      const { seen } = closureOf(fileURLToPath(new URL(`../${entry}`, import.meta.url)));
+      expect([...seen].filter((f) => layerOf(f) === 'testing').map((f) => relative(SRC, f))).toEqual([]);
+      expect(seen.size).toBeGreaterThan(5);
+    },
+  );
 });
+
+/** Every source file an entry reaches through relative imports, and the packages it imports. */
+function closureOf(entry: string): { seen: Set<string>; external: Set<string> } {
+  const seen = new Set<string>();
+  const external = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const s of importsOf(file)) {
+      if (s.startsWith('.')) {
+        const target = resolveLocal(file, s);
+        if (target) visit(target);
+      } else {
+        external.add(s);
+      }
+    }
+  };
+  visit(entry);
+  return { seen, external };
+}

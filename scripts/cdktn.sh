@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# pgtopo under CDK Terrain (cdktn, cdktf's maintained continuation) instead of cdktf:
+# 1. a copy of src/ type-checks and builds against cdktn 0.24.0 with constructs 10.7.2, the package
+#    resolved under the name `cdktf` (an npm alias, as a user's project does it:
+#    `"cdktf": "npm:cdktn@0.24.0"`), with @cdktf/provider-aws 20.1.0 kept (its bindings import
+#    `cdktf`, so they bind to cdktn through the same alias; one core library in the process);
+# 2. every bundled example synthesizes under cdktn, and its Terraform JSON equals cdktf's, stack by
+#    stack, once the synthesizer's version stamp is left out (pgtopo/testing's stableTerraform).
+#
+#   scripts/cdktn.sh                  # work directory /var/cache/pgtopo/cdktn (kept: reruns skip the install)
+#   PGTOPO_CDKTN_DIR=/path ...        # another work directory
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+work="${PGTOPO_CDKTN_DIR:-/var/cache/pgtopo/cdktn}"
+CDKTN=0.24.0
+CONSTRUCTS=10.7.2
+[ -d node_modules/cdktf ] || { echo "cdktn: run npm ci first" >&2; exit 64; }
+provider=$(node -p 'require("./package.json").dependencies["@cdktf/provider-aws"]')
+mkdir -p "$work"
+
+manifest=$(printf '{"private":true,"dependencies":{"cdktf":"npm:cdktn@%s","constructs":"%s","@cdktf/provider-aws":"%s"}}\n' \
+  "$CDKTN" "$CONSTRUCTS" "$provider")
+# npm rewrites package.json: what was installed is remembered in .installed.
+if [ "$(cat "$work/.installed" 2>/dev/null)" != "$manifest" ] || [ ! -d "$work/node_modules/@cdktf/provider-aws" ]; then
+  echo "== cdktn: install cdktn@$CDKTN, constructs@$CONSTRUCTS, @cdktf/provider-aws@$provider in $work"
+  rm -rf "$work/node_modules" "$work/package-lock.json" "$work/.installed"
+  printf '%s\n' "$manifest" >"$work/package.json"
+  # --legacy-peer-deps: the provider's peer range names cdktf ^0.21, which the alias (0.24.0) is not.
+  (cd "$work" && npm install --no-audit --no-fund --ignore-scripts --legacy-peer-deps --prefer-offline --silent)
+  printf '%s\n' "$manifest" >"$work/.installed"
+fi
+# Everything else pgtopo and its build use comes from the repo's node_modules (none of it imports cdktf).
+for entry in "$repo"/node_modules/* "$repo"/node_modules/@*/*; do
+  name=${entry#"$repo/node_modules/"}
+  case $name in cdktf | constructs | @cdktf/provider-aws | @cdktf | .bin) continue ;; esac
+  [ -e "$work/node_modules/$name" ] || { mkdir -p "$(dirname "$work/node_modules/$name")" && ln -s "$entry" "$work/node_modules/$name"; }
+done
+# One core library: pgtopo's `cdktf` and the provider bindings' `cdktf` are both cdktn.
+for from in "$work" "$work/node_modules/@cdktf/provider-aws"; do
+  got=$(cd "$from" && node -p 'require(require.resolve("cdktf/package.json")).name')
+  [ "$got" = cdktn ] || { echo "cdktn: cdktf resolves to $got from $from, expected cdktn" >&2; exit 1; }
+done
+
+echo "== cdktn: type check and build src/ against cdktn@$CDKTN"
+rm -rf "$work/src" "$work/dist"
+cp -r src "$work/src"
+cp tsconfig.json tsconfig.build.json "$work/"
+# src/ and dist/ are ESM, as in the repo ("type": "module"; the work directory's package.json is npm's).
+printf '{"type":"module"}\n' >"$work/src/package.json"
+(cd "$work" && node "$repo/node_modules/typescript/bin/tsc" -p tsconfig.build.json)
+cp "$work/src/package.json" "$work/dist/package.json"
+
+echo "== cdktn: synthesize every example under cdktf and cdktn, compare"
+# The repo's own build (cdktf), unless dist/ is newer than every source file (as right after `npm test`).
+if [ ! -f dist/aws/index.js ] || [ -n "$(find src package.json -newer dist/aws/index.js -print -quit)" ]; then
+  npm run --silent build
+fi
+node scripts/cdktn-compare.mjs "$repo/dist" "$work/dist"
