@@ -4,13 +4,14 @@
  */
 import type { Topology } from '../model/types.js';
 import { analyzeFailures } from './failures.js';
+import { FLEET_RULES } from './rules/fleet-rules.js';
 import { ALL_RULES } from './rules/index.js';
 import type { FailureAnalysis, Finding, PolicyReport, RuleContext, RuleMeta } from './types.js';
 import { applyWaivers } from './waivers.js';
 
 /** Rule metadata: the source of `pgtopo explain`, docs/rules.md and SARIF rules. */
 export const RULES: readonly RuleMeta[] = Object.freeze(
-  ALL_RULES.map(({ id, group, title, severity, rationale, fix }) =>
+  [...ALL_RULES, ...FLEET_RULES].map(({ id, group, title, severity, rationale, fix }) =>
     Object.freeze({ id, group, title, severity, rationale, fix }),
   ),
 );

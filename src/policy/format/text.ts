@@ -13,7 +13,7 @@ function where(f: { pathText: string; location?: { file: string; line: number; c
 }
 
 /** Lines describing the spec issues of an invalid spec (printed on stderr). */
-export function issueLines(report: CheckReport, paint: Paint = plain): string[] {
+export function issueLines(report: Pick<CheckReport, 'issues'>, paint: Paint = plain): string[] {
   return report.issues.flatMap((i) => [
     `${where(i)} ${paint('red', `[${i.code}]`)}`,
     `    found:    ${i.found}`,
