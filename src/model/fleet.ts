@@ -171,6 +171,22 @@ function prefixed(issues: readonly SpecIssue[], prefix: readonly PathSegment[]):
   return issues.map((i) => ({ ...i, path: [...prefix, ...i.path] }));
 }
 
+/**
+ * A shard's cluster spec: the template with the shard's name, and a template's DNS zone narrowed to
+ * `<shard>.<zone>` so shards' writer and reader names never collide.
+ */
+export function shardInput(
+  template: Readonly<Record<string, unknown>>,
+  name: string,
+): Record<string, unknown> {
+  const endpoints = template.endpoints;
+  if (endpoints === null || typeof endpoints !== 'object') return { ...template, name };
+  const zone = (endpoints as { dnsZone?: unknown }).dnsZone;
+  return typeof zone === 'string'
+    ? { ...template, name, endpoints: { ...endpoints, dnsZone: `${name}.${zone}` } }
+    : { ...template, name };
+}
+
 /** Resolves an embedded cluster spec through the ordinary parse and model; issues come back under `prefix`. */
 function resolveEmbedded(input: unknown, prefix: readonly PathSegment[]): ResolveResult {
   const r = resolveParsed(parseSpec(input));
@@ -201,7 +217,7 @@ export function resolveFleet(input: FleetSpecInput | unknown, locate?: Locator):
   const shards: Shard[] = [];
   for (let index = 0; index < spec.shards; index++) {
     const name = shardName(spec.name, index, spec.shards);
-    const r = resolveEmbedded({ ...spec.template, name }, ['template']);
+    const r = resolveEmbedded(shardInput(spec.template, name), ['template']);
     if (!r.ok) {
       issues.push(...r.issues);
       break;

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
@@ -14,8 +14,12 @@ async function run(...argv: string[]) {
   return { code, out: io.stdout.join(''), err: io.stderr.join('') };
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'pgt-fleetcli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
 function fleetFile(edit: (s: Record<string, any>) => void): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'pgt-fleet-')), 'fleet.yaml');
+  const file = join(dir, `fleet-${files++}.yaml`);
   writeFileSync(file, stringify(fleetVariant(edit)));
   return file;
 }
@@ -57,7 +61,7 @@ describe('pgtopo check <fleet>', () => {
     const file = fleetFile((s) => (s.tables[0].key = 'customerid'));
     const r = await run('check', file);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/fleet\.yaml:\d+:\d+: tables\[0\]\.key \[unknown_member\]/);
+    expect(r.err).toMatch(/fleet-\d+\.yaml:\d+:\d+: tables\[0\]\.key \[unknown_member\]/);
     expect(r.err).toContain('did you mean "customer_id"?');
   });
 

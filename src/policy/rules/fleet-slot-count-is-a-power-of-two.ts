@@ -13,7 +13,7 @@ export const rule: FleetRule = {
   rationale:
     'A key lands in slot hash mod slots. With a power of two, every slot of a doubled slot count is a clean ' +
     'half of one old slot (hash mod 2S is hash mod S or that plus S), so slots can later be split without ' +
-    'rehashing, the catalog routing function is a bit mask, and equal shares stay equal when shards double.',
+    'rehashing, and equal shares stay equal every time the shard count doubles.',
   fix: 'Set `strategy.slots` to a power of two at least twice the shard count (64, 128, 256, ...).',
   check(f) {
     const st = f.spec.strategy;
