@@ -280,8 +280,17 @@ function fleetCrossReferences(spec: ParsedFleetSpec): SpecIssue[] {
       }
     });
   } else {
+    const integers = spec.tables.some((t) => t.keyType === 'int4' || t.keyType === 'int8');
     st.tenants.forEach((t, i) => {
       shardIndex(['strategy', 'tenants', i, 'shard'], t.shard);
+      if (integers && !/^-?\d{1,19}$/.test(t.tenant)) {
+        add(
+          'invalid_value',
+          ['strategy', 'tenants', i, 'tenant'],
+          describeValue(t.tenant),
+          'an integer tenant (the shard keys are integers)',
+        );
+      }
     });
     if (st.defaultShard !== undefined) shardIndex(['strategy', 'defaultShard'], st.defaultShard);
   }

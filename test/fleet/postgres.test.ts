@@ -101,7 +101,7 @@ async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
 }
 
 /** Applies a rendered file with psql (psql variables: the router password comes from outside the file). */
-async function psql(ip: string, text: string, name: string): Promise<void> {
+async function psql(ip: string, text: string, name: string, database = 'app'): Promise<void> {
   const file = join(base, name);
   writeFileSync(file, text, { mode: 0o644 });
   await run(
@@ -112,7 +112,7 @@ async function psql(ip: string, text: string, name: string): Promise<void> {
       '-U',
       'postgres',
       '-d',
-      'app',
+      database,
       '-X',
       '-q',
       '-v',
@@ -324,5 +324,59 @@ describe('the postgres_fdw coordinator routes rows to the shards the TS router n
         'x@example.com',
       ]),
     ).rejects.toThrow(/no partition of relation "customers" found for row/);
+  });
+});
+
+describe.each([
+  ['range', { kind: 'range', bounds: [1_000_000] }],
+  [
+    'directory (list)',
+    {
+      kind: 'directory',
+      tenants: [
+        { tenant: '7', shard: 1 },
+        { tenant: '8', shard: 0 },
+      ],
+      defaultShard: 0,
+    },
+  ],
+])('a %s coordinator routes rows to the shards the TS router names', (kind, strategy) => {
+  const database = `app_${kind.split(' ')[0]}`;
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = fleetOf((s) => {
+      s.shards = 2;
+      s.strategy = strategy;
+      s.router.database = database;
+    });
+    for (const ip of [COORDINATOR, ...SHARDS]) await sql(ip, 'postgres', `CREATE DATABASE ${database}`);
+    for (const s of fleet.shards)
+      await psql(SHARDS[s.index]!, shardSql(fleet, s), `${database}-${s.index}.sql`, database);
+    const endpoint = (s: { index: number }) => ({ host: SHARDS[s.index]!, port: 5432 });
+    await psql(
+      COORDINATOR,
+      coordinatorSql(fleet, endpoint, { sslmode: 'disable' }),
+      `${database}-c.sql`,
+      database,
+    );
+  }, 60_000);
+
+  test('every row lands on its owner and reads back once', async () => {
+    const router = fleetRouter(fleet);
+    const ids = [-5, 0, 7, 8, 9, 999_999, 1_000_000, 1_000_001, 5_000_000_000];
+    await sql(
+      COORDINATOR,
+      database,
+      'INSERT INTO customers (customer_id, email) SELECT k, k::text FROM unnest($1::int8[]) u(k)',
+      [ids],
+    );
+    for (const [i, ip] of SHARDS.entries()) {
+      const rows = await sql<{ k: string }>(ip, database, 'SELECT customer_id AS k FROM customers');
+      const expected = ids.filter((k) => router.route(k) === fleet.shards[i]!.name).map(String);
+      expect(rows.map((r) => r.k).sort()).toEqual(expected.sort());
+      expect(expected.length).toBeGreaterThan(0);
+    }
+    const [count] = await sql<{ n: string }>(COORDINATOR, database, 'SELECT count(*) AS n FROM customers');
+    expect(Number(count!.n)).toBe(ids.length);
   });
 });
