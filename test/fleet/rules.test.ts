@@ -92,8 +92,8 @@ describe('fleet rules: boundaries', () => {
         (s.strategy = {
           kind: 'directory',
           tenants: [
-            { tenant: 'a', shard: 0 },
-            { tenant: 'b', shard: 0 },
+            { tenant: '1', shard: 0 },
+            { tenant: '2', shard: 0 },
           ],
         }),
       [],
@@ -104,8 +104,8 @@ describe('fleet rules: boundaries', () => {
         (s.strategy = {
           kind: 'directory',
           tenants: [
-            { tenant: 'a', shard: 0 },
-            { tenant: 'a', shard: 1 },
+            { tenant: '1', shard: 0 },
+            { tenant: '1', shard: 1 },
           ],
         }),
       ['PGT-SHD-002 strategy.tenants[1].tenant'],
@@ -186,6 +186,21 @@ describe('fleet rules: boundaries', () => {
     ['range fleets split a range', (s) => (s.strategy = { kind: 'range', bounds: [1, 2, 3] }), []],
   ])('PGT-SHD-006 %s', (_, edit, expected) => {
     expect(findings('PGT-SHD-006', edit)).toEqual(expected);
+  });
+
+  test.each<[string, (s: Record<string, any>) => void, string[]]>([
+    ['citus over hash', (s) => (s.router.engine = 'citus'), []],
+    [
+      'citus over ranges',
+      (s) => {
+        s.router.engine = 'citus';
+        s.strategy = { kind: 'range', bounds: [1, 2, 3] };
+      },
+      ['PGT-SHD-007 strategy.kind'],
+    ],
+    ['postgres-fdw over ranges', (s) => (s.strategy = { kind: 'range', bounds: [1, 2, 3] }), []],
+  ])('PGT-SHD-007 %s', (_, edit, expected) => {
+    expect(findings('PGT-SHD-007', edit)).toEqual(expected);
   });
 });
 

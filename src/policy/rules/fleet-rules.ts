@@ -1,4 +1,5 @@
 /** Every fleet rule, in report order. One rule per file; each is judged over the whole fleet. */
+import { rule as citusIsHashSharded } from './fleet-citus-is-hash-sharded.js';
 import { rule as colocatedTablesShareKeyType } from './fleet-colocated-tables-share-key-type.js';
 import { rule as growthKeepsKeysInPlace } from './fleet-growth-keeps-keys-in-place.js';
 import { rule as keySpaceIsCoveredOnce } from './fleet-key-space-is-covered-once.js';
@@ -14,4 +15,5 @@ export const FLEET_RULES: readonly FleetRule[] = [
   colocatedTablesShareKeyType,
   routingTierIsHa,
   growthKeepsKeysInPlace,
+  citusIsHashSharded,
 ];
