@@ -8,11 +8,11 @@ import {
   fleetIssues,
   type ParsedFleetSpec,
   type ShardedTableSpec,
-  type ShardKeyType,
-  slotRange,
 } from '../spec/fleet.js';
+import { slotRange } from '../spec/fleet-kind.js';
 import type { PathSegment, SpecIssue } from '../spec/issues.js';
 import { type Decoded, type Locator, parseSpec } from '../spec/parse.js';
+import { defaultSlotOwner } from './fleet-ownership.js';
 import { type ResolveResult, resolveParsed } from './load.js';
 import type { Topology } from './types.js';
 
@@ -73,11 +73,6 @@ export function shardName(fleet: string, index: number, shards: number): string 
   return `${fleet}-s${String(index).padStart(Math.max(2, String(shards - 1).length), '0')}`;
 }
 
-/** The default hash assignment: contiguous, equal blocks of slots in shard order. */
-export function defaultSlotOwner(slot: number, slots: number, shards: number): number {
-  return Math.floor((slot * shards) / slots);
-}
-
 /** Who owns what, from the spec's strategy. */
 export function resolveOwnership(spec: ParsedFleetSpec): Ownership {
   const st = spec.strategy;
@@ -108,54 +103,6 @@ export function resolveOwnership(spec: ParsedFleetSpec): Ownership {
     tenants: st.tenants,
     ...(st.defaultShard !== undefined ? { defaultShard: st.defaultShard } : {}),
   };
-}
-
-/** The slots each shard owns (index -> ascending slots); a slot claimed twice is listed under each claimant. */
-export function slotsByShard(ownership: Ownership & { kind: 'hash' }, shards: number): number[][] {
-  const out: number[][] = Array.from({ length: shards }, () => []);
-  ownership.owners.forEach((claimants, slot) => {
-    for (const c of claimants) out[c]?.push(slot);
-  });
-  return out;
-}
-
-/**
- * A growth plan from the current hash ownership to `to` shards with the fewest slot moves: each shard keeps
- * up to its new fair share (its lowest slots), the rest, and any unowned slot, go to the shards short of
- * theirs (new shards first in index order). Moving from N to 2N balanced shards moves exactly half the slots.
- */
-export function growthPlan(
-  ownership: Ownership & { kind: 'hash' },
-  from: number,
-  to: number,
-): { readonly owner: readonly number[]; readonly moved: readonly number[] } {
-  const slots = ownership.slots;
-  const share = (i: number) => Math.floor(slots / to) + (i < slots % to ? 1 : 0);
-  const owner: number[] = Array.from({ length: slots }, () => -1);
-  const kept = Array.from({ length: to }, () => 0);
-  const free: number[] = [];
-  ownership.owners.forEach((claimants, slot) => {
-    const current = claimants.length === 1 ? claimants[0]! : -1;
-    if (current >= 0 && current < from && kept[current]! < share(current)) {
-      owner[slot] = current;
-      kept[current]!++;
-    } else free.push(slot);
-  });
-  const moved: number[] = [];
-  let next = 0;
-  for (const slot of free) {
-    while (next < to && kept[next]! >= share(next)) next++;
-    if (next >= to) break;
-    owner[slot] = next;
-    kept[next]!++;
-    moved.push(slot);
-  }
-  return { owner, moved };
-}
-
-/** Where a key type's values are compared as integers (range bounds are numbers) or as strings. */
-export function integerKey(type: ShardKeyType): boolean {
-  return type === 'int4' || type === 'int8';
 }
 
 export type FleetResult =

@@ -7,6 +7,7 @@
  * model as any cluster, so every rule of a single cluster applies to each.
  */
 import { z } from 'zod';
+import { SLOT_RANGE, slotRange } from './fleet-kind.js';
 import { describeValue, type PathSegment, type SpecIssue } from './issues.js';
 import { type JsonSchema, knownKeysAt } from './json-schema.js';
 import { closest } from './suggest.js';
@@ -29,9 +30,6 @@ export const MAX_SLOTS = 4096;
 /** Shard key types whose slot pgtopo computes (in TypeScript and in SQL, as PostgreSQL's hash partitioning does). */
 export const SHARD_KEY_TYPES = ['int4', 'int8', 'text', 'uuid'] as const;
 export type ShardKeyType = (typeof SHARD_KEY_TYPES)[number];
-
-/** `3`, `0-15`: one slot or an inclusive range of slots. */
-const SLOT_RANGE = /^(\d{1,5})(-(\d{1,5}))?$/;
 
 export const SlotAssignment = z
   .strictObject({
@@ -182,16 +180,6 @@ export const FleetSpec = z
 export type FleetSpecInput = z.input<typeof FleetSpec>;
 export type ParsedFleetSpec = z.output<typeof FleetSpec>;
 export type ShardedTableSpec = z.output<typeof ShardedTable>;
-
-export { isFleetDocument } from './fleet-kind.js';
-
-/** `'0-15'` -> [0, 15]; `7` -> [7, 7]. */
-export function slotRange(slots: number | string): [number, number] {
-  if (typeof slots === 'number') return [slots, slots];
-  const m = SLOT_RANGE.exec(slots)!;
-  const from = Number(m[1]);
-  return [from, m[3] === undefined ? from : Number(m[3])];
-}
 
 /**
  * Schema and cross-reference issues of a fleet document (its own fields only: the embedded cluster specs

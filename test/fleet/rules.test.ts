@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { growthPlan, type Ownership, resolveOwnership } from '../../src/model/fleet.js';
+import { type Ownership, resolveOwnership } from '../../src/model/fleet.js';
+import { growthPlan } from '../../src/model/fleet-ownership.js';
 import { ruleById } from '../../src/policy/engine.js';
 import { FLEET_RULES } from '../../src/policy/rules/fleet-rules.js';
 import { FleetSpec } from '../../src/spec/fleet.js';

@@ -60,7 +60,7 @@ describe('fleet spec: issues with paths, found/expected and did-you-mean', () =>
     ],
     [
       'a directory tenant on a missing shard',
-      (s) => (s.strategy = { kind: 'directory', tenants: [{ tenant: 'acme', shard: 9 }] }),
+      (s) => (s.strategy = { kind: 'directory', tenants: [{ tenant: '42', shard: 9 }] }),
       ['invalid_value strategy.tenants[0].shard'],
     ],
     [

@@ -1,4 +1,4 @@
-import { growthPlan } from '../../model/fleet.js';
+import { growthPlan } from '../../model/fleet-ownership.js';
 import type { FleetRule } from './fleet-rule.js';
 
 export const rule: FleetRule = {

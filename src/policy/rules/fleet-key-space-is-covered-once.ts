@@ -1,5 +1,5 @@
-import { integerKey } from '../../model/fleet.js';
-import { slotRange } from '../../spec/fleet.js';
+import { integerKey } from '../../model/fleet-ownership.js';
+import { slotRange } from '../../spec/fleet-kind.js';
 import type { Draft } from '../types.js';
 import type { FleetRule } from './fleet-rule.js';
 
