@@ -6,7 +6,7 @@ import type { Topology } from '../model/types.js';
 import { analyzeFailures } from './failures.js';
 import { FLEET_RULES } from './rules/fleet-rules.js';
 import { ALL_RULES } from './rules/index.js';
-import type { FailureAnalysis, Finding, PolicyReport, RuleContext, RuleMeta } from './types.js';
+import type { Draft, FailureAnalysis, Finding, PolicyReport, RuleContext, RuleMeta } from './types.js';
 import { applyWaivers } from './waivers.js';
 
 /** Rule metadata: the source of `pgtopo explain`, docs/rules.md and SARIF rules. */
@@ -24,6 +24,19 @@ export function ruleById(id: string): RuleMeta | undefined {
   return RULES.find((r) => r.id === want);
 }
 
+/** A rule's draft as a finding: the rule's id, and its severity and fix unless the draft overrides them. */
+export function findingOf(rule: RuleMeta, d: Draft): Finding {
+  return {
+    ruleId: rule.id,
+    severity: d.severity ?? rule.severity,
+    path: d.path,
+    found: d.found,
+    expected: d.expected,
+    fix: d.fix ?? rule.fix,
+    ...(d.target !== undefined ? { target: d.target } : {}),
+  };
+}
+
 /** Runs every rule. `now` decides waiver expiry (default: the current time). */
 export function runPolicy(t: Topology, opts: { now?: Date } = {}): PolicyReport {
   const now = opts.now ?? new Date();
@@ -38,17 +51,7 @@ export function runPolicy(t: Topology, opts: { now?: Date } = {}): PolicyReport 
   };
   const raw: Finding[] = [];
   for (const rule of ALL_RULES) {
-    for (const d of rule.check(t, ctx)) {
-      raw.push({
-        ruleId: rule.id,
-        severity: d.severity ?? rule.severity,
-        path: d.path,
-        found: d.found,
-        expected: d.expected,
-        fix: d.fix ?? rule.fix,
-        ...(d.target !== undefined ? { target: d.target } : {}),
-      });
-    }
+    for (const d of rule.check(t, ctx)) raw.push(findingOf(rule, d));
   }
   const findings = applyWaivers(t, raw, now, RULE_IDS);
   let errors = 0;

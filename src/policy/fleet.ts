@@ -5,6 +5,7 @@
  */
 import type { FleetResult } from '../model/fleet.js';
 import { formatPath, type SpecIssue } from '../spec/issues.js';
+import { findingOf } from './engine.js';
 import {
   type CheckOptions,
   type CheckReport,
@@ -56,6 +57,13 @@ export interface FleetCheckReport {
   readonly clusters?: readonly FleetClusterReport[];
 }
 
+/** The fleet rules' findings (PGT-SHD-*) over a resolved fleet, located in the fleet document. */
+export function fleetFindings(result: FleetResult & { ok: true }): ReportFinding[] {
+  return FLEET_RULES.flatMap((rule) =>
+    rule.check(result.fleet).map((d) => reportFinding(findingOf(rule, d), result.locate)),
+  );
+}
+
 export function fleetCheckReport(
   spec: string,
   result: FleetResult,
@@ -72,22 +80,7 @@ export function fleetCheckReport(
     };
   }
   const f = result.fleet;
-  const findings = FLEET_RULES.flatMap((rule) =>
-    rule.check(f).map((d) =>
-      reportFinding(
-        {
-          ruleId: rule.id,
-          severity: d.severity ?? rule.severity,
-          path: d.path,
-          found: d.found,
-          expected: d.expected,
-          fix: d.fix ?? rule.fix,
-          ...(d.target !== undefined ? { target: d.target } : {}),
-        },
-        result.locate,
-      ),
-    ),
-  );
+  const findings = fleetFindings(result);
   const clusters = result.clusters.map((c) => {
     const locate = result.locate;
     const report = checkReport(
