@@ -5,6 +5,7 @@ export { partitionHash, type ShardKey, shardSlot } from './model/fleet-hash.js';
 export { fleetRouter, ownerOf } from './model/fleet-route.js';
 export { loadTopology, type ResolveResult, topologyFrom, tryLoad, tryResolve } from './model/load.js';
 export type * from './model/types.js';
+export { type FleetCheckReport, fleetCheckReport } from './policy/fleet.js';
 export * from './policy/index.js';
 export * from './render/index.js';
 export * from './review/index.js';
