@@ -54,6 +54,11 @@ export function runPolicy(t: Topology, opts: { now?: Date } = {}): PolicyReport 
     for (const d of rule.check(t, ctx)) raw.push(findingOf(rule, d));
   }
   const findings = applyWaivers(t, raw, now, RULE_IDS);
+  return { findings, ...tally(findings) };
+}
+
+/** Unwaived errors, unwaived warnings and waived findings among `findings`. */
+export function tally(findings: readonly Finding[]): { errors: number; warnings: number; waived: number } {
   let errors = 0;
   let warnings = 0;
   let waived = 0;
@@ -62,5 +67,5 @@ export function runPolicy(t: Topology, opts: { now?: Date } = {}): PolicyReport 
     else if (f.severity === 'error') errors++;
     else warnings++;
   }
-  return { findings, errors, warnings, waived };
+  return { errors, warnings, waived };
 }

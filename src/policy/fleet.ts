@@ -4,8 +4,8 @@
  * carry their path in the fleet document (`template...` for a shard) and the cluster they are about.
  */
 import type { FleetResult } from '../model/fleet.js';
-import { formatPath, type SpecIssue } from '../spec/issues.js';
-import { findingOf } from './engine.js';
+import { formatPath } from '../spec/issues.js';
+import { findingOf, tally } from './engine.js';
 import {
   type CheckOptions,
   type CheckReport,
@@ -39,21 +39,11 @@ export interface FleetClusterReport {
  * `policy` counts the fleet rules' findings and every cluster's; `clusters[].report` is each cluster's
  * CheckReport (its findings' paths prefixed with where its spec sits in the fleet document).
  */
-export interface FleetCheckReport {
-  readonly version: 1;
+export interface FleetCheckReport extends Omit<CheckReport, 'summary' | 'failures' | 'policy'> {
   readonly kind: 'fleet';
-  readonly spec: string;
-  readonly valid: boolean;
-  readonly exitCode: 0 | 1 | 2;
-  readonly issues: readonly (SpecIssue & { readonly pathText: string })[];
   readonly summary?: FleetSummary;
-  readonly policy?: {
-    readonly errors: number;
-    readonly warnings: number;
-    readonly waived: number;
-    /** The fleet rules' findings (PGT-SHD-*). */
-    readonly findings: readonly ReportFinding[];
-  };
+  /** Counts over every finding (the fleet rules' and each cluster's); `findings`: the fleet rules' (PGT-SHD-*). */
+  readonly policy?: CheckReport['policy'];
   readonly clusters?: readonly FleetClusterReport[];
 }
 
@@ -103,19 +93,10 @@ export function fleetCheckReport(
       report: { ...report, policy: { ...report.policy!, findings: prefixed } },
     };
   });
-  let errors = 0;
-  let warnings = 0;
-  let waived = 0;
-  for (const x of findings) {
-    if (x.waived) waived++;
-    else if (x.severity === 'error') errors++;
-    else warnings++;
-  }
-  for (const c of clusters) {
-    errors += c.report.policy.errors;
-    warnings += c.report.policy.warnings;
-    waived += c.report.policy.waived;
-  }
+  const { errors, warnings, waived } = tally([
+    ...findings,
+    ...clusters.flatMap((c) => c.report.policy.findings),
+  ]);
   const st = f.spec.strategy;
   return {
     version: 1,

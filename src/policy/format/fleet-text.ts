@@ -1,6 +1,6 @@
 /** The human-readable check report of a fleet: its own findings, each cluster's, one failure table per tier. */
 import type { FleetCheckReport } from '../fleet.js';
-import { failureTable, findingLines, type Paint } from './text.js';
+import { failureTable, findingLines, type Paint, verdictLine } from './text.js';
 
 const plain: Paint = (_s, text) => text;
 
@@ -35,12 +35,6 @@ export function fleetReportLines(report: FleetCheckReport, paint: Paint = plain)
         : `The ${c.role} cluster ${c.name}:`;
     if (c.report.failures) out.push('', what, ...failureTable(c.report.failures));
   }
-  const verdict =
-    p.errors > 0
-      ? paint('red', 'policy errors')
-      : p.warnings > 0
-        ? paint('yellow', 'passed with warnings')
-        : paint('green', 'passed');
-  out.push('', `${verdict}: ${p.errors} error(s), ${p.warnings} warning(s), ${p.waived} waived`);
+  out.push('', verdictLine(p, paint));
   return out;
 }

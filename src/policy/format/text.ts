@@ -124,12 +124,20 @@ export function reportLines(report: CheckReport, paint: Paint = plain): string[]
   ];
   if (ordered.length > 0) out.push('', ...ordered.flatMap((f) => findingLines(f, paint)));
   if (report.failures) out.push('', ...failureTable(report.failures));
+  out.push('', verdictLine(p, paint));
+  return out;
+}
+
+/** The last line of a check: the verdict and the counts. */
+export function verdictLine(
+  p: { readonly errors: number; readonly warnings: number; readonly waived: number },
+  paint: Paint = plain,
+): string {
   const verdict =
     p.errors > 0
       ? paint('red', 'policy errors')
       : p.warnings > 0
         ? paint('yellow', 'passed with warnings')
         : paint('green', 'passed');
-  out.push('', `${verdict}: ${p.errors} error(s), ${p.warnings} warning(s), ${p.waived} waived`);
-  return out;
+  return `${verdict}: ${p.errors} error(s), ${p.warnings} warning(s), ${p.waived} waived`;
 }
