@@ -48,3 +48,17 @@ export function growthPlan(
 export function integerKey(type: ShardKeyType): boolean {
   return type === 'int4' || type === 'int8';
 }
+
+/** Slot numbers as compact ranges: [0,1,2,5] -> "0-2, 5". */
+export function slotList(slots: readonly number[], max = 8): string {
+  const parts: string[] = [];
+  for (let i = 0; i < slots.length; ) {
+    let j = i;
+    while (j + 1 < slots.length && slots[j + 1] === slots[j]! + 1) j++;
+    parts.push(i === j ? `${slots[i]}` : `${slots[i]}-${slots[j]}`);
+    i = j + 1;
+  }
+  return parts.length > max
+    ? `${parts.slice(0, max).join(', ')}, ... (${parts.length} runs)`
+    : parts.join(', ');
+}

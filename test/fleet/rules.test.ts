@@ -294,3 +294,24 @@ describe('ownership properties (reference: count claims per slot)', () => {
     );
   });
 });
+
+describe('the review slot map', () => {
+  test('each shard with its slots and share; a moved slot shows under its new owner', async () => {
+    const { renderFleetMap } = await import('../../src/review/fleet.js');
+    const md = renderFleetMap(fleetOf());
+    expect(md).toContain('| shop-s00 | 3 | 0-15 | 25.0 % |');
+    expect(md).toContain('| shop-s03 | 3 | 48-63 | 25.0 % |');
+    const moved = renderFleetMap(
+      fleetOf(
+        hash(64, [
+          { shard: 0, slots: '0-14' },
+          { shard: 1, slots: 15 },
+          { shard: 1, slots: '16-31' },
+          { shard: 2, slots: '32-47' },
+          { shard: 3, slots: '48-63' },
+        ]),
+      ),
+    );
+    expect(moved).toContain('| shop-s01 | 3 | 15-31 | 26.6 % |');
+  });
+});

@@ -1,21 +1,7 @@
-import { integerKey } from '../../model/fleet-ownership.js';
+import { integerKey, slotList } from '../../model/fleet-ownership.js';
 import { slotRange } from '../../spec/fleet-kind.js';
 import type { Draft } from '../types.js';
 import type { FleetRule } from './fleet-rule.js';
-
-/** Slot numbers as compact ranges: [0,1,2,5] -> "0-2, 5". */
-export function slotList(slots: readonly number[], max = 8): string {
-  const parts: string[] = [];
-  for (let i = 0; i < slots.length; ) {
-    let j = i;
-    while (j + 1 < slots.length && slots[j + 1] === slots[j]! + 1) j++;
-    parts.push(i === j ? `${slots[i]}` : `${slots[i]}-${slots[j]}`);
-    i = j + 1;
-  }
-  return parts.length > max
-    ? `${parts.slice(0, max).join(', ')}, ... (${parts.length} runs)`
-    : parts.join(', ');
-}
 
 export const rule: FleetRule = {
   id: 'PGT-SHD-002',
