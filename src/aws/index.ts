@@ -26,6 +26,7 @@ export {
   writerHealthPath,
 } from './endpoints.js';
 export { EtcdQuorum, type EtcdQuorumProps } from './etcd.js';
+export { type FleetSynthResult, synthesizeFleet } from './fleet.js';
 export {
   checkSynthesized,
   formatGuardFinding,

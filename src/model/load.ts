@@ -19,7 +19,8 @@ export type ResolveResult =
     }
   | { readonly ok: false; readonly issues: readonly SpecIssue[]; readonly locate?: Locator };
 
-function resolveParsed(parsed: ParseResult): ResolveResult {
+/** Resolves an already-parsed spec (see parseSpec, parseDecoded) without throwing. */
+export function resolveParsed(parsed: ParseResult): ResolveResult {
   if (!parsed.ok) return parsed;
   try {
     return { ok: true, topology: resolveTopology(parsed.spec), spec: parsed.spec, locate: parsed.locate };

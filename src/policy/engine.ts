@@ -4,13 +4,14 @@
  */
 import type { Topology } from '../model/types.js';
 import { analyzeFailures } from './failures.js';
+import { FLEET_RULES } from './rules/fleet-rules.js';
 import { ALL_RULES } from './rules/index.js';
-import type { FailureAnalysis, Finding, PolicyReport, RuleContext, RuleMeta } from './types.js';
+import type { Draft, FailureAnalysis, Finding, PolicyReport, RuleContext, RuleMeta } from './types.js';
 import { applyWaivers } from './waivers.js';
 
 /** Rule metadata: the source of `pgtopo explain`, docs/rules.md and SARIF rules. */
 export const RULES: readonly RuleMeta[] = Object.freeze(
-  ALL_RULES.map(({ id, group, title, severity, rationale, fix }) =>
+  [...ALL_RULES, ...FLEET_RULES].map(({ id, group, title, severity, rationale, fix }) =>
     Object.freeze({ id, group, title, severity, rationale, fix }),
   ),
 );
@@ -21,6 +22,19 @@ const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((r) => r.id));
 export function ruleById(id: string): RuleMeta | undefined {
   const want = id.trim().toUpperCase();
   return RULES.find((r) => r.id === want);
+}
+
+/** A rule's draft as a finding: the rule's id, and its severity and fix unless the draft overrides them. */
+export function findingOf(rule: RuleMeta, d: Draft): Finding {
+  return {
+    ruleId: rule.id,
+    severity: d.severity ?? rule.severity,
+    path: d.path,
+    found: d.found,
+    expected: d.expected,
+    fix: d.fix ?? rule.fix,
+    ...(d.target !== undefined ? { target: d.target } : {}),
+  };
 }
 
 /** Runs every rule. `now` decides waiver expiry (default: the current time). */
@@ -37,19 +51,14 @@ export function runPolicy(t: Topology, opts: { now?: Date } = {}): PolicyReport 
   };
   const raw: Finding[] = [];
   for (const rule of ALL_RULES) {
-    for (const d of rule.check(t, ctx)) {
-      raw.push({
-        ruleId: rule.id,
-        severity: d.severity ?? rule.severity,
-        path: d.path,
-        found: d.found,
-        expected: d.expected,
-        fix: d.fix ?? rule.fix,
-        ...(d.target !== undefined ? { target: d.target } : {}),
-      });
-    }
+    for (const d of rule.check(t, ctx)) raw.push(findingOf(rule, d));
   }
   const findings = applyWaivers(t, raw, now, RULE_IDS);
+  return { findings, ...tally(findings) };
+}
+
+/** Unwaived errors, unwaived warnings and waived findings among `findings`. */
+export function tally(findings: readonly Finding[]): { errors: number; warnings: number; waived: number } {
   let errors = 0;
   let warnings = 0;
   let waived = 0;
@@ -58,5 +67,5 @@ export function runPolicy(t: Topology, opts: { now?: Date } = {}): PolicyReport 
     else if (f.severity === 'error') errors++;
     else warnings++;
   }
-  return { findings, errors, warnings, waived };
+  return { errors, warnings, waived };
 }

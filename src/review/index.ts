@@ -15,6 +15,7 @@ export {
   type TopologyDiff,
 } from './diff.js';
 export { failureHeadline, renderFailures } from './failures.js';
+export { renderFleetMap } from './fleet.js';
 export { type Diagram, type DiagramEdgeKind, EDGE_STYLES, topologyDiagram } from './graph.js';
 export {
   InventoryError,

@@ -5,7 +5,7 @@ import { TopologySpec } from './schema.js';
 
 export const SCHEMA_ID = 'https://pgtopo.dev/schema/pgtopo.schema.json';
 
-type JsonSchema = {
+export type JsonSchema = {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   anyOf?: JsonSchema[];
@@ -29,8 +29,12 @@ export function topologyJsonSchema(): JsonSchema {
  * The keys an object at `path` accepts. Union branches are merged, except that
  * a branch whose constant discriminator disagrees with `value` is left out.
  */
-export function knownKeysAt(path: readonly PathSegment[], value?: unknown): string[] {
-  let nodes: JsonSchema[] = [topologyJsonSchema()];
+export function knownKeysAt(
+  path: readonly PathSegment[],
+  value?: unknown,
+  root: JsonSchema = topologyJsonSchema(),
+): string[] {
+  let nodes: JsonSchema[] = [root];
   for (const seg of path) {
     const next: JsonSchema[] = [];
     for (const node of nodes.flatMap(expand)) {

@@ -62,6 +62,21 @@ export function parseSpec(input: unknown, locate?: Locator): ParseResult {
 
 /** Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, so positions work for both). */
 export function parseSpecText(text: string, file = '<input>', limits: SpecLimits = {}): ParseResult {
+  return parseDecoded(decodeSpecText(text, file, limits));
+}
+
+/** A decoded document (any kind: a topology or a fleet) with its locator, or why it could not be read. */
+export type Decoded =
+  | { readonly ok: true; readonly value: unknown; readonly locate: Locator }
+  | { readonly ok: false; readonly issues: readonly SpecIssue[] };
+
+/** Schema and cross-reference checks of a decoded topology document. */
+export function parseDecoded(doc: Decoded): ParseResult {
+  return doc.ok ? parseSpec(doc.value, doc.locate) : doc;
+}
+
+/** Decodes YAML or JSON text within the limits (size, entries, depth, aliases, duplicate keys). */
+export function decodeSpecText(text: string, file = '<input>', limits: SpecLimits = {}): Decoded {
   const maxBytes = limits.maxBytes ?? SPEC_LIMITS.maxBytes;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) return failure(tooLarge(`${bytes} bytes`, maxBytes, file));
@@ -116,7 +131,7 @@ export function parseSpecText(text: string, file = '<input>', limits: SpecLimits
     }
     return failure(syntax((e as Error).message, 0));
   }
-  return parseSpec(value, locate);
+  return { ok: true, value, locate };
 }
 
 /**
@@ -124,15 +139,20 @@ export function parseSpecText(text: string, file = '<input>', limits: SpecLimits
  * issue, not an exception, and no more than the size cap (plus one byte) is ever read.
  */
 export function parseSpecFile(path: string, limits: SpecLimits = {}): ParseResult {
+  return parseDecoded(decodeSpecFile(path, limits));
+}
+
+/** Reads and decodes a document file (`-`: standard input) within the limits, without judging its kind. */
+export function decodeSpecFile(path: string, limits: SpecLimits = {}): Decoded {
   const maxBytes = limits.maxBytes ?? SPEC_LIMITS.maxBytes;
   const name = path === '-' ? STDIN_NAME : path;
   const read = readCapped(path, maxBytes);
   if ('issue' in read) return failure(read.issue);
   if (read.bytes > maxBytes) return failure(tooLarge(`more than ${maxBytes} bytes`, maxBytes, name));
-  return parseSpecText(read.text, name, { maxBytes });
+  return decodeSpecText(read.text, name, { maxBytes });
 }
 
-function failure(...issues: SpecIssue[]): ParseResult {
+function failure(...issues: SpecIssue[]): { ok: false; issues: readonly SpecIssue[] } {
   return { ok: false, issues };
 }
 

@@ -1,12 +1,13 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tryLoad } from '../../model/load.js';
+import { resolveParsed } from '../../model/load.js';
 import { toJunit } from '../../policy/format/junit.js';
 import { toSarif } from '../../policy/format/sarif.js';
 import { issueLines, reportLines } from '../../policy/format/text.js';
 import { type CheckReport, checkReport, summarize, type TopologySummary } from '../../policy/report.js';
+import { isFleetDocument } from '../../spec/fleet-kind.js';
 import type { SpecIssue } from '../../spec/issues.js';
-import { STDIN_NAME } from '../../spec/parse.js';
+import { type Decoded, decodeSpecFile, parseDecoded, STDIN_NAME } from '../../spec/parse.js';
 import { oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
 import type { Command } from '../command.js';
 import { type CliIo, EXIT, paint, UsageError } from '../io.js';
@@ -60,8 +61,10 @@ export const command: Command = {
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
     const source = parsed.positionals[0]!;
     const file = source === '-' ? STDIN_NAME : source;
-    const report = checkReport(file, tryLoad(source, specLimits(parsed)), { endpoint });
+    const doc = decodeSpecFile(source, specLimits(parsed));
     const color = (s: Parameters<typeof paint>[1], t: string) => paint(io, s, t);
+    if (doc.ok && isFleetDocument(doc.value)) return checkFleet(doc, file, format, endpoint, io, color);
+    const report = checkReport(file, resolveParsed(parseDecoded(doc)), { endpoint });
     if (format === 'json') {
       io.out(JSON.stringify(report, null, 2));
     } else if (format === 'sarif') {
@@ -77,3 +80,30 @@ export const command: Command = {
     return report.exitCode === 2 ? EXIT.invalid : report.exitCode === 1 ? EXIT.findings : EXIT.ok;
   },
 };
+
+/** `pgtopo check` of a fleet document (`kind: fleet`): loaded only for one, so a cluster check starts as before. */
+async function checkFleet(
+  doc: Decoded,
+  file: string,
+  format: (typeof FORMATS)[number],
+  endpoint: 'nlb' | 'haproxy',
+  io: CliIo,
+  color: (s: Parameters<typeof paint>[1], t: string) => string,
+): Promise<number> {
+  const [{ resolveFleetDecoded }, { fleetCheckReport, flatFleetReport }, { fleetReportLines }] =
+    await Promise.all([
+      import('../../model/fleet.js'),
+      import('../../policy/fleet.js'),
+      import('../../policy/format/fleet-text.js'),
+    ]);
+  const report = fleetCheckReport(file, resolveFleetDecoded(doc), { endpoint });
+  if (format === 'json') io.out(JSON.stringify(report, null, 2));
+  else if (format === 'sarif')
+    io.out(JSON.stringify(toSarif(flatFleetReport(report), artifactUri(file)), null, 2));
+  else if (format === 'junit') io.out(toJunit(flatFleetReport(report)));
+  else if (!report.valid) {
+    io.err(`${paint(io, 'red', 'invalid')} ${file}: ${report.issues.length} issue(s)`);
+    for (const line of issueLines(report, color)) io.err(line);
+  } else io.out(fleetReportLines(report, color).join('\n'));
+  return report.exitCode === 2 ? EXIT.invalid : report.exitCode === 1 ? EXIT.findings : EXIT.ok;
+}

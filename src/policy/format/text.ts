@@ -13,7 +13,7 @@ function where(f: { pathText: string; location?: { file: string; line: number; c
 }
 
 /** Lines describing the spec issues of an invalid spec (printed on stderr). */
-export function issueLines(report: CheckReport, paint: Paint = plain): string[] {
+export function issueLines(report: Pick<CheckReport, 'issues'>, paint: Paint = plain): string[] {
   return report.issues.flatMap((i) => [
     `${where(i)} ${paint('red', `[${i.code}]`)}`,
     `    found:    ${i.found}`,
@@ -124,12 +124,20 @@ export function reportLines(report: CheckReport, paint: Paint = plain): string[]
   ];
   if (ordered.length > 0) out.push('', ...ordered.flatMap((f) => findingLines(f, paint)));
   if (report.failures) out.push('', ...failureTable(report.failures));
+  out.push('', verdictLine(p, paint));
+  return out;
+}
+
+/** The last line of a check: the verdict and the counts. */
+export function verdictLine(
+  p: { readonly errors: number; readonly warnings: number; readonly waived: number },
+  paint: Paint = plain,
+): string {
   const verdict =
     p.errors > 0
       ? paint('red', 'policy errors')
       : p.warnings > 0
         ? paint('yellow', 'passed with warnings')
         : paint('green', 'passed');
-  out.push('', `${verdict}: ${p.errors} error(s), ${p.warnings} warning(s), ${p.waived} waived`);
-  return out;
+  return `${verdict}: ${p.errors} error(s), ${p.warnings} warning(s), ${p.waived} waived`;
 }

@@ -1,0 +1,28 @@
+/** Fleet specs for tests: the bundled example, edited. */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { type Fleet, resolveFleet } from '../../src/model/fleet.js';
+import { formatPath } from '../../src/spec/issues.js';
+import { EXAMPLES_DIR } from '../helpers/examples.js';
+
+export const FLEET_EXAMPLE = `${EXAMPLES_DIR}fleet.yaml`;
+
+/** The example fleet document (a fresh copy) passed through `edit`. */
+export function fleetVariant(edit: (s: Record<string, any>) => void = () => {}): Record<string, any> {
+  const s = parse(readFileSync(FLEET_EXAMPLE, 'utf8')) as Record<string, any>;
+  edit(s);
+  return s;
+}
+
+/** The example fleet, edited and resolved; throws when it does not resolve. */
+export function fleetOf(edit: (s: Record<string, any>) => void = () => {}): Fleet {
+  const r = resolveFleet(fleetVariant(edit));
+  if (!r.ok) throw new Error(r.issues.map((i) => `${i.code} ${formatPath(i.path)}`).join('\n'));
+  return r.fleet;
+}
+
+/** Issues of an edited example fleet, as `code path`. */
+export function fleetProblems(edit: (s: Record<string, any>) => void): string[] {
+  const r = resolveFleet(fleetVariant(edit));
+  return r.ok ? [] : r.issues.map((i) => `${i.code} ${formatPath(i.path)}`);
+}
