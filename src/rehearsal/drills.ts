@@ -4,9 +4,11 @@
  * killed and heals what it cut) so the next drill can run on the same cluster.
  */
 import type { FailureAnalysis, FailureResult } from '../policy/types.js';
+import { CdcConsumer } from './cdc.js';
 import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout, MemberLayout } from './layout.js';
 import { type Ack, WRITES_TABLE, WriteLoad, WriterProbe } from './load.js';
+import { cdcConn, type RehearsedFeed, rehearsedFeeds } from './logical.js';
 import {
   type Check,
   type DrillName,
@@ -45,6 +47,8 @@ export interface PitrOutcome {
 }
 
 const HEAL_MS = 180_000;
+/** How long a CDC consumer may take, after the drill, to hold every acknowledged write. */
+const CDC_CATCH_UP_MS = 90_000;
 
 function predictedFor(a: FailureAnalysis | undefined, kind: string, id: string): PredictedRto | undefined {
   const f: FailureResult | undefined = a?.failures.find((x) => x.kind === kind && x.id === id);
@@ -68,6 +72,22 @@ interface FaultPlan {
   readonly restore: () => Promise<void>;
   /** Extra checks on the outcome. */
   readonly extraChecks?: (o: { oldPrimary: string; newPrimary?: string }) => Check[];
+  /** Where the load writes, when not the rehearsal's own table in `postgres`. */
+  readonly load?: LoadTarget;
+  /** Watches the drill from outside (e.g. a CDC consumer): started before the load, asked after restore. */
+  readonly observer?: DrillObserver;
+}
+
+export interface LoadTarget {
+  readonly database: string;
+  /** Schema-qualified table with the load's columns (`seq`, `sent_at`). */
+  readonly table: string;
+}
+
+export interface DrillObserver {
+  start(): Promise<void>;
+  /** Stops watching and judges what it saw against the acknowledged writes. */
+  finish(o: { acked: readonly number[]; faultAt: number }): Promise<Pick<DrillResult, 'checks' | 'cdc'>>;
 }
 
 /** The shape every drill shares: load and probe, fault, recovery, measurements, restore. */
@@ -84,7 +104,11 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
       .filter((m) => ctx.sup.running(m.patroni.name))
       .map((m) => ({ name: m.name, conn: cluster.memberConn(m.name) })),
   );
-  const load = new WriteLoad(cluster.writerConn(scope), { firstSeq: ctx.firstSeq });
+  const target: LoadTarget = p.load ?? { database: 'postgres', table: WRITES_TABLE };
+  const load = new WriteLoad(cluster.writerConn(scope, target.database), {
+    firstSeq: ctx.firstSeq,
+    table: target.table,
+  });
   let faultAt = 0;
   let error: string | undefined;
   let rto: number | null = null;
@@ -92,7 +116,9 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   let lost: number | null = null;
   let newPrimary: string | undefined;
   let recoveredAt = 0;
+  let observed: Pick<DrillResult, 'checks' | 'cdc'> | undefined;
   try {
+    await p.observer?.start();
     probe.start();
     load.start();
     await waitFor('the write load to flow', () => load.acks.length >= 20, { timeoutMs: 30_000 });
@@ -129,7 +155,7 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );
-    lost = await countLost(cluster, newPrimary, load.acks);
+    lost = await countLost(cluster, newPrimary, load.acks, target);
   } catch (e) {
     error ??= `reading the surviving primary: ${(e as Error).message}`;
   }
@@ -140,10 +166,15 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
     // primary rewinds the new one, with what it acknowledged.
     if (lost !== null) {
       const finalPrimary = await cluster.leader(p.survivorScope ?? scope);
-      if (finalPrimary) lost = Math.max(lost, await countLost(cluster, finalPrimary, load.acks));
+      if (finalPrimary) lost = Math.max(lost, await countLost(cluster, finalPrimary, load.acks, target));
     }
   } catch (e) {
     error ??= `restoring the cluster after the drill: ${(e as Error).message}`;
+  }
+  try {
+    if (p.observer) observed = await p.observer.finish({ acked: load.ackedSeqs(), faultAt });
+  } catch (e) {
+    error ??= `observing the drill: ${(e as Error).message}`;
   }
   const checks = evaluate({
     rtoSeconds: rto,
@@ -153,8 +184,9 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
     zeroLossPromised: t.durability.synchronousMode !== 'off' && !p.survivorScope,
     expectWrites: true,
   });
-  checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []));
+  checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []), ...(observed?.checks ?? []));
   return result(drill, started, {
+    ...(observed?.cdc ? { cdc: observed.cdc } : {}),
     fault: p.fault,
     oldPrimary,
     newPrimary,
@@ -209,12 +241,17 @@ function unmeasured(
 }
 
 /** Acknowledged writes that the given primary does not hold. */
-async function countLost(cluster: LocalCluster, primary: string, acks: readonly Ack[]): Promise<number> {
+async function countLost(
+  cluster: LocalCluster,
+  primary: string,
+  acks: readonly Ack[],
+  target: LoadTarget,
+): Promise<number> {
   if (acks.length === 0) return 0;
   const from = Math.min(...acks.map((a) => a.seq));
   const rows = await cluster.sql<{ seq: string }>(
-    cluster.memberConn(primary),
-    `SELECT seq FROM ${WRITES_TABLE} WHERE seq >= $1`,
+    cluster.memberConn(primary, target.database),
+    `SELECT seq FROM ${target.table} WHERE seq >= $1`,
     [from],
     30_000,
   );
@@ -416,6 +453,95 @@ export function regionPromotion(ctx: DrillContext): Promise<DrillResult> {
   });
 }
 
+/**
+ * A CDC consumer follows the first change feed of the primary cluster through the writer endpoint while
+ * the primary is killed under write load. Every acknowledged write must reach the consumer (duplicates
+ * are counted and allowed: delivery is at least once), so the feed's slot must be on the new primary,
+ * no further ahead than the consumer had confirmed.
+ */
+export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
+  const feed = rehearsedFeeds(ctx.layout).find((f) => f.cluster === ctx.cluster.primaryScope);
+  if (!feed) {
+    return Promise.resolve(
+      unmeasured('cdc-failover', Date.now(), {
+        fault: 'skipped: the spec declares no CDC feed on the primary cluster',
+        skipped: true,
+      }),
+    );
+  }
+  const consumer = new CdcConsumer({
+    conn: cdcConn(ctx.cluster, ctx.layout, feed),
+    slot: feed.slot,
+    publication: feed.publication,
+    table: feed.table,
+  });
+  return runFault(ctx, 'cdc-failover', (leader) => ({
+    fault: `SIGKILL Patroni and PostgreSQL on the primary ${leader.name} while a pgoutput consumer streams slot ${feed.slot} (${feed.owner} carries it) through the writer endpoint`,
+    predicted: predictedFor(ctx.analysis, 'member', leader.name),
+    moved: true,
+    load: { database: feed.database, table: feed.table },
+    inject: () => ctx.sup.killNode(leader.node),
+    restore: () => restartMembers(ctx, [leader]),
+    observer: {
+      start: async () => {
+        consumer.start();
+        await waitFor('the CDC consumer to stream', () => consumer.streaming, { timeoutMs: 30_000 });
+      },
+      finish: async ({ acked, faultAt }) => {
+        const caught = await waitFor(
+          'the CDC consumer to receive every acknowledged write',
+          () => consumer.allArrivedAt(acked),
+          {
+            timeoutMs: CDC_CATCH_UP_MS,
+            intervalMs: 250,
+          },
+        ).catch(() => undefined);
+        await consumer.stop();
+        const c = consumer.counts(acked);
+        const slot = await slotOnPrimary(ctx, feed);
+        return {
+          cdc: {
+            feed: feed.name,
+            slot: feed.slot,
+            slotOwner: feed.owner,
+            received: c.received,
+            duplicates: c.duplicates,
+            gaps: c.gaps,
+            reconnects: c.reconnects,
+            caughtUpSeconds: caught && faultAt ? round((caught - faultAt) / 1000) : null,
+          },
+          checks: [
+            {
+              id: 'cdc-no-gaps',
+              ok: c.gaps === 0 && acked.length > 0,
+              detail: `${c.received} row(s) received for ${acked.length} acknowledged write(s): ${c.gaps} missing, ${c.duplicates} duplicate(s), ${c.reconnects} reconnect(s)${c.errors.length ? `; last error: ${c.errors.at(-1)}` : ''}`,
+            },
+            {
+              id: 'cdc-slot-survived',
+              ok: slot !== undefined,
+              detail: slot
+                ? `slot ${feed.slot} on the primary ${slot}`
+                : `slot ${feed.slot} is not on the primary`,
+            },
+          ],
+        };
+      },
+    },
+  }));
+}
+
+/** The primary that holds the feed's slot, if it does. */
+async function slotOnPrimary(ctx: DrillContext, feed: RehearsedFeed): Promise<string | undefined> {
+  const primary = await ctx.cluster.leader(feed.cluster);
+  if (!primary) return undefined;
+  const rows = await ctx.cluster.sql(
+    ctx.cluster.memberConn(primary),
+    'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1',
+    [feed.slot],
+  );
+  return rows.length > 0 ? primary : undefined;
+}
+
 export async function pitr(ctx: DrillContext): Promise<DrillResult> {
   const started = Date.now();
   if (!ctx.pitr) {
@@ -458,5 +584,6 @@ export const DRILLS: Readonly<Record<DrillName, (ctx: DrillContext) => Promise<D
   'az-loss': azLoss,
   'dcs-partition': dcsPartition,
   pitr,
+  'cdc-failover': cdcFailover,
   'region-promotion': regionPromotion,
 };

@@ -11,6 +11,7 @@ export const DRILL_NAMES = [
   'az-loss',
   'dcs-partition',
   'pitr',
+  'cdc-failover',
   'region-promotion',
 ] as const;
 export type DrillName = (typeof DRILL_NAMES)[number];
@@ -33,7 +34,9 @@ export interface Check {
     | 'single-writer'
     | 'pitr-rows'
     | 'writes-resumed'
-    | 'healthy';
+    | 'healthy'
+    | 'cdc-no-gaps'
+    | 'cdc-slot-survived';
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -49,6 +52,22 @@ export interface PitrCounts {
   readonly loadAckedBeforeMissing: number;
   /** Load writes sent after the target that the restore has anyway. */
   readonly loadSentAfterPresent: number;
+}
+
+export interface CdcOutcome {
+  readonly feed: string;
+  readonly slot: string;
+  /** Who carried the slot to the new primary: PostgreSQL's slot sync, or Patroni's permanent slots. */
+  readonly slotOwner: string;
+  /** Distinct rows received. */
+  readonly received: number;
+  /** Rows received more than once (allowed: at-least-once delivery). */
+  readonly duplicates: number;
+  /** Acknowledged writes never received (never allowed). */
+  readonly gaps: number;
+  readonly reconnects: number;
+  /** Fault -> the consumer held every write acknowledged before the fault. */
+  readonly caughtUpSeconds: number | null;
 }
 
 export interface DrillResult {
@@ -67,6 +86,8 @@ export interface DrillResult {
   readonly maxConcurrentWriters: number | null;
   readonly predicted?: PredictedRto;
   readonly pitr?: PitrCounts;
+  /** What a change-data-capture consumer received through the drill (`cdc-failover`). */
+  readonly cdc?: CdcOutcome;
   readonly checks: readonly Check[];
   readonly durationSeconds: number;
   readonly error?: string;
