@@ -8,7 +8,8 @@ import { CdcConsumer } from './cdc.js';
 import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout, MemberLayout } from './layout.js';
 import { type Ack, WRITES_TABLE, WriteLoad, WriterProbe } from './load.js';
-import { cdcConn, type RehearsedFeed, rehearsedFeeds } from './logical.js';
+import { cdcConn, type LogicalSecrets, type RehearsedFeed, rehearsedFeeds } from './logical.js';
+import { subscriptionFailover, upgrade } from './logical-drills.js';
 import {
   type Check,
   type DrillName,
@@ -35,6 +36,8 @@ export interface DrillContext {
   readonly progress: Progress;
   /** First sequence number of this drill's writes (each drill writes its own range). */
   readonly firstSeq: number;
+  /** Passwords of the logical roles (the CDC consumer logs in as its feed's role). */
+  readonly logical: LogicalSecrets;
   /** Runs the PITR restore: provided by the runner (needs the pgBackRest set-up). */
   readonly pitr?: (ctx: DrillContext) => Promise<PitrOutcome>;
 }
@@ -50,13 +53,17 @@ const HEAL_MS = 180_000;
 /** How long a CDC consumer may take, after the drill, to hold every acknowledged write. */
 const CDC_CATCH_UP_MS = 90_000;
 
-function predictedFor(a: FailureAnalysis | undefined, kind: string, id: string): PredictedRto | undefined {
+export function predictedFor(
+  a: FailureAnalysis | undefined,
+  kind: string,
+  id: string,
+): PredictedRto | undefined {
   const f: FailureResult | undefined = a?.failures.find((x) => x.kind === kind && x.id === id);
   if (!f?.rto) return undefined;
   return { domain: `${kind}:${id}`, ...f.rto, writable: f.writable };
 }
 
-interface FaultPlan {
+export interface FaultPlan {
   /** Description of the fault, in words. */
   readonly fault: string;
   readonly predicted?: PredictedRto;
@@ -87,11 +94,15 @@ export interface LoadTarget {
 export interface DrillObserver {
   start(): Promise<void>;
   /** Stops watching and judges what it saw against the acknowledged writes. */
-  finish(o: { acked: readonly number[]; faultAt: number }): Promise<Pick<DrillResult, 'checks' | 'cdc'>>;
+  finish(o: { acked: readonly number[]; faultAt: number }): Promise<Pick<DrillResult, 'checks' | 'logical'>>;
 }
 
 /** The shape every drill shares: load and probe, fault, recovery, measurements, restore. */
-async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: MemberLayout) => FaultPlan) {
+export async function runFault(
+  ctx: DrillContext,
+  drill: DrillName,
+  plan: (leader: MemberLayout) => FaultPlan,
+) {
   const started = Date.now();
   const { cluster, layout } = ctx;
   const scope = cluster.primaryScope;
@@ -116,7 +127,7 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   let lost: number | null = null;
   let newPrimary: string | undefined;
   let recoveredAt = 0;
-  let observed: Pick<DrillResult, 'checks' | 'cdc'> | undefined;
+  let observed: Pick<DrillResult, 'checks' | 'logical'> | undefined;
   try {
     await p.observer?.start();
     probe.start();
@@ -186,7 +197,7 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   });
   checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []), ...(observed?.checks ?? []));
   return result(drill, started, {
-    ...(observed?.cdc ? { cdc: observed.cdc } : {}),
+    ...(observed?.logical ? { logical: observed.logical } : {}),
     fault: p.fault,
     oldPrimary,
     newPrimary,
@@ -201,7 +212,7 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   });
 }
 
-function result(
+export function result(
   drill: DrillName,
   started: number,
   r: Omit<DrillResult, 'drill' | 'status' | 'durationSeconds'>,
@@ -218,7 +229,7 @@ function result(
 }
 
 /** A drill that measured nothing: skipped, or failed before its fault. */
-function unmeasured(
+export function unmeasured(
   drill: DrillName,
   started: number,
   o: { fault: string; error?: string; skipped?: boolean },
@@ -264,7 +275,7 @@ async function countLost(
 
 // ---- restoring ---------------------------------------------------------------------------------------
 
-async function restartMembers(ctx: DrillContext, members: readonly MemberLayout[]): Promise<void> {
+export async function restartMembers(ctx: DrillContext, members: readonly MemberLayout[]): Promise<void> {
   for (const m of members) ctx.cluster.startMember(m);
   await ctx.cluster.waitHealthy(ctx.cluster.primaryScope, HEAL_MS);
 }
@@ -470,7 +481,7 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
     );
   }
   const consumer = new CdcConsumer({
-    conn: cdcConn(ctx.cluster, ctx.layout, feed),
+    conn: cdcConn(ctx.cluster, ctx.logical, feed),
     slot: feed.slot,
     publication: feed.publication,
     table: feed.table,
@@ -500,8 +511,9 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
         const c = consumer.counts(acked);
         const slot = await slotOnPrimary(ctx, feed);
         return {
-          cdc: {
-            feed: feed.name,
+          logical: {
+            kind: 'cdc',
+            name: feed.name,
             slot: feed.slot,
             slotOwner: feed.owner,
             received: c.received,
@@ -512,12 +524,12 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
           },
           checks: [
             {
-              id: 'cdc-no-gaps',
+              id: 'stream-no-gaps',
               ok: c.gaps === 0 && acked.length > 0,
               detail: `${c.received} row(s) received for ${acked.length} acknowledged write(s): ${c.gaps} missing, ${c.duplicates} duplicate(s), ${c.reconnects} reconnect(s)${c.errors.length ? `; last error: ${c.errors.at(-1)}` : ''}`,
             },
             {
-              id: 'cdc-slot-survived',
+              id: 'slot-survived',
               ok: slot !== undefined,
               detail: slot
                 ? `slot ${feed.slot} on the primary ${slot}`
@@ -585,5 +597,7 @@ export const DRILLS: Readonly<Record<DrillName, (ctx: DrillContext) => Promise<D
   'dcs-partition': dcsPartition,
   pitr,
   'cdc-failover': cdcFailover,
+  'subscription-failover': subscriptionFailover,
+  upgrade,
   'region-promotion': regionPromotion,
 };

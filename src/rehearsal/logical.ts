@@ -1,10 +1,28 @@
 /**
- * The logical layer on the rehearsed cluster: the stand-in tables the plan publishes, the plan's SQL,
- * and the change feeds the drills follow.
+ * The logical layer on the rehearsed cluster: the spec's logical plan applied as an operator would, with
+ * the very psql scripts `pgtopo render` writes, and the change feeds the drills follow.
+ *
+ * The plan publishes the application's tables; the rehearsal has no application, so it first creates each
+ * published table as a stand-in with the write load's columns (`seq`, `sent_at`), owned by the database's
+ * owner. Role passwords are generated per run and handed to psql in its environment, never on a command
+ * line or in a file.
  */
-import type { LocalCluster } from './cluster.js';
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LogicalPlan } from '../model/logical.js';
+import {
+  MAINTENANCE_DATABASE,
+  psqlScript,
+  psqlScriptName,
+  qualifiedIdent,
+  quoteIdent,
+  renderLogicalSql,
+} from '../render/logical-sql.js';
+import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout } from './layout.js';
 import type { ConnInfo } from './load.js';
+import type { Supervisor } from './supervisor.js';
 
 export interface RehearsedFeed {
   readonly name: string;
@@ -20,11 +38,154 @@ export interface RehearsedFeed {
   readonly owner: string;
 }
 
-export function rehearsedFeeds(_layout: Layout): RehearsedFeed[] {
-  return []; // wired to the logical plan once the model has it
+/** The primary cluster's logical plan, when the spec declares one. */
+export function primaryPlan(layout: Layout, scope: string): LogicalPlan | undefined {
+  return layout.topology.logical.find((p) => p.cluster === scope);
 }
 
-export function cdcConn(cluster: LocalCluster, _layout: Layout, feed: RehearsedFeed): ConnInfo {
-  const e = cluster.endpoint(feed.cluster);
-  return { ...cluster.writerDirectConn(feed.cluster, feed.database), host: e.address };
+/** Tables the plan publishes that the application would own (not the CDC feeds' heartbeat tables). */
+export function standInTables(plan: LogicalPlan): { database: string; table: string }[] {
+  const heartbeats = new Set(plan.feeds.map((f) => `${f.database}:${qualifiedIdent(f.heartbeat.table)}`));
+  const out = new Map<string, { database: string; table: string }>();
+  for (const p of plan.publications) {
+    for (const t of p.tables) {
+      const table = qualifiedIdent(t);
+      if (!heartbeats.has(`${p.database}:${table}`))
+        out.set(`${p.database}:${table}`, { database: p.database, table });
+    }
+  }
+  return [...out.values()];
+}
+
+/** The CDC feeds of the booted writable clusters, each with the first stand-in table it publishes. */
+export function rehearsedFeeds(layout: Layout): RehearsedFeed[] {
+  return layout.topology.logical.flatMap((plan) => {
+    const tables = standInTables(plan);
+    return plan.feeds.flatMap((f) => {
+      const pub = plan.publications.find((p) => p.name === f.publication && p.database === f.database);
+      const table = tables.find(
+        (t) => t.database === f.database && pub?.tables.some((x) => qualifiedIdent(x) === t.table),
+      );
+      if (!table) return [];
+      return [
+        {
+          name: f.name,
+          cluster: plan.cluster,
+          database: f.database,
+          publication: f.publication,
+          slot: f.slot,
+          table: table.table,
+          role: f.role,
+          owner:
+            plan.slotOwner === 'postgres-failover' ? "PostgreSQL's slot sync" : "Patroni's permanent slots",
+        },
+      ];
+    });
+  });
+}
+
+/** Passwords of the logical roles of this run, by the environment variable the scripts read them from. */
+export class LogicalSecrets {
+  private readonly values = new Map<string, string>();
+
+  env(plan: LogicalPlan): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const r of plan.roles) {
+      if (!this.values.has(r.password.env))
+        this.values.set(r.password.env, randomBytes(18).toString('base64url'));
+      out[r.password.env] = this.values.get(r.password.env)!;
+    }
+    return out;
+  }
+
+  password(plan: LogicalPlan, role: string): string {
+    const r = plan.roles.find((x) => x.name === role);
+    if (!r) throw new Error(`role ${role} is not in the logical plan of ${plan.cluster}`);
+    return this.env(plan)[r.password.env]!;
+  }
+}
+
+/** The connection a CDC consumer makes: the feed's role, straight to PostgreSQL through the writer endpoint. */
+export function cdcConn(cluster: LocalCluster, secrets: LogicalSecrets, feed: RehearsedFeed): ConnInfo {
+  const plan = primaryPlan(cluster.layout, feed.cluster)!;
+  return {
+    ...cluster.writerDirectConn(feed.cluster, feed.database),
+    user: feed.role,
+    password: secrets.password(plan, feed.role),
+  };
+}
+
+/**
+ * Applies the plan of a writable cluster through its writer endpoint: the rendered psql scripts, publisher
+ * side, in order, with the stand-in tables created once their databases exist.
+ */
+export async function applyLogicalPlan(o: {
+  cluster: LocalCluster;
+  sup: Supervisor;
+  secrets: LogicalSecrets;
+  plan: LogicalPlan;
+  progress: Progress;
+}): Promise<void> {
+  const { cluster, sup, plan } = o;
+  const layout = cluster.layout;
+  const groups = renderLogicalSql(plan, { sslrootcert: layout.tls?.caFile }).filter(
+    (g) => g.side === 'publisher',
+  );
+  const dir = join(layout.runDir, 'logical', plan.cluster);
+  mkdirSync(dir, { recursive: true });
+  const { uid, gid } = sup.user;
+  chownSync(dir, uid, gid);
+  const endpoint = cluster.endpoint(plan.cluster);
+  const psql = join(layout.binPath[0] ?? '/usr/bin', 'psql');
+  const env = {
+    PGHOST: endpoint.address,
+    PGPORT: String(endpoint.directPort),
+    PGUSER: layout.superuser.user,
+    PGPASSWORD: layout.superuser.password,
+    PGSSLMODE: layout.tls ? 'verify-full' : 'disable',
+    ...(layout.tls ? { PGSSLROOTCERT: layout.tls.caFile } : {}),
+    ...o.secrets.env(plan),
+  };
+  const tables = standInTables(plan);
+  let standIns = false;
+  for (const [i, g] of groups.entries()) {
+    if (g.database !== MAINTENANCE_DATABASE && !standIns) {
+      await createStandIns(cluster, plan, tables);
+      standIns = true;
+    }
+    const file = join(dir, psqlScriptName(g, i));
+    writeFileSync(file, psqlScript(g, `rehearsal of ${plan.cluster}`), { mode: 0o644 });
+    const r = await sup.run(
+      {
+        name: `psql-logical-${plan.cluster}-${i}`,
+        node: 'logical-apply',
+        command: psql,
+        args: ['-X', '-q', '-d', g.database, '-f', file],
+        env,
+      },
+      120_000,
+    );
+    if (r.code !== 0) throw new Error(`applying ${file} failed (exit ${r.code}):\n${r.output}`);
+  }
+  if (!standIns) await createStandIns(cluster, plan, tables);
+  o.progress(
+    `logical plan of ${plan.cluster} applied: ${plan.publications.length} publication(s), ${plan.feeds.length} CDC feed(s), ${plan.slots.length} slot(s) owned by ${plan.slotOwner}`,
+  );
+}
+
+async function createStandIns(
+  cluster: LocalCluster,
+  plan: LogicalPlan,
+  tables: readonly { database: string; table: string }[],
+): Promise<void> {
+  const app = quoteIdent(cluster.layout.app.user);
+  for (const t of tables) {
+    const owner = plan.databases.find((d) => d.name === t.database)?.owner;
+    const sql = [
+      `CREATE TABLE IF NOT EXISTS ${t.table} (seq bigint PRIMARY KEY, sent_at timestamptz NOT NULL, committed_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+      ...(owner ? [`ALTER TABLE ${t.table} OWNER TO ${quoteIdent(owner)}`] : []),
+      `GRANT SELECT, INSERT ON ${t.table} TO ${app}`,
+    ];
+    for (const s of sql) await cluster.sql(cluster.writerDirectConn(plan.cluster, t.database), s, [], 30_000);
+  }
 }

@@ -12,6 +12,8 @@ export const DRILL_NAMES = [
   'dcs-partition',
   'pitr',
   'cdc-failover',
+  'subscription-failover',
+  'upgrade',
   'region-promotion',
 ] as const;
 export type DrillName = (typeof DRILL_NAMES)[number];
@@ -35,8 +37,8 @@ export interface Check {
     | 'pitr-rows'
     | 'writes-resumed'
     | 'healthy'
-    | 'cdc-no-gaps'
-    | 'cdc-slot-survived';
+    | 'stream-no-gaps'
+    | 'slot-survived';
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -54,10 +56,13 @@ export interface PitrCounts {
   readonly loadSentAfterPresent: number;
 }
 
-export interface CdcOutcome {
-  readonly feed: string;
+/** What a logical stream (a CDC consumer, a subscription) delivered through a drill. */
+export interface LogicalOutcome {
+  readonly kind: 'cdc' | 'subscription' | 'upgrade';
+  /** The feed's or the subscription's name. */
+  readonly name: string;
   readonly slot: string;
-  /** Who carried the slot to the new primary: PostgreSQL's slot sync, or Patroni's permanent slots. */
+  /** Who carried the slot to the new primary: PostgreSQL's slot sync, Patroni's permanent slots, or nobody. */
   readonly slotOwner: string;
   /** Distinct rows received. */
   readonly received: number;
@@ -66,8 +71,10 @@ export interface CdcOutcome {
   /** Acknowledged writes never received (never allowed). */
   readonly gaps: number;
   readonly reconnects: number;
-  /** Fault -> the consumer held every write acknowledged before the fault. */
+  /** Fault -> the receiving side held every acknowledged write. */
   readonly caughtUpSeconds: number | null;
+  /** Last write acknowledged by the old side -> first by the new one (a cutover). */
+  readonly writePauseSeconds?: number | null;
 }
 
 export interface DrillResult {
@@ -86,8 +93,8 @@ export interface DrillResult {
   readonly maxConcurrentWriters: number | null;
   readonly predicted?: PredictedRto;
   readonly pitr?: PitrCounts;
-  /** What a change-data-capture consumer received through the drill (`cdc-failover`). */
-  readonly cdc?: CdcOutcome;
+  /** What a logical stream delivered through the drill (`cdc-failover`, `subscription-failover`, `upgrade`). */
+  readonly logical?: LogicalOutcome;
   readonly checks: readonly Check[];
   readonly durationSeconds: number;
   readonly error?: string;
