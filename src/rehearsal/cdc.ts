@@ -16,8 +16,8 @@ export interface CdcTarget {
   readonly conn: ConnInfo;
   readonly slot: string;
   readonly publication: string;
-  /** Schema-qualified table whose `seq` column the consumer counts. */
-  readonly table: string;
+  /** The table whose `seq` column the consumer counts, as pgoutput names it (unquoted). */
+  readonly relation: { readonly schema: string; readonly table: string };
 }
 
 export interface CdcCounts {
@@ -101,7 +101,8 @@ export class CdcConsumer {
   }
 
   private record(msg: Pgoutput.Message): string | undefined {
-    if (msg.tag === 'insert' && `${msg.relation.schema}.${msg.relation.name}` === this.target.table) {
+    const { schema, table } = this.target.relation;
+    if (msg.tag === 'insert' && msg.relation.schema === schema && msg.relation.name === table) {
       const seq = Number(msg.new.seq);
       this.received.set(seq, (this.received.get(seq) ?? 0) + 1);
       if (!this.arrivedAt.has(seq)) this.arrivedAt.set(seq, Date.now());

@@ -8,7 +8,14 @@ import { CdcConsumer } from './cdc.js';
 import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout, MemberLayout } from './layout.js';
 import { type Ack, WRITES_TABLE, WriteLoad, WriterProbe } from './load.js';
-import { cdcConn, type LogicalSecrets, type RehearsedFeed, rehearsedFeeds } from './logical.js';
+import {
+  cdcConn,
+  type LogicalSecrets,
+  primaryPlan,
+  type RehearsedFeed,
+  rehearsedFeeds,
+  waitSlotReady,
+} from './logical.js';
 import { subscriptionFailover, upgrade } from './logical-drills.js';
 import {
   type Check,
@@ -484,7 +491,7 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
     conn: cdcConn(ctx.cluster, ctx.logical, feed),
     slot: feed.slot,
     publication: feed.publication,
-    table: feed.table,
+    relation: feed.relation,
   });
   return runFault(ctx, 'cdc-failover', (leader) => ({
     fault: `SIGKILL Patroni and PostgreSQL on the primary ${leader.name} while a pgoutput consumer streams slot ${feed.slot} (${feed.owner} carries it) through the writer endpoint`,
@@ -497,6 +504,8 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
       start: async () => {
         consumer.start();
         await waitFor('the CDC consumer to stream', () => consumer.streaming, { timeoutMs: 30_000 });
+        const ready = await waitSlotReady(ctx.cluster, primaryPlan(ctx.layout, feed.cluster)!, feed.slot);
+        ctx.progress(`cdc-failover: slot ${feed.slot} ready for failover on ${ready.join(', ')}`);
       },
       finish: async ({ acked, faultAt }) => {
         const caught = await waitFor(

@@ -20,7 +20,7 @@ import type { LocalCluster } from './cluster.js';
 import { type DrillContext, predictedFor, restartMembers, result, runFault, unmeasured } from './drills.js';
 import type { Layout } from './layout.js';
 import { type ConnInfo, WriteLoad } from './load.js';
-import { primaryPlan, standInTables } from './logical.js';
+import { primaryPlan, standInTables, waitSlotReady } from './logical.js';
 import { type DrillResult, round } from './measure.js';
 import { ensureReleaseRoot } from './release-root.js';
 import { initScratch, type ScratchInstance, startScratch, stopScratch, waitScratch } from './scratch.js';
@@ -217,6 +217,8 @@ export function subscriptionFailover(ctx: DrillContext): Promise<DrillResult> {
           },
           { timeoutMs: 60_000, intervalMs: 500 },
         );
+        const ready = await waitSlotReady(cluster, plan, slot.name);
+        ctx.progress(`subscription-failover: slot ${slot.name} ready for failover on ${ready.join(', ')}`);
       },
       finish: async ({ acked, faultAt }) => {
         try {

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogicalPlan } from '../model/logical.js';
+import type { LogicalPlan, QualifiedTable } from '../model/logical.js';
 import {
   MAINTENANCE_DATABASE,
   psqlScript,
@@ -23,6 +23,7 @@ import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout } from './layout.js';
 import type { ConnInfo } from './load.js';
 import type { Supervisor } from './supervisor.js';
+import { waitFor } from './wait.js';
 
 export interface RehearsedFeed {
   readonly name: string;
@@ -31,8 +32,10 @@ export interface RehearsedFeed {
   readonly database: string;
   readonly publication: string;
   readonly slot: string;
-  /** The published table the drill writes (schema-qualified). */
+  /** The published table the drill writes (schema-qualified, quoted for SQL). */
   readonly table: string;
+  /** The same table as pgoutput names it. */
+  readonly relation: QualifiedTable;
   readonly role: string;
   /** Who carries the slot across a failover. */
   readonly owner: string;
@@ -44,14 +47,21 @@ export function primaryPlan(layout: Layout, scope: string): LogicalPlan | undefi
 }
 
 /** Tables the plan publishes that the application would own (not the CDC feeds' heartbeat tables). */
-export function standInTables(plan: LogicalPlan): { database: string; table: string }[] {
+export interface StandIn {
+  readonly database: string;
+  /** Schema-qualified, quoted for SQL. */
+  readonly table: string;
+  readonly relation: QualifiedTable;
+}
+
+export function standInTables(plan: LogicalPlan): StandIn[] {
   const heartbeats = new Set(plan.feeds.map((f) => `${f.database}:${qualifiedIdent(f.heartbeat.table)}`));
-  const out = new Map<string, { database: string; table: string }>();
+  const out = new Map<string, StandIn>();
   for (const p of plan.publications) {
     for (const t of p.tables) {
       const table = qualifiedIdent(t);
       if (!heartbeats.has(`${p.database}:${table}`))
-        out.set(`${p.database}:${table}`, { database: p.database, table });
+        out.set(`${p.database}:${table}`, { database: p.database, table, relation: t });
     }
   }
   return [...out.values()];
@@ -75,6 +85,7 @@ export function rehearsedFeeds(layout: Layout): RehearsedFeed[] {
           publication: f.publication,
           slot: f.slot,
           table: table.table,
+          relation: table.relation,
           role: f.role,
           owner:
             plan.slotOwner === 'postgres-failover' ? "PostgreSQL's slot sync" : "Patroni's permanent slots",
@@ -188,4 +199,43 @@ async function createStandIns(
     ];
     for (const s of sql) await cluster.sql(cluster.writerDirectConn(plan.cluster, t.database), s, [], 30_000);
   }
+}
+
+/**
+ * Waits until a logical slot would survive the loss of the primary: it is on every running
+ * failover-eligible replica of the cluster, and (PostgreSQL's slot sync) synchronized there and persistent.
+ * A failover slot just created is not yet: the slot sync worker copies it on a later cycle, and only once
+ * the standby has replayed past the slot's position. Until then a failover loses the slot.
+ */
+export async function waitSlotReady(
+  cluster: LocalCluster,
+  plan: LogicalPlan,
+  slot: string,
+  timeoutMs = 120_000,
+): Promise<string[]> {
+  const t = cluster.layout.topology;
+  const check =
+    plan.slotOwner === 'postgres-failover'
+      ? 'SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND synced AND NOT temporary'
+      : 'SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1';
+  return waitFor(
+    `slot ${slot} to be ready for failover on every replica of ${plan.cluster}`,
+    async () => {
+      const leader = await cluster.leader(plan.cluster);
+      const replicas = cluster
+        .membersOf(plan.cluster)
+        .filter(
+          (m) =>
+            m.name !== leader &&
+            cluster.sup.running(m.patroni.name) &&
+            t.members.find((x) => x.name === m.name)?.failoverEligible,
+        );
+      for (const m of replicas) {
+        const rows = await cluster.sql(cluster.memberConn(m.name), check, [slot], 5000);
+        if (rows.length === 0) return undefined;
+      }
+      return replicas.map((m) => m.name);
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
 }

@@ -102,7 +102,7 @@ describe('CdcConsumer on a real PostgreSQL', () => {
 
   test('resumes from its offset across a crash of the server: every row, none missing', async () => {
     const consumer = new CdcConsumer(
-      { conn, slot: 'feed_slot', publication: 'feed_pub', table: 'public.feed' },
+      { conn, slot: 'feed_slot', publication: 'feed_pub', relation: { schema: 'public', table: 'feed' } },
       { backoffMs: { min: 100, max: 500 } },
     );
     consumer.start();
@@ -133,7 +133,7 @@ describe('CdcConsumer on a real PostgreSQL', () => {
       conn,
       slot: 'feed_slot',
       publication: 'feed_pub',
-      table: 'public.feed',
+      relation: { schema: 'public', table: 'feed' },
     });
     consumer.start();
     try {
