@@ -100,6 +100,8 @@ export interface LoadTarget {
 
 export interface DrillObserver {
   start(): Promise<void>;
+  /** Once the write load flows, before the fault: waits until what it watches is ready for the fault. */
+  ready?(): Promise<void>;
   /** Stops watching and judges what it saw against the acknowledged writes. */
   finish(o: { acked: readonly number[]; faultAt: number }): Promise<Pick<DrillResult, 'checks' | 'logical'>>;
 }
@@ -140,6 +142,7 @@ export async function runFault(
     probe.start();
     load.start();
     await waitFor('the write load to flow', () => load.acks.length >= 20, { timeoutMs: 30_000 });
+    await p.observer?.ready?.();
     ctx.progress(`${drill}: ${p.fault}`);
     faultAt = Date.now();
     await p.inject();
@@ -504,6 +507,9 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
       start: async () => {
         consumer.start();
         await waitFor('the CDC consumer to stream', () => consumer.streaming, { timeoutMs: 30_000 });
+      },
+      // A failover slot is carried over only once the consumer has confirmed progress on it.
+      ready: async () => {
         const ready = await waitSlotReady(ctx.cluster, primaryPlan(ctx.layout, feed.cluster)!, feed.slot);
         ctx.progress(`cdc-failover: slot ${feed.slot} ready for failover on ${ready.join(', ')}`);
       },

@@ -11,16 +11,16 @@
  *
  * Both sides' SQL is the plan's own, rendered by `renderLogicalSql` and applied with psql.
  */
-import { chownSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogicalPlan, SubscriptionPlan } from '../model/logical.js';
-import { psqlScript, quoteIdent, quoteLiteral, renderLogicalSql } from '../render/logical-sql.js';
+import { qualifiedIdent, quoteIdent, quoteLiteral, renderLogicalSql } from '../render/logical-sql.js';
 import { type NodeRelease, RELEASES, type ReleaseName } from '../spec/releases.js';
 import type { LocalCluster } from './cluster.js';
 import { type DrillContext, predictedFor, restartMembers, result, runFault, unmeasured } from './drills.js';
 import type { Layout } from './layout.js';
 import { type ConnInfo, WriteLoad } from './load.js';
-import { primaryPlan, standInTables, waitSlotReady } from './logical.js';
+import { applyGroups, pgEnv, primaryPlan, standInTables, waitSlotReady } from './logical.js';
 import { type DrillResult, round } from './measure.js';
 import { ensureReleaseRoot } from './release-root.js';
 import { initScratch, type ScratchInstance, startScratch, stopScratch, waitScratch } from './scratch.js';
@@ -49,41 +49,43 @@ async function seqsOn(
   return new Set(rows.map((r) => Number(r.seq)));
 }
 
-/** Applies rendered SQL groups with psql, in a supervisor's root, against one server. */
-async function applyGroups(
+/** Copies the definitions of tables from one server to another (pg_dump --schema-only, then psql). */
+async function copySchema(
   sup: Supervisor,
   o: {
-    name: string;
+    binDir: string;
     dir: string;
-    psql: string;
-    conn: ConnInfo;
+    from: ConnInfo;
+    to: ConnInfo;
     caFile?: string;
-    env: Readonly<Record<string, string>>;
-    groups: ReturnType<typeof renderLogicalSql>;
+    tables: readonly string[];
   },
 ): Promise<void> {
-  for (const [i, g] of o.groups.entries()) {
-    const file = join(o.dir, `${o.name}-${i + 1}-${g.side}-${g.database}.sql`);
-    writeFileSync(file, psqlScript(g, o.name), { mode: 0o644 });
-    const r = await sup.run(
-      {
-        name: `psql-${o.name}-${i}`,
-        node: 'logical-apply',
-        command: o.psql,
-        args: ['-X', '-q', '-d', g.database, '-f', file],
-        env: {
-          PGHOST: o.conn.host,
-          PGPORT: String(o.conn.port),
-          PGUSER: o.conn.user,
-          PGPASSWORD: o.conn.password,
-          PGSSLMODE: o.caFile ? 'verify-full' : 'disable',
-          ...(o.caFile ? { PGSSLROOTCERT: o.caFile } : {}),
-          ...o.env,
-        },
-      },
-      120_000,
-    );
-    if (r.code !== 0) throw new Error(`applying ${file} failed (exit ${r.code}):\n${r.output}`);
+  const file = join(o.dir, 'schema.sql');
+  const steps = [
+    {
+      command: join(o.binDir, 'pg_dump'),
+      args: [
+        '--schema-only',
+        '--no-owner',
+        '--no-privileges',
+        '--no-publications',
+        '-f',
+        file,
+        ...o.tables.flatMap((t) => ['-t', t]),
+      ],
+      env: pgEnv(o.from, o.caFile),
+    },
+    {
+      command: join(o.binDir, 'psql'),
+      args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file],
+      env: pgEnv(o.to, o.caFile),
+    },
+  ];
+  for (const [i, st] of steps.entries()) {
+    const r = await sup.run({ name: `schema-copy-${i}`, node: 'logical-apply', ...st }, 120_000);
+    if (r.code !== 0)
+      throw new Error(`${st.command} ${st.args.join(' ')} failed (exit ${r.code}):\n${r.output}`);
   }
 }
 
@@ -190,10 +192,15 @@ export function subscriptionFailover(ctx: DrillContext): Promise<DrillResult> {
         startScratch(sub);
         await waitScratch(cluster, sub, subConn);
         await cluster.sql(subConn, `CREATE DATABASE ${quoteIdent(pub.database)}`);
-        await cluster.sql(
-          { ...subConn, database: pub.database },
-          `CREATE TABLE ${table.table} (seq bigint PRIMARY KEY, sent_at timestamptz NOT NULL, committed_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-        );
+        // Logical replication carries rows, not schema: the published tables' definitions come first.
+        await copySchema(ctx.sup, {
+          binDir,
+          dir: sub.dir,
+          from: cluster.writerDirectConn(cluster.primaryScope, pub.database),
+          to: { ...subConn, database: pub.database },
+          caFile: layout.tls?.caFile,
+          tables: pub.tables.map(qualifiedIdent),
+        });
         await applyGroups(ctx.sup, {
           name: 'subscriber',
           dir: sub.dir,
@@ -217,6 +224,8 @@ export function subscriptionFailover(ctx: DrillContext): Promise<DrillResult> {
           },
           { timeoutMs: 60_000, intervalMs: 500 },
         );
+      },
+      ready: async () => {
         const ready = await waitSlotReady(cluster, plan, slot.name);
         ctx.progress(`subscription-failover: slot ${slot.name} ready for failover on ${ready.join(', ')}`);
       },
@@ -340,6 +349,7 @@ export async function upgrade(ctx: DrillContext): Promise<DrillResult> {
     databases: plan.databases,
     grants: plan.grants,
     publications: plan.publications,
+    feeds: plan.feeds,
   });
   const env = ctx.logical.env(plan);
   const load = new WriteLoad(

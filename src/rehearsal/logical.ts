@@ -12,6 +12,7 @@ import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogicalPlan, QualifiedTable } from '../model/logical.js';
 import {
+  type LogicalSqlGroup,
   MAINTENANCE_DATABASE,
   psqlScript,
   psqlScriptName,
@@ -126,6 +127,52 @@ export function cdcConn(cluster: LocalCluster, secrets: LogicalSecrets, feed: Re
   };
 }
 
+/** Applies rendered SQL groups with psql, in a supervisor's root, against one server. */
+export async function applyGroups(
+  sup: Supervisor,
+  o: {
+    name: string;
+    dir: string;
+    psql: string;
+    conn: ConnInfo;
+    caFile?: string;
+    env: Readonly<Record<string, string>>;
+    groups: ReturnType<typeof renderLogicalSql>;
+  },
+): Promise<void> {
+  for (const [i, g] of o.groups.entries()) {
+    const file = join(o.dir, `${o.name}-${psqlScriptName(g, i)}`);
+    writeFileSync(file, psqlScript(g, o.name), { mode: 0o644 });
+    const r = await sup.run(
+      {
+        name: `psql-${o.name}-${i}`,
+        node: 'logical-apply',
+        command: o.psql,
+        args: ['-X', '-q', '-d', g.database, '-f', file],
+        env: {
+          ...pgEnv({ ...o.conn, database: g.database }, o.caFile),
+          ...o.env,
+        },
+      },
+      120_000,
+    );
+    if (r.code !== 0) throw new Error(`applying ${file} failed (exit ${r.code}):\n${r.output}`);
+  }
+}
+
+/** libpq environment for a connection (psql, pg_dump): TLS verified against the rehearsal CA when on. */
+export function pgEnv(c: ConnInfo, caFile: string | undefined): Record<string, string> {
+  return {
+    PGHOST: c.host,
+    PGPORT: String(c.port),
+    PGUSER: c.user,
+    PGPASSWORD: c.password,
+    PGDATABASE: c.database,
+    PGSSLMODE: caFile ? 'verify-full' : 'disable',
+    ...(caFile ? { PGSSLROOTCERT: caFile } : {}),
+  };
+}
+
 /**
  * Applies the plan of a writable cluster through its writer endpoint: the rendered psql scripts, publisher
  * side, in order, with the stand-in tables created once their databases exist.
@@ -146,39 +193,26 @@ export async function applyLogicalPlan(o: {
   mkdirSync(dir, { recursive: true });
   const { uid, gid } = sup.user;
   chownSync(dir, uid, gid);
-  const endpoint = cluster.endpoint(plan.cluster);
-  const psql = join(layout.binPath[0] ?? '/usr/bin', 'psql');
-  const env = {
-    PGHOST: endpoint.address,
-    PGPORT: String(endpoint.directPort),
-    PGUSER: layout.superuser.user,
-    PGPASSWORD: layout.superuser.password,
-    PGSSLMODE: layout.tls ? 'verify-full' : 'disable',
-    ...(layout.tls ? { PGSSLROOTCERT: layout.tls.caFile } : {}),
-    ...o.secrets.env(plan),
-  };
-  const tables = standInTables(plan);
-  let standIns = false;
-  for (const [i, g] of groups.entries()) {
-    if (g.database !== MAINTENANCE_DATABASE && !standIns) {
-      await createStandIns(cluster, plan, tables);
-      standIns = true;
-    }
-    const file = join(dir, psqlScriptName(g, i));
-    writeFileSync(file, psqlScript(g, `rehearsal of ${plan.cluster}`), { mode: 0o644 });
-    const r = await sup.run(
-      {
-        name: `psql-logical-${plan.cluster}-${i}`,
-        node: 'logical-apply',
-        command: psql,
-        args: ['-X', '-q', '-d', g.database, '-f', file],
-        env,
-      },
-      120_000,
-    );
-    if (r.code !== 0) throw new Error(`applying ${file} failed (exit ${r.code}):\n${r.output}`);
-  }
-  if (!standIns) await createStandIns(cluster, plan, tables);
+  const apply = (name: string, part: LogicalSqlGroup[]) =>
+    applyGroups(sup, {
+      name,
+      dir,
+      psql: join(layout.binPath[0] ?? '/usr/bin', 'psql'),
+      conn: cluster.writerDirectConn(plan.cluster),
+      caFile: layout.tls?.caFile,
+      env: o.secrets.env(plan),
+      groups: part,
+    });
+  // Roles and databases first, then the stand-in tables (in their databases), then what publishes them.
+  await apply(
+    'global',
+    groups.filter((g) => g.database === MAINTENANCE_DATABASE),
+  );
+  await createStandIns(cluster, plan, standInTables(plan));
+  await apply(
+    'databases',
+    groups.filter((g) => g.database !== MAINTENANCE_DATABASE),
+  );
   o.progress(
     `logical plan of ${plan.cluster} applied: ${plan.publications.length} publication(s), ${plan.feeds.length} CDC feed(s), ${plan.slots.length} slot(s) owned by ${plan.slotOwner}`,
   );
