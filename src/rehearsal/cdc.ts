@@ -44,6 +44,18 @@ export function cdcDuplicates(received: ReadonlyMap<number, number>): number {
   return n;
 }
 
+/**
+ * The LSN one byte before `lsn`. pg-logical-replication's acknowledge() reports `lsn + 1` as written and
+ * flushed (it is meant for the start of the message last received); a transaction's end LSN is already the
+ * position after it, so the offset is handed over one byte back. Confirming one byte too far would keep the
+ * slot ahead of every standby, and PostgreSQL 17 would never synchronize it ("ahead of the standby position").
+ */
+export function lsnBefore(lsn: string): string {
+  const [hi, lo] = lsn.split('/').map((x) => BigInt(`0x${x}`)) as [bigint, bigint];
+  const v = ((hi << 32n) | lo) - 1n;
+  return `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
 export class CdcConsumer {
   /** seq -> times received. */
   readonly received = new Map<number, number>();
@@ -128,11 +140,12 @@ export class CdcConsumer {
         if (end) {
           this.offset = end;
           backoff = min;
-          service.acknowledge(end).catch(() => undefined);
+          service.acknowledge(lsnBefore(end)).catch(() => undefined);
         }
       });
       service.on('heartbeat', (_lsn: string, _ts: number, reply: boolean) => {
-        if (reply) service.acknowledge(this.offset).catch(() => undefined);
+        if (reply && this.offset !== '0/0')
+          service.acknowledge(lsnBefore(this.offset)).catch(() => undefined);
       });
       service.on('start', () => {
         this.streaming = true;
