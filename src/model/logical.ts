@@ -452,3 +452,29 @@ export function isEmptyPlan(p: LogicalPlan): boolean {
     0
   );
 }
+
+/**
+ * The plans' parameter needs as one topology-wide set (every cluster runs the same hot-standby values: a standby
+ * cluster's max_wal_senders or max_worker_processes below its upstream's stops it): numbers are the largest
+ * any plan needs, other values the first plan's. Settings that only a writable cluster's members read
+ * (`sync_replication_slots`, `hot_standby_feedback`) stay with their plan (`FAILOVER_SLOT_PARAMETERS`).
+ */
+export function logicalParameters(plans: readonly LogicalPlan[]): Readonly<Record<string, string | number>> {
+  const out: Record<string, string | number> = {};
+  for (const p of plans) {
+    for (const [k, v] of Object.entries(p.parameters)) {
+      if (FAILOVER_SLOT_PARAMETERS.includes(k)) continue;
+      const have = out[k];
+      out[k] = typeof v === 'number' && typeof have === 'number' ? Math.max(v, have) : (have ?? v);
+    }
+  }
+  return out;
+}
+
+/** Parameters of PostgreSQL 17 failover slots, set on the writable cluster that owns the slots. */
+export const FAILOVER_SLOT_PARAMETERS: readonly string[] = ['sync_replication_slots', 'hot_standby_feedback'];
+
+/** The plan of a writable cluster, or undefined (standby clusters have none). */
+export function planOf(plans: readonly LogicalPlan[], scope: string): LogicalPlan | undefined {
+  return plans.find((p) => p.cluster === scope);
+}
