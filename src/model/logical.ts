@@ -101,6 +101,8 @@ export interface SubscriptionPlan {
     readonly database: string;
     readonly user: string;
     readonly password: LogicalSecret;
+    /** The publisher keeps the slot as a PostgreSQL 17 failover slot (its release has them, or the spec says so). */
+    readonly slotFailover: boolean;
   };
   /** Slot on the publisher; the publisher owns it (create_slot = false here). */
   readonly slot: string;
@@ -325,6 +327,7 @@ function planFor(
               database: p.database,
               user: p.user,
               password: { source: 'arn', id: p.password, env: subscriptionPasswordEnv(s.name) },
+              slotFailover: publisherFailover,
             }
           : {
               kind: 'host',
@@ -333,6 +336,7 @@ function planFor(
               database: p.database,
               user: p.user,
               password: { source: 'arn', id: p.password, env: subscriptionPasswordEnv(s.name) },
+              slotFailover: publisherFailover,
             },
       slot: s.slot ?? s.name,
       copyData: s.copyData,
