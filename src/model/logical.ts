@@ -101,6 +101,8 @@ export interface SubscriptionPlan {
     readonly database: string;
     readonly user: string;
     readonly password: LogicalSecret;
+    /** The publisher keeps the slot as a PostgreSQL 17 failover slot (its release has them, or the spec says so). */
+    readonly slotFailover: boolean;
   };
   /** Slot on the publisher; the publisher owns it (create_slot = false here). */
   readonly slot: string;
@@ -325,6 +327,7 @@ function planFor(
               database: p.database,
               user: p.user,
               password: { source: 'arn', id: p.password, env: subscriptionPasswordEnv(s.name) },
+              slotFailover: publisherFailover,
             }
           : {
               kind: 'host',
@@ -333,6 +336,7 @@ function planFor(
               database: p.database,
               user: p.user,
               password: { source: 'arn', id: p.password, env: subscriptionPasswordEnv(s.name) },
+              slotFailover: publisherFailover,
             },
       slot: s.slot ?? s.name,
       copyData: s.copyData,
@@ -451,4 +455,30 @@ export function isEmptyPlan(p: LogicalPlan): boolean {
       p.feeds.length ===
     0
   );
+}
+
+/**
+ * The plans' parameter needs as one topology-wide set (every cluster runs the same hot-standby values: a standby
+ * cluster's max_wal_senders or max_worker_processes below its upstream's stops it): numbers are the largest
+ * any plan needs, other values the first plan's. Settings that only a writable cluster's members read
+ * (`sync_replication_slots`, `hot_standby_feedback`) stay with their plan (`FAILOVER_SLOT_PARAMETERS`).
+ */
+export function logicalParameters(plans: readonly LogicalPlan[]): Readonly<Record<string, string | number>> {
+  const out: Record<string, string | number> = {};
+  for (const p of plans) {
+    for (const [k, v] of Object.entries(p.parameters)) {
+      if (FAILOVER_SLOT_PARAMETERS.includes(k)) continue;
+      const have = out[k];
+      out[k] = typeof v === 'number' && typeof have === 'number' ? Math.max(v, have) : (have ?? v);
+    }
+  }
+  return out;
+}
+
+/** Parameters of PostgreSQL 17 failover slots, set on the writable cluster that owns the slots. */
+export const FAILOVER_SLOT_PARAMETERS: readonly string[] = ['sync_replication_slots', 'hot_standby_feedback'];
+
+/** The plan of a writable cluster, or undefined (standby clusters have none). */
+export function planOf(plans: readonly LogicalPlan[], scope: string): LogicalPlan | undefined {
+  return plans.find((p) => p.cluster === scope);
 }

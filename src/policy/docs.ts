@@ -11,6 +11,7 @@ const GROUPS: Readonly<Record<RuleGroup, string>> = {
   archive: 'WAL archive',
   iam: 'IAM',
   waivers: 'Waivers',
+  logical: 'Logical layer',
 };
 
 /** One rule as Markdown (also what `pgtopo explain` prints). */

@@ -34,7 +34,16 @@ export interface PolicyReport {
   readonly waived: number;
 }
 
-export type RuleGroup = 'etcd' | 'patroni' | 'postgres' | 'network' | 'hosts' | 'archive' | 'iam' | 'waivers';
+export type RuleGroup =
+  | 'etcd'
+  | 'patroni'
+  | 'postgres'
+  | 'network'
+  | 'hosts'
+  | 'archive'
+  | 'iam'
+  | 'waivers'
+  | 'logical';
 
 /** What a rule says about itself: the source of `pgtopo explain`, docs/rules.md and SARIF rule metadata. */
 export interface RuleMeta {

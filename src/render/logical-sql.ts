@@ -157,6 +157,23 @@ export function renderLogicalSql(plan: LogicalPlan, opts: LogicalSqlOptions = {}
         sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}${owner ? ` AUTHORIZATION ${quoteIdent(owner)}` : ''}`,
       });
     }
+    // Heartbeat tables before the grants, so that grants on every table of the schema cover them.
+    for (const f of feeds) {
+      const table = qualifiedIdent(f.heartbeat.table);
+      st.push({
+        comment: `CDC feed ${f.name}: heartbeat table`,
+        sql: `CREATE TABLE IF NOT EXISTS ${table} (id integer PRIMARY KEY, ts timestamptz NOT NULL DEFAULT now())`,
+      });
+      if (owner)
+        st.push({
+          comment: `CDC feed ${f.name}: heartbeat owner`,
+          sql: `ALTER TABLE ${table} OWNER TO ${quoteIdent(owner)}`,
+        });
+      st.push({
+        comment: `CDC feed ${f.name}: ${f.role} writes heartbeats`,
+        sql: `GRANT SELECT, INSERT, UPDATE ON TABLE ${table} TO ${quoteIdent(f.role)}`,
+      });
+    }
     for (const g of grants) {
       const role = quoteIdent(g.role);
       const schema = quoteIdent(g.schema);
@@ -176,22 +193,6 @@ export function renderLogicalSql(plan: LogicalPlan, opts: LogicalSqlOptions = {}
             sql: `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(owner)} IN SCHEMA ${schema} GRANT ${g.tablePrivileges.join(', ')} ON TABLES TO ${role}`,
           });
       }
-    }
-    for (const f of feeds) {
-      const table = qualifiedIdent(f.heartbeat.table);
-      st.push({
-        comment: `CDC feed ${f.name}: heartbeat table`,
-        sql: `CREATE TABLE IF NOT EXISTS ${table} (id integer PRIMARY KEY, ts timestamptz NOT NULL DEFAULT now())`,
-      });
-      if (owner)
-        st.push({
-          comment: `CDC feed ${f.name}: heartbeat owner`,
-          sql: `ALTER TABLE ${table} OWNER TO ${quoteIdent(owner)}`,
-        });
-      st.push({
-        comment: `CDC feed ${f.name}: ${f.role} writes heartbeats`,
-        sql: `GRANT SELECT, INSERT, UPDATE ON TABLE ${table} TO ${quoteIdent(f.role)}`,
-      });
     }
     for (const p of plan.publications.filter((x) => x.database === db)) {
       const tables = p.tables.map(qualifiedIdent).join(', ');

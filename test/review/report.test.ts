@@ -13,6 +13,7 @@ const SECTIONS = [
   'Topology',
   'Failure domains',
   'Policy',
+  'Logical replication',
   'Alerts',
   'AWS inventory',
   'Plan',
