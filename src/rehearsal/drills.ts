@@ -497,7 +497,7 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
     relation: feed.relation,
   });
   return runFault(ctx, 'cdc-failover', (leader) => ({
-    fault: `SIGKILL Patroni and PostgreSQL on the primary ${leader.name} while a pgoutput consumer streams slot ${feed.slot} (${feed.owner} carries it) through the writer endpoint`,
+    fault: `SIGKILL Patroni and PostgreSQL on the primary ${leader.name} while a pgoutput consumer streams slot ${feed.slot} (owner: ${feed.owner}) through the writer endpoint`,
     predicted: predictedFor(ctx.analysis, 'member', leader.name),
     moved: true,
     load: { database: feed.database, table: feed.table },

@@ -20,7 +20,14 @@ import type { LocalCluster } from './cluster.js';
 import { type DrillContext, predictedFor, restartMembers, result, runFault, unmeasured } from './drills.js';
 import type { Layout } from './layout.js';
 import { type ConnInfo, WriteLoad } from './load.js';
-import { applyGroups, pgEnv, primaryPlan, standInTables, waitSlotReady } from './logical.js';
+import {
+  applyGroups,
+  applyLogicalPlan,
+  pgEnv,
+  primaryPlan,
+  standInTables,
+  waitSlotReady,
+} from './logical.js';
 import { type DrillResult, round } from './measure.js';
 import { ensureReleaseRoot } from './release-root.js';
 import { initScratch, type ScratchInstance, startScratch, stopScratch, waitScratch } from './scratch.js';
@@ -172,6 +179,7 @@ export function subscriptionFailover(ctx: DrillContext): Promise<DrillResult> {
       database: pub.database,
       user: role.name,
       password: role.password,
+      slotFailover: slot.failover,
     },
     slot: slot.name,
     copyData: true,
@@ -187,6 +195,10 @@ export function subscriptionFailover(ctx: DrillContext): Promise<DrillResult> {
     restore: () => restartMembers(ctx, [leader]),
     observer: {
       start: async () => {
+        // The plan applied again, as an operator's apply would: a subscriber slot nobody has consumed yet is
+        // not synchronized to standbys (PostgreSQL 17 syncs a slot only once it has moved past the standby's
+        // catalog horizon), so an earlier failover may have lost it; the idempotent apply recreates it.
+        await applyLogicalPlan({ cluster, sup: ctx.sup, secrets: ctx.logical, plan, progress: ctx.progress });
         ctx.progress(`subscription-failover: subscriber at ${sub.address}:${sub.port}`);
         await initScratch(sub, layout.superuser);
         startScratch(sub);
@@ -417,6 +429,7 @@ export async function upgrade(ctx: DrillContext): Promise<DrillResult> {
         database: pub.database,
         user: role.name,
         password: role.password,
+        slotFailover: false,
       },
       slot: UPGRADE_SUBSCRIPTION,
       copyData: true,
@@ -521,7 +534,7 @@ export async function upgrade(ctx: DrillContext): Promise<DrillResult> {
       kind: 'upgrade',
       name: UPGRADE_SUBSCRIPTION,
       slot: UPGRADE_SUBSCRIPTION,
-      slotOwner: 'the migration (dropped with the old side)',
+      slotOwner: 'upgrade-subscription',
       received,
       duplicates: 0,
       gaps: lost ?? 0,

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogicalPlan, QualifiedTable } from '../model/logical.js';
+import type { LogicalPlan, QualifiedTable, SlotOwner } from '../model/logical.js';
 import {
   type LogicalSqlGroup,
   MAINTENANCE_DATABASE,
@@ -39,7 +39,7 @@ export interface RehearsedFeed {
   readonly relation: QualifiedTable;
   readonly role: string;
   /** Who carries the slot across a failover. */
-  readonly owner: string;
+  readonly owner: SlotOwner;
 }
 
 /** The primary cluster's logical plan, when the spec declares one. */
@@ -88,8 +88,7 @@ export function rehearsedFeeds(layout: Layout): RehearsedFeed[] {
           table: table.table,
           relation: table.relation,
           role: f.role,
-          owner:
-            plan.slotOwner === 'postgres-failover' ? "PostgreSQL's slot sync" : "Patroni's permanent slots",
+          owner: plan.slotOwner,
         },
       ];
     });
