@@ -635,13 +635,27 @@ const KIND_CONSEQUENCE: Record<ChangeKind, (c: Omit<TopologyChange, 'consequence
  */
 function logicalRemovals(a: Topology, b: Topology): Omit<TopologyChange, 'consequence'>[] {
   const out: Omit<TopologyChange, 'consequence'>[] = [];
+  // The logical section belongs to the dataset: objects are matched by name across the writable clusters (a
+  // primary-region switchover moves the plan to another cluster, not its objects).
+  const after = {
+    slots: b.logical.flatMap((x) => x.slots),
+    publications: b.logical.flatMap((x) => x.publications),
+    feeds: b.logical.flatMap((x) => x.feeds),
+  };
+  const seen = new Set<string>();
   for (const before of a.logical) {
-    const after = b.logical.find((x) => x.cluster === before.cluster);
     const gone = <T extends { name: string; path: readonly PathSegment[] }>(
+      kind: string,
       list: readonly T[],
-      now: readonly { name: string }[] | undefined,
-    ) => list.filter((x) => !(now ?? []).some((y) => y.name === x.name));
-    for (const s of gone(before.slots, after?.slots))
+      now: readonly { name: string }[],
+    ) =>
+      list.filter((x) => {
+        const key = `${kind} ${x.name}`;
+        if (seen.has(key) || now.some((y) => y.name === x.name)) return false;
+        seen.add(key);
+        return true;
+      });
+    for (const s of gone('slot', before.slots, after.slots))
       out.push({
         kind: 'logical-slot-removed',
         subject: s.name,
@@ -654,7 +668,7 @@ function logicalRemovals(a: Topology, b: Topology): Omit<TopologyChange, 'conseq
           `changes ${s.usedBy.kind === 'cdc' ? 'CDC feed' : 'subscriber'} ${s.usedBy.name} had not yet confirmed, and its position (a new slot starts at the current WAL)`,
         ],
       });
-    for (const pub of gone(before.publications, after?.publications))
+    for (const pub of gone('publication', before.publications, after.publications))
       out.push({
         kind: 'publication-removed',
         subject: pub.name,
@@ -667,7 +681,7 @@ function logicalRemovals(a: Topology, b: Topology): Omit<TopologyChange, 'conseq
           `the change stream of ${pub.tables.length} table(s) to every subscriber and feed of ${pub.name}`,
         ],
       });
-    for (const f of gone(before.feeds, after?.feeds))
+    for (const f of gone('feed', before.feeds, after.feeds))
       out.push({
         kind: 'cdc-feed-removed',
         subject: f.name,

@@ -364,7 +364,8 @@ type Reader = ReturnType<typeof reader>;
 function logicalReferences(add: Add, read: Reader): void {
   const entries = (kind: string) => {
     const v = read.reachable(['logical', kind]);
-    return Array.isArray(v) ? v.map((_, i) => i) : [];
+    // Array.from visits holes too (a sparse list from a hostile input has entries map would skip).
+    return Array.isArray(v) ? Array.from(v, (_, i) => i) : [];
   };
   const at = (kind: string, i: number, ...rest: PathSegment[]): PathSegment[] => [
     'logical',
@@ -455,7 +456,7 @@ function logicalReferences(add: Add, read: Reader): void {
     ),
     ...entries('publications').flatMap((p) => {
       const v = read.reachable(at('publications', p, 'subscriberSlots'));
-      return (Array.isArray(v) ? v : []).map(
+      return Array.from(Array.isArray(v) ? v : [], (x) => x).map(
         (_, k) =>
           [at('publications', p, 'subscriberSlots', k), str(at('publications', p, 'subscriberSlots', k))] as [
             PathSegment[],
