@@ -12,9 +12,12 @@ import {
   FAILOVER_PRESETS,
   FIRST_HOST_OFFSET,
   MAX_SUBNET_PREFIX,
+  PORTS,
   RESERVED_INTERFACES,
   UNBOUNDED_LAG_BYTES,
 } from './constants.js';
+import type { LogicalPlan } from './logical.js';
+import { resolveLogical } from './logical.js';
 import type {
   Cluster,
   EtcdMember,
@@ -131,6 +134,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
   const regionsWithCopies = regions.map((r) => ({ ...r, archiveCopy: copyTo.includes(r.name) }));
 
   const zone = spec.endpoints.dnsZone ?? `${spec.name}.pgtopo.internal`;
+  const logical = resolveLogical(spec, clusters, members, `writer.${zone}`, PORTS.writer);
   const synchronousMode =
     spec.durability.synchronousMode ?? (spec.durability.rpo === 'zero-in-region' ? 'on' : 'off');
 
@@ -142,7 +146,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
     postgres: {
       ...spec.postgres,
       version: spec.postgres.version ?? release.postgresMajor,
-      parameters: withSlotRetentionBound(spec),
+      parameters: withSlotRetentionBound(spec, logical),
     },
     failover: {
       profile: spec.failover.profile,
@@ -209,6 +213,7 @@ export function resolveTopology(spec: ParsedSpec): Topology {
     hosts: resolveHosts(spec),
     observability: resolveObservability(spec),
     waivers: spec.waivers,
+    logical,
   };
   return deepFreeze(topology);
 }
@@ -256,9 +261,19 @@ function groupsByRegion(
  */
 export const DEFAULT_MAX_SLOT_WAL_KEEP_SIZE = '5GB';
 
-/** `postgres.parameters` with slot retention bounded unless the spec sets it. */
-function withSlotRetentionBound(spec: ParsedSpec): Record<string, string | number | boolean> {
-  return { max_slot_wal_keep_size: DEFAULT_MAX_SLOT_WAL_KEEP_SIZE, ...spec.postgres.parameters };
+/**
+ * `postgres.parameters` with slot retention bounded unless the spec sets it: the default, or the retention the
+ * logical plans' CDC feeds declare when that is larger (a feed's slot must not be invalidated before it).
+ */
+function withSlotRetentionBound(
+  spec: ParsedSpec,
+  logical: readonly LogicalPlan[],
+): Record<string, string | number | boolean> {
+  const gb = (v: string) => Number.parseInt(v, 10);
+  const bound = [DEFAULT_MAX_SLOT_WAL_KEEP_SIZE, ...logical.map((p) => p.parameters.max_slot_wal_keep_size)]
+    .filter((v): v is string => typeof v === 'string')
+    .reduce((a, b) => (gb(b) > gb(a) ? b : a));
+  return { max_slot_wal_keep_size: bound, ...spec.postgres.parameters };
 }
 
 /**

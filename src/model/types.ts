@@ -6,6 +6,7 @@ import type { PathSegment } from '../spec/issues.js';
 import type { NodeRelease } from '../spec/releases.js';
 import type { ParsedSpec } from '../spec/schema.js';
 import type { FailoverTimers, HaproxyCheckTimers, HealthCheckTimers } from './constants.js';
+import type { LogicalPlan } from './logical.js';
 
 export type RegionRole = 'primary' | 'standby';
 
@@ -210,6 +211,8 @@ export interface Topology {
   readonly hosts: Hosts;
   readonly observability: Observability;
   readonly waivers: ParsedSpec['waivers'];
+  /** The logical layer: one plan per writable cluster (see model/logical.ts). Empty plans when the spec declares none. */
+  readonly logical: readonly LogicalPlan[];
 }
 
 /** Who may connect: CIDRs in canonical form, client security groups per region. */

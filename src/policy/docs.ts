@@ -11,6 +11,7 @@ const GROUPS: Readonly<Record<RuleGroup, string>> = {
   archive: 'WAL archive',
   iam: 'IAM',
   waivers: 'Waivers',
+  logical: 'Logical layer',
   fleet: 'Sharded fleets',
 };
 

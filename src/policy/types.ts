@@ -43,6 +43,7 @@ export type RuleGroup =
   | 'archive'
   | 'iam'
   | 'waivers'
+  | 'logical'
   | 'fleet';
 
 /** What a rule says about itself: the source of `pgtopo explain`, docs/rules.md and SARIF rule metadata. */

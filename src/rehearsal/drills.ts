@@ -4,9 +4,19 @@
  * killed and heals what it cut) so the next drill can run on the same cluster.
  */
 import type { FailureAnalysis, FailureResult } from '../policy/types.js';
+import { CdcConsumer } from './cdc.js';
 import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout, MemberLayout } from './layout.js';
 import { type Ack, WRITES_TABLE, WriteLoad, WriterProbe } from './load.js';
+import {
+  cdcConn,
+  type LogicalSecrets,
+  primaryPlan,
+  type RehearsedFeed,
+  rehearsedFeeds,
+  waitSlotReady,
+} from './logical.js';
+import { subscriptionFailover, upgrade } from './logical-drills.js';
 import {
   type Check,
   type DrillName,
@@ -33,6 +43,8 @@ export interface DrillContext {
   readonly progress: Progress;
   /** First sequence number of this drill's writes (each drill writes its own range). */
   readonly firstSeq: number;
+  /** Passwords of the logical roles (the CDC consumer logs in as its feed's role). */
+  readonly logical: LogicalSecrets;
   /** Runs the PITR restore: provided by the runner (needs the pgBackRest set-up). */
   readonly pitr?: (ctx: DrillContext) => Promise<PitrOutcome>;
 }
@@ -45,14 +57,20 @@ export interface PitrOutcome {
 }
 
 const HEAL_MS = 180_000;
+/** How long a CDC consumer may take, after the drill, to hold every acknowledged write. */
+const CDC_CATCH_UP_MS = 90_000;
 
-function predictedFor(a: FailureAnalysis | undefined, kind: string, id: string): PredictedRto | undefined {
+export function predictedFor(
+  a: FailureAnalysis | undefined,
+  kind: string,
+  id: string,
+): PredictedRto | undefined {
   const f: FailureResult | undefined = a?.failures.find((x) => x.kind === kind && x.id === id);
   if (!f?.rto) return undefined;
   return { domain: `${kind}:${id}`, ...f.rto, writable: f.writable };
 }
 
-interface FaultPlan {
+export interface FaultPlan {
   /** Description of the fault, in words. */
   readonly fault: string;
   readonly predicted?: PredictedRto;
@@ -68,10 +86,32 @@ interface FaultPlan {
   readonly restore: () => Promise<void>;
   /** Extra checks on the outcome. */
   readonly extraChecks?: (o: { oldPrimary: string; newPrimary?: string }) => Check[];
+  /** Where the load writes, when not the rehearsal's own table in `postgres`. */
+  readonly load?: LoadTarget;
+  /** Watches the drill from outside (e.g. a CDC consumer): started before the load, asked after restore. */
+  readonly observer?: DrillObserver;
+}
+
+export interface LoadTarget {
+  readonly database: string;
+  /** Schema-qualified table with the load's columns (`seq`, `sent_at`). */
+  readonly table: string;
+}
+
+export interface DrillObserver {
+  start(): Promise<void>;
+  /** Once the write load flows, before the fault: waits until what it watches is ready for the fault. */
+  ready?(): Promise<void>;
+  /** Stops watching and judges what it saw against the acknowledged writes. */
+  finish(o: { acked: readonly number[]; faultAt: number }): Promise<Pick<DrillResult, 'checks' | 'logical'>>;
 }
 
 /** The shape every drill shares: load and probe, fault, recovery, measurements, restore. */
-async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: MemberLayout) => FaultPlan) {
+export async function runFault(
+  ctx: DrillContext,
+  drill: DrillName,
+  plan: (leader: MemberLayout) => FaultPlan,
+) {
   const started = Date.now();
   const { cluster, layout } = ctx;
   const scope = cluster.primaryScope;
@@ -84,7 +124,11 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
       .filter((m) => ctx.sup.running(m.patroni.name))
       .map((m) => ({ name: m.name, conn: cluster.memberConn(m.name) })),
   );
-  const load = new WriteLoad(cluster.writerConn(scope), { firstSeq: ctx.firstSeq });
+  const target: LoadTarget = p.load ?? { database: 'postgres', table: WRITES_TABLE };
+  const load = new WriteLoad(cluster.writerConn(scope, target.database), {
+    firstSeq: ctx.firstSeq,
+    table: target.table,
+  });
   let faultAt = 0;
   let error: string | undefined;
   let rto: number | null = null;
@@ -92,10 +136,13 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   let lost: number | null = null;
   let newPrimary: string | undefined;
   let recoveredAt = 0;
+  let observed: Pick<DrillResult, 'checks' | 'logical'> | undefined;
   try {
+    await p.observer?.start();
     probe.start();
     load.start();
     await waitFor('the write load to flow', () => load.acks.length >= 20, { timeoutMs: 30_000 });
+    await p.observer?.ready?.();
     ctx.progress(`${drill}: ${p.fault}`);
     faultAt = Date.now();
     await p.inject();
@@ -129,7 +176,7 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );
-    lost = await countLost(cluster, newPrimary, load.acks);
+    lost = await countLost(cluster, newPrimary, load.acks, target);
   } catch (e) {
     error ??= `reading the surviving primary: ${(e as Error).message}`;
   }
@@ -140,10 +187,15 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
     // primary rewinds the new one, with what it acknowledged.
     if (lost !== null) {
       const finalPrimary = await cluster.leader(p.survivorScope ?? scope);
-      if (finalPrimary) lost = Math.max(lost, await countLost(cluster, finalPrimary, load.acks));
+      if (finalPrimary) lost = Math.max(lost, await countLost(cluster, finalPrimary, load.acks, target));
     }
   } catch (e) {
     error ??= `restoring the cluster after the drill: ${(e as Error).message}`;
+  }
+  try {
+    if (p.observer) observed = await p.observer.finish({ acked: load.ackedSeqs(), faultAt });
+  } catch (e) {
+    error ??= `observing the drill: ${(e as Error).message}`;
   }
   const checks = evaluate({
     rtoSeconds: rto,
@@ -153,8 +205,9 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
     zeroLossPromised: t.durability.synchronousMode !== 'off' && !p.survivorScope,
     expectWrites: true,
   });
-  checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []));
+  checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []), ...(observed?.checks ?? []));
   return result(drill, started, {
+    ...(observed?.logical ? { logical: observed.logical } : {}),
     fault: p.fault,
     oldPrimary,
     newPrimary,
@@ -169,7 +222,7 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   });
 }
 
-function result(
+export function result(
   drill: DrillName,
   started: number,
   r: Omit<DrillResult, 'drill' | 'status' | 'durationSeconds'>,
@@ -186,7 +239,7 @@ function result(
 }
 
 /** A drill that measured nothing: skipped, or failed before its fault. */
-function unmeasured(
+export function unmeasured(
   drill: DrillName,
   started: number,
   o: { fault: string; error?: string; skipped?: boolean },
@@ -209,12 +262,17 @@ function unmeasured(
 }
 
 /** Acknowledged writes that the given primary does not hold. */
-async function countLost(cluster: LocalCluster, primary: string, acks: readonly Ack[]): Promise<number> {
+async function countLost(
+  cluster: LocalCluster,
+  primary: string,
+  acks: readonly Ack[],
+  target: LoadTarget,
+): Promise<number> {
   if (acks.length === 0) return 0;
   const from = Math.min(...acks.map((a) => a.seq));
   const rows = await cluster.sql<{ seq: string }>(
-    cluster.memberConn(primary),
-    `SELECT seq FROM ${WRITES_TABLE} WHERE seq >= $1`,
+    cluster.memberConn(primary, target.database),
+    `SELECT seq FROM ${target.table} WHERE seq >= $1`,
     [from],
     30_000,
   );
@@ -227,7 +285,7 @@ async function countLost(cluster: LocalCluster, primary: string, acks: readonly 
 
 // ---- restoring ---------------------------------------------------------------------------------------
 
-async function restartMembers(ctx: DrillContext, members: readonly MemberLayout[]): Promise<void> {
+export async function restartMembers(ctx: DrillContext, members: readonly MemberLayout[]): Promise<void> {
   for (const m of members) ctx.cluster.startMember(m);
   await ctx.cluster.waitHealthy(ctx.cluster.primaryScope, HEAL_MS);
 }
@@ -416,6 +474,101 @@ export function regionPromotion(ctx: DrillContext): Promise<DrillResult> {
   });
 }
 
+/**
+ * A CDC consumer follows the first change feed of the primary cluster through the writer endpoint while
+ * the primary is killed under write load. Every acknowledged write must reach the consumer (duplicates
+ * are counted and allowed: delivery is at least once), so the feed's slot must be on the new primary,
+ * no further ahead than the consumer had confirmed.
+ */
+export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
+  const feed = rehearsedFeeds(ctx.layout).find((f) => f.cluster === ctx.cluster.primaryScope);
+  if (!feed) {
+    return Promise.resolve(
+      unmeasured('cdc-failover', Date.now(), {
+        fault: 'skipped: the spec declares no CDC feed on the primary cluster',
+        skipped: true,
+      }),
+    );
+  }
+  const consumer = new CdcConsumer({
+    conn: cdcConn(ctx.cluster, ctx.logical, feed),
+    slot: feed.slot,
+    publication: feed.publication,
+    relation: feed.relation,
+  });
+  return runFault(ctx, 'cdc-failover', (leader) => ({
+    fault: `SIGKILL Patroni and PostgreSQL on the primary ${leader.name} while a pgoutput consumer streams slot ${feed.slot} (owner: ${feed.owner}) through the writer endpoint`,
+    predicted: predictedFor(ctx.analysis, 'member', leader.name),
+    moved: true,
+    load: { database: feed.database, table: feed.table },
+    inject: () => ctx.sup.killNode(leader.node),
+    restore: () => restartMembers(ctx, [leader]),
+    observer: {
+      start: async () => {
+        consumer.start();
+        await waitFor('the CDC consumer to stream', () => consumer.streaming, { timeoutMs: 30_000 });
+      },
+      // A failover slot is carried over only once the consumer has confirmed progress on it.
+      ready: async () => {
+        const ready = await waitSlotReady(ctx.cluster, primaryPlan(ctx.layout, feed.cluster)!, feed.slot);
+        ctx.progress(`cdc-failover: slot ${feed.slot} ready for failover on ${ready.join(', ')}`);
+      },
+      finish: async ({ acked, faultAt }) => {
+        const caught = await waitFor(
+          'the CDC consumer to receive every acknowledged write',
+          () => consumer.allArrivedAt(acked),
+          {
+            timeoutMs: CDC_CATCH_UP_MS,
+            intervalMs: 250,
+          },
+        ).catch(() => undefined);
+        await consumer.stop();
+        const c = consumer.counts(acked);
+        const slot = await slotOnPrimary(ctx, feed);
+        return {
+          logical: {
+            kind: 'cdc',
+            name: feed.name,
+            slot: feed.slot,
+            slotOwner: feed.owner,
+            received: c.received,
+            duplicates: c.duplicates,
+            gaps: c.gaps,
+            reconnects: c.reconnects,
+            caughtUpSeconds: caught && faultAt ? round((caught - faultAt) / 1000) : null,
+          },
+          checks: [
+            {
+              id: 'stream-no-gaps',
+              ok: c.gaps === 0 && acked.length > 0,
+              detail: `${c.received} row(s) received for ${acked.length} acknowledged write(s): ${c.gaps} missing, ${c.duplicates} duplicate(s), ${c.reconnects} reconnect(s)${c.errors.length ? `; last error: ${c.errors.at(-1)}` : ''}`,
+            },
+            {
+              id: 'slot-survived',
+              ok: slot !== undefined,
+              detail: slot
+                ? `slot ${feed.slot} on the primary ${slot}`
+                : `slot ${feed.slot} is not on the primary`,
+            },
+          ],
+        };
+      },
+    },
+  }));
+}
+
+/** The primary that holds the feed's slot, if it does. */
+async function slotOnPrimary(ctx: DrillContext, feed: RehearsedFeed): Promise<string | undefined> {
+  const primary = await ctx.cluster.leader(feed.cluster);
+  if (!primary) return undefined;
+  const rows = await ctx.cluster.sql(
+    ctx.cluster.memberConn(primary),
+    'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1',
+    [feed.slot],
+  );
+  return rows.length > 0 ? primary : undefined;
+}
+
 export async function pitr(ctx: DrillContext): Promise<DrillResult> {
   const started = Date.now();
   if (!ctx.pitr) {
@@ -458,5 +611,8 @@ export const DRILLS: Readonly<Record<DrillName, (ctx: DrillContext) => Promise<D
   'az-loss': azLoss,
   'dcs-partition': dcsPartition,
   pitr,
+  'cdc-failover': cdcFailover,
+  'subscription-failover': subscriptionFailover,
+  upgrade,
   'region-promotion': regionPromotion,
 };

@@ -30,10 +30,13 @@ export function schemaSql(appRole: string): string[] {
   ];
 }
 
-/** A pg client that binds a source address when asked. */
-export function client(c: ConnInfo, extra: { connectMs: number; queryMs?: number; app: string }): pg.Client {
+/** pg client settings for a connection, binding a source address when asked. */
+export function clientConfig(
+  c: ConnInfo,
+  extra: { connectMs: number; queryMs?: number; app: string },
+): pg.ClientConfig {
   const local = c.localAddress;
-  return new pg.Client({
+  return {
     host: c.host,
     port: c.port,
     user: c.user,
@@ -59,7 +62,12 @@ export function client(c: ConnInfo, extra: { connectMs: number; queryMs?: number
           },
         }
       : {}),
-  });
+  };
+}
+
+/** A pg client that binds a source address when asked. */
+export function client(c: ConnInfo, extra: { connectMs: number; queryMs?: number; app: string }): pg.Client {
+  return new pg.Client(clientConfig(c, extra));
 }
 
 /** Tears a connection down without waiting for the server (a hung commit must not hold the client). */
@@ -97,6 +105,8 @@ export interface WriteLoadOptions {
   readonly backoffMs?: { readonly min: number; readonly max: number };
   /** First sequence number (each drill writes its own range). Default 1. */
   readonly firstSeq?: number;
+  /** Table written (its columns: `seq`, `sent_at`). Default the rehearsal's own writes table. */
+  readonly table?: string;
 }
 
 /**
@@ -183,7 +193,7 @@ export class WriteLoad {
       const sentAt = Date.now();
       try {
         const r = await this.conn.query<{ server: string | null }>(
-          `INSERT INTO ${WRITES_TABLE} (seq, sent_at) VALUES ($1, to_timestamp($2::double precision / 1000)) RETURNING host(inet_server_addr()) AS server`,
+          `INSERT INTO ${this.opts.table ?? WRITES_TABLE} (seq, sent_at) VALUES ($1, to_timestamp($2::double precision / 1000)) RETURNING host(inet_server_addr()) AS server`,
           [seq, sentAt],
         );
         this.acks.push({ seq, sentAt, ackAt: Date.now(), server: r.rows[0]?.server ?? null });

@@ -11,6 +11,9 @@ export const DRILL_NAMES = [
   'az-loss',
   'dcs-partition',
   'pitr',
+  'cdc-failover',
+  'subscription-failover',
+  'upgrade',
   'region-promotion',
 ] as const;
 export type DrillName = (typeof DRILL_NAMES)[number];
@@ -33,7 +36,9 @@ export interface Check {
     | 'single-writer'
     | 'pitr-rows'
     | 'writes-resumed'
-    | 'healthy';
+    | 'healthy'
+    | 'stream-no-gaps'
+    | 'slot-survived';
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -49,6 +54,27 @@ export interface PitrCounts {
   readonly loadAckedBeforeMissing: number;
   /** Load writes sent after the target that the restore has anyway. */
   readonly loadSentAfterPresent: number;
+}
+
+/** What a logical stream (a CDC consumer, a subscription) delivered through a drill. */
+export interface LogicalOutcome {
+  readonly kind: 'cdc' | 'subscription' | 'upgrade';
+  /** The feed's or the subscription's name. */
+  readonly name: string;
+  readonly slot: string;
+  /** Who carried the slot to the new primary: PostgreSQL's slot sync, Patroni's permanent slots, or nobody. */
+  readonly slotOwner: string;
+  /** Distinct rows received. */
+  readonly received: number;
+  /** Rows received more than once (allowed: at-least-once delivery). */
+  readonly duplicates: number;
+  /** Acknowledged writes never received (never allowed). */
+  readonly gaps: number;
+  readonly reconnects: number;
+  /** Fault -> the receiving side held every acknowledged write. */
+  readonly caughtUpSeconds: number | null;
+  /** Last write acknowledged by the old side -> first by the new one (a cutover). */
+  readonly writePauseSeconds?: number | null;
 }
 
 export interface DrillResult {
@@ -67,6 +93,8 @@ export interface DrillResult {
   readonly maxConcurrentWriters: number | null;
   readonly predicted?: PredictedRto;
   readonly pitr?: PitrCounts;
+  /** What a logical stream delivered through the drill (`cdc-failover`, `subscription-failover`, `upgrade`). */
+  readonly logical?: LogicalOutcome;
   readonly checks: readonly Check[];
   readonly durationSeconds: number;
   readonly error?: string;

@@ -3,11 +3,10 @@
  * recovery target, and a restore to that target into a scratch instance on a spare loopback address.
  * The rows before the target must all be there; none after it.
  */
-import { chownSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DrillContext, PitrOutcome } from './drills.js';
 import { WRITES_TABLE, WriteLoad } from './load.js';
 import type { PitrCounts } from './measure.js';
+import { prepareScratch, type ScratchInstance, startScratch, stopScratch, waitScratch } from './scratch.js';
 import { sleep, waitFor } from './wait.js';
 
 export interface PitrSetup {
@@ -82,14 +81,17 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
     // `check` switches WAL and waits until the segment is in the repository.
     await tool('check', [`--stanza=${setup.stanza}`, 'check'], 120_000);
 
-    const pg = sup.user;
-    rmSync(setup.scratchDir, { recursive: true, force: true });
-    const data = join(setup.scratchDir, 'data');
-    const sock = join(setup.scratchDir, 'run');
-    for (const d of [setup.scratchDir, data, sock]) {
-      mkdirSync(d, { recursive: true, mode: 0o700 });
-      chownSync(d, pg.uid, pg.gid);
-    }
+    const scratch: ScratchInstance = {
+      name: 'pitr-scratch',
+      sup,
+      binDir: setup.binDir,
+      dir: setup.scratchDir,
+      address: setup.scratchAddress,
+      port: setup.scratchPort,
+      tls: setup.scratchTls,
+      env,
+    };
+    const data = prepareScratch(scratch);
     ctx.progress(`pitr: restoring to ${target} into a scratch instance at ${setup.scratchAddress}`);
     await tool(
       'restore',
@@ -103,62 +105,16 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
       ],
       300_000,
     );
-    const name = 'postgres-pitr-scratch';
-    sup.spawn({
-      name,
-      node: 'pitr-scratch',
-      command: join(setup.binDir, 'postgres'),
-      args: [
-        '-D',
-        data,
-        '-c',
-        `listen_addresses=${setup.scratchAddress}`,
-        '-c',
-        `port=${setup.scratchPort}`,
-        '-c',
-        `unix_socket_directories=${sock}`,
-        '-c',
-        `hba_file=${join(data, 'pg_hba.conf')}`,
-        '-c',
-        `ident_file=${join(data, 'pg_ident.conf')}`,
-        '-c',
-        `ssl_cert_file=${setup.scratchTls.certFile}`,
-        '-c',
-        `ssl_key_file=${setup.scratchTls.keyFile}`,
-        '-c',
-        'archive_mode=off',
-        '-c',
-        'synchronous_standby_names=',
-        '-c',
-        'logging_collector=off',
-        '-c',
-        'cluster_name=pgtopo-pitr-scratch',
-      ],
-      env: { ...env },
-    });
-    const scratch = { ...cluster.memberConn(leader), host: setup.scratchAddress, port: setup.scratchPort };
+    startScratch(scratch);
+    const conn = { ...cluster.memberConn(leader), host: setup.scratchAddress, port: setup.scratchPort };
     try {
-      await waitFor(
-        'the scratch instance to finish recovery and promote',
-        async () => {
-          const [r] = await cluster.sql<{ rec: boolean }>(
-            scratch,
-            'SELECT pg_is_in_recovery() AS rec',
-            [],
-            2000,
-          );
-          return r?.rec === false;
-        },
-        { timeoutMs: 120_000, intervalMs: 500 },
-      ).catch((e) => {
-        throw cluster.explain(e, [name]);
-      });
+      await waitScratch(cluster, scratch, conn);
       const [c] = await cluster.sql<{ before: string; after: string }>(
-        scratch,
+        conn,
         `SELECT count(*) FILTER (WHERE batch = 'before') AS before, count(*) FILTER (WHERE batch = 'after') AS after FROM ${PITR_TABLE}`,
       );
       const seqs = await cluster.sql<{ seq: string }>(
-        scratch,
+        conn,
         `SELECT seq FROM ${WRITES_TABLE} WHERE seq >= $1`,
         [ctx.firstSeq],
       );
@@ -179,8 +135,7 @@ export function pitrRunner(setup: PitrSetup): (ctx: DrillContext) => Promise<Pit
         fault: `full backup, ${BEFORE} rows, target ${target}, ${AFTER} rows, restore to the target at ${setup.scratchAddress}`,
       };
     } finally {
-      await sup.stop(name, 10_000);
-      rmSync(setup.scratchDir, { recursive: true, force: true });
+      await stopScratch(scratch);
     }
   };
 }

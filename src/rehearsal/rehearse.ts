@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isEmptyPlan } from '../model/logical.js';
 import type { Topology } from '../model/types.js';
 import type { FailureAnalysis } from '../policy/types.js';
 import { LocalCluster, type Progress } from './cluster.js';
@@ -12,6 +13,8 @@ import { DRILLS, type DrillContext } from './drills.js';
 import { assertBindable, checkHost } from './host.js';
 import { bindings, type Layout } from './layout.js';
 import { schemaSql } from './load.js';
+import { applyLogicalPlan, LogicalSecrets, primaryPlan } from './logical.js';
+import { SUBSCRIBER_PORT, UPGRADE_SOURCE_PORT } from './logical-drills.js';
 import { DRILL_NAMES, type DrillName, type DrillResult, round } from './measure.js';
 import { LinkCutter } from './netcut.js';
 import { pitrRunner } from './pitr.js';
@@ -72,6 +75,7 @@ export class Rehearsal {
     readonly cluster: LocalCluster,
     readonly cutter: LinkCutter,
     readonly root: ReleaseRoot,
+    readonly logical: LogicalSecrets,
     readonly bootSeconds: number,
     readonly opts: RehearsalOptions,
   ) {}
@@ -113,11 +117,14 @@ export class Rehearsal {
     sup.keepRunning = opts.keep ?? false;
     if (!opts.keep) sup.onInterrupt(() => rmSync(runDir, { recursive: true, force: true }));
     const cluster = new LocalCluster(layout, sup, progress);
+    const secrets = new LogicalSecrets();
     const cutter = new LinkCutter(sup, runId);
     try {
       await assertBindable([
         ...bindings(layout),
         { host: layout.spareAddress, port: 5432, who: 'the PITR scratch instance' },
+        { host: layout.spareAddress, port: SUBSCRIBER_PORT, who: 'the subscriber scratch instance' },
+        { host: layout.spareAddress, port: UPGRADE_SOURCE_PORT, who: "the upgrade's old-major instance" },
       ]);
       progress(`booting ${t.name} in ${runDir}`);
       cluster.prepare();
@@ -139,6 +146,8 @@ export class Rehearsal {
             `SET log_statement = none; SET log_min_error_statement = panic; DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${layout.app.user}') THEN CREATE ROLE ${layout.app.user} LOGIN; END IF; END $$; ALTER ROLE ${layout.app.user} PASSWORD '${layout.app.password}'`,
           );
           for (const sql of schemaSql(layout.app.user)) await cluster.adminSql(c.scope, sql);
+          const plan = primaryPlan(layout, c.scope);
+          if (plan && !isEmptyPlan(plan)) await applyLogicalPlan({ cluster, sup, secrets, plan, progress });
           progress(
             `writer endpoint ${cluster.endpoint(c.scope).address}:${cluster.endpoint(c.scope).writerPort} accepts writes`,
           );
@@ -161,6 +170,7 @@ export class Rehearsal {
       cluster,
       cutter,
       root,
+      secrets,
       round((Date.now() - started) / 1000, 1),
       opts,
     );
@@ -181,6 +191,7 @@ export class Rehearsal {
       layout: this.layout,
       analysis: this.opts.analysis,
       progress,
+      logical: this.logical,
       firstSeq: ++this.seqBlock * 10_000_000,
       ...(this.layout.stanza ? { pitr: pitrRunner(this.pitrSetup()) } : {}),
     };

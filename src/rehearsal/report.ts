@@ -90,6 +90,15 @@ export function formatTable(r: RehearsalReport): string {
           `${d.pitr.afterFound} of ${d.pitr.afterWritten} rows after`,
       );
     }
+    if (d.logical) {
+      const l = d.logical;
+      lines.push(
+        `${d.drill}: ${l.kind} ${l.name} (slot ${l.slot}, ${l.slotOwner}): ${l.received} row(s) received, ` +
+          `${l.gaps} missing, ${l.duplicates} duplicate(s)` +
+          (l.caughtUpSeconds !== null ? `, caught up ${l.caughtUpSeconds} s after the fault` : '') +
+          (l.writePauseSeconds != null ? `, write pause ${l.writePauseSeconds} s` : ''),
+      );
+    }
   }
   lines.push(r.passed ? 'all drills passed' : 'some drills FAILED');
   if (r.kept) lines.push(`cluster left running; files and logs in ${r.runDir}`);

@@ -43,10 +43,33 @@ export {
   usesPrivateCa,
 } from './ca.js';
 export { renderDashboard } from './dashboard.js';
+export {
+  CONFIG_PROVIDER,
+  DEFAULT_SSLROOTCERT,
+  type DebeziumConnector,
+  type DebeziumOptions,
+  renderDebeziumConnector,
+  renderDebeziumConnectors,
+} from './debezium.js';
 export { etcdDataDir, etcdHost, etcdSettings, renderEtcdEnv } from './etcd.js';
 export { postgresExporterSettings, renderPostgresExporterEnv } from './exporter.js';
 export { envFile, parseEnvFile } from './format.js';
 export { haproxyListeners, renderHaproxy } from './haproxy.js';
+export { type LogicalFile, renderLogicalFiles } from './logical.js';
+export {
+  heartbeatActionQuery,
+  type LogicalSide,
+  type LogicalSqlGroup,
+  type LogicalSqlOptions,
+  type LogicalStatement,
+  MAINTENANCE_DATABASE,
+  psqlScript,
+  psqlScriptName,
+  quoteConninfoValue,
+  quoteIdent,
+  quoteLiteral,
+  renderLogicalSql,
+} from './logical-sql.js';
 export { replicationCapacity, SENDER_HEADROOM, SLOT_HEADROOM } from './lookup.js';
 export {
   METRICS_INTERVAL_SECONDS,

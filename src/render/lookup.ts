@@ -56,6 +56,8 @@ export const SLOT_HEADROOM = 4;
  * its upstream's, and standby clusters stream from the primary cluster.
  */
 export function replicationCapacity(t: Topology): { maxWalSenders: number; maxReplicationSlots: number } {
-  const streams = Math.max(...t.clusters.map((c) => downstreamStreams(t, c)));
+  // Logical slots (CDC feeds, other clusters' subscriptions) each take a slot and, while streaming, a sender.
+  const logical = Math.max(0, ...t.logical.map((p) => p.slots.length));
+  const streams = Math.max(...t.clusters.map((c) => downstreamStreams(t, c))) + logical;
   return { maxWalSenders: streams + SENDER_HEADROOM, maxReplicationSlots: streams + SLOT_HEADROOM };
 }

@@ -6,7 +6,9 @@
  * writes into an EnvironmentFile.
  */
 import { ARCHIVE_TIMEOUT_SECONDS, PORTS } from '../model/constants.js';
-import type { Member, Topology } from '../model/types.js';
+import type { LogicalPlan } from '../model/logical.js';
+import { FAILOVER_SLOT_PARAMETERS, logicalParameters, planOf } from '../model/logical.js';
+import type { Cluster, Member, Topology } from '../model/types.js';
 import { managedBy } from '../policy/managed-parameters.js';
 import { yaml11 } from './format.js';
 import { clusterNamed, followersOf, memberNamed, quorumNamed, replicationCapacity } from './lookup.js';
@@ -35,10 +37,49 @@ export function pgHba(t: Topology, memberName: string, map: AddressMap): string[
     ...map
       .nodeNetworks(replicationRegions)
       .map((n) => line(host, 'replication', ROLES.replication, n, 'scram-sha-256')),
+    // Logical replication (CDC, subscriptions) connects to a database by name: the `replication` keyword does not match it.
+    ...t.logical
+      .flatMap((p) => p.hba)
+      .flatMap((e) => map.clientNetworks().map((n) => line(host, e.database, e.user, n, 'scram-sha-256'))),
     ...map.nodeNetworks(c.regions).map((n) => line(host, 'all', 'all', n, 'scram-sha-256')),
     ...map.clientNetworks().map((n) => line(host, 'all', 'all', n, 'scram-sha-256')),
   ];
   return [...new Set(lines)];
+}
+
+/**
+ * Patroni's permanent slots: a physical slot per standby cluster, and the logical slots Patroni owns (PostgreSQL
+ * before 17), which it creates on the primary and copies to and advances on its replicas.
+ */
+function permanentSlots(followers: readonly Cluster[], plan: LogicalPlan | undefined) {
+  const slots: Record<string, Record<string, string>> = {
+    ...Object.fromEntries(followers.map((s) => [standbySlotName(s.scope), { type: 'physical' }])),
+    ...Object.fromEntries(
+      (plan?.slots ?? [])
+        .filter((s) => s.owner === 'patroni-permanent')
+        .map((s) => [s.name, { type: 'logical', database: s.database, plugin: s.plugin }]),
+    ),
+  };
+  return Object.keys(slots).length > 0 ? { slots } : {};
+}
+
+/**
+ * Slots Patroni must leave alone (it drops every slot it does not know; 4.0.7 spares no failover slot): the
+ * PostgreSQL 17 failover slots PostgreSQL owns, and the transient table-synchronisation slots subscribers
+ * create in a published database (all pgoutput slots there: ignore_slots matches on exact names only).
+ */
+function ignoredSlots(plan: LogicalPlan | undefined) {
+  if (!plan) return {};
+  const subscribed = [
+    ...new Set(plan.slots.filter((s) => s.usedBy.kind === 'subscriber').map((s) => s.database)),
+  ];
+  const ignore = [
+    ...plan.slots
+      .filter((s) => s.owner === 'postgres-failover' && !subscribed.includes(s.database))
+      .map((s) => ({ name: s.name, type: 'logical', database: s.database, plugin: s.plugin })),
+    ...subscribed.map((database) => ({ type: 'logical', database, plugin: 'pgoutput' })),
+  ];
+  return ignore.length > 0 ? { ignore_slots: ignore } : {};
 }
 
 /** pg_ident: the OS accounts that may log in over the socket without a password, and as whom. */
@@ -77,10 +118,28 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
       .filter(([k]) => managedBy(k) === undefined)
       .map(([k, v]) => [k, parameterValue(v)]),
   );
+  const plan = planOf(t.logical, c.scope);
+  const logical = logicalParameters(t.logical);
+  const atLeast = (name: string) =>
+    logical[name] === undefined
+      ? {}
+      : { [name]: Math.max(Number(logical[name]), Number(t.postgres.parameters[name] ?? 0)) };
   const dcsParameters = {
     ...userParameters,
     password_encryption: 'scram-sha-256',
-    wal_level: t.postgres.parameters.wal_level === 'logical' ? 'logical' : 'replica',
+    wal_level:
+      t.postgres.parameters.wal_level === 'logical' || logical.wal_level === 'logical'
+        ? 'logical'
+        : 'replica',
+    ...atLeast('max_logical_replication_workers'),
+    ...atLeast('max_worker_processes'),
+    // PostgreSQL 17 failover slots: standbys of the cluster that owns them synchronize them.
+    ...Object.fromEntries(
+      FAILOVER_SLOT_PARAMETERS.filter((k) => plan?.parameters[k] !== undefined).map((k) => [
+        k,
+        plan!.parameters[k],
+      ]),
+    ),
     hot_standby: 'on',
     wal_log_hints: onOff(t.postgres.walLogHints),
     // The spec may raise these (PGT-PG-001 checks they cover the streams); never below what the model needs.
@@ -106,6 +165,11 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
     log_filename: 'postgresql-%a.log',
     log_truncate_on_rotation: 'on',
     log_rotation_age: '1d',
+    // The physical slots of the other failover-eligible members: no logical consumer gets ahead of the standby
+    // that would replace this member as primary (PostgreSQL 17 failover slots).
+    ...(plan?.synchronizedStandbySlots[m.name]
+      ? { synchronized_standby_slots: plan.synchronizedStandbySlots[m.name] }
+      : {}),
     ...(t.archive.enabled
       ? {
           archive_mode: 'on',
@@ -132,9 +196,8 @@ export function renderPatroni(t: Topology, memberName: string, map: AddressMap):
     synchronous_mode: sync === 'quorum' ? 'quorum' : sync !== 'off',
     synchronous_mode_strict: sync === 'strict',
     synchronous_node_count: t.durability.synchronousNodeCount,
-    ...(followers.length > 0
-      ? { slots: Object.fromEntries(followers.map((s) => [standbySlotName(s.scope), { type: 'physical' }])) }
-      : {}),
+    ...permanentSlots(followers, plan),
+    ...ignoredSlots(plan),
     ...(c.role === 'standby' && c.follows
       ? {
           standby_cluster: {

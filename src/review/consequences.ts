@@ -56,6 +56,12 @@ const SECRET: FieldRule = [
   "the credential moves to another secret: set the PostgreSQL password to the new secret's value first (a generated secret is deleted with its resource)",
 ];
 
+const LOGICAL_SQL = 'applied by re-running the logical SQL (`pgtopo render --logical`, idempotent)';
+const LOGICAL_MOVE =
+  'the object moves: the logical SQL creates the new one but never drops the old, and the consumer must be re-pointed (and may re-snapshot)';
+const SUBSCRIPTION =
+  "the logical SQL never alters an existing subscription: ALTER SUBSCRIPTION (or drop it with slot_name = NONE, keeping the publisher's slot, and re-apply)";
+
 /** Patterns: `regions[].members[].az` (lists of named objects by `[]`); every other value is one leaf. */
 export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   $schema: ['in-place', 'an editor hint; nothing deployed changes'],
@@ -250,6 +256,57 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
     'only the rendered alert rules change (`pgtopo render --monitoring`); reload Prometheus',
   ],
   waivers: ['in-place', POLICY],
+  // The logical layer: applied by its idempotent SQL (`pgtopo render --logical`), which creates and converges
+  // but never drops; dropped slots, publications and CDC feeds are reported by the diff itself (data-losing).
+  'logical.databases[].name': [
+    'in-place',
+    `${LOGICAL_SQL}; a new database is created, the old one is not dropped`,
+  ],
+  'logical.databases[].owner': ['in-place', LOGICAL_SQL],
+  'logical.databases[].extensions': ['in-place', `${LOGICAL_SQL}; removed extensions are not dropped`],
+  'logical.roles[].name': ['in-place', `${LOGICAL_SQL}; a new role is created, the old one is not dropped`],
+  'logical.roles[].login': ['in-place', LOGICAL_SQL],
+  'logical.roles[].replication': ['in-place', LOGICAL_SQL],
+  'logical.roles[].password': SECRET,
+  'logical.grants': ['in-place', `${LOGICAL_SQL}; privileges no longer listed are not revoked`],
+  'logical.publications[].name': 'reported',
+  'logical.publications[].database': ['procedure', LOGICAL_MOVE],
+  'logical.publications[].tables': [
+    'in-place',
+    `${LOGICAL_SQL} (ALTER PUBLICATION ... SET TABLE); a table left out stops reaching every consumer`,
+  ],
+  'logical.publications[].subscriberSlots': 'reported',
+  'logical.cdc[].name': 'reported',
+  'logical.cdc[].slot': 'reported',
+  'logical.cdc[].database': ['procedure', LOGICAL_MOVE],
+  'logical.cdc[].publication': ['procedure', LOGICAL_MOVE],
+  'logical.cdc[].role': [
+    'procedure',
+    'the connector connects as another role: update its configuration and secret together',
+  ],
+  'logical.cdc[].heartbeat.table': ['procedure', LOGICAL_MOVE],
+  'logical.cdc[].heartbeat.intervalMs': [
+    'in-place',
+    'only the rendered connector configuration changes: update the connector',
+  ],
+  'logical.cdc[].maxRetainedWalGiB': ['procedure', `max_slot_wal_keep_size ${DCS}`],
+  'logical.subscriptions[].name': [
+    'in-place',
+    `${LOGICAL_SQL}; a new subscription is created, the old one is not dropped`,
+  ],
+  'logical.subscriptions[].database': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publication': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].slot': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].copyData': ['in-place', 'read only when the subscription is created'],
+  'logical.subscriptions[].publisher.cluster': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publisher.dnsZone': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publisher.host': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publisher.port': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publisher.database': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publisher.user': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publisher.password': SECRET,
+  'logical.subscriptions[].publisher.os': ['procedure', SUBSCRIPTION],
+  'logical.subscriptions[].publisher.slotFailover': ['procedure', SUBSCRIPTION],
 };
 
 /** The consequence of changing the field at `pattern` from `from` to `to`; undefined for an unknown field. */

@@ -45,6 +45,9 @@ export type ChangeKind =
   | 'archive-bucket-removed'
   | 'archive-bucket-replaced'
   | 'archive-key-changed'
+  | 'logical-slot-removed'
+  | 'publication-removed'
+  | 'cdc-feed-removed'
   | 'field-changed';
 
 /**
@@ -63,7 +66,10 @@ export interface TopologyChange {
   readonly from?: string;
   readonly to?: string;
   readonly impact: Impact;
-  /** True when a data-bearing resource (data volume, archive bucket, KMS key) is destroyed or replaced. */
+  /**
+   * True when a data-bearing resource (data volume, archive bucket, KMS key) is destroyed or replaced, or a logical
+   * slot, publication or CDC feed is dropped (its consumers lose every change they had not yet confirmed).
+   */
   readonly destroysData: boolean;
   /** What the change does to the deployed cluster (see consequences.ts). */
   readonly consequence: Consequence;
@@ -578,6 +584,8 @@ export function diffTopologies(a: Topology, b: Topology): TopologyDiff {
     });
   }
 
+  changes.push(...logicalRemovals(a, b).map((c) => ({ ...c, consequence: 'stateful-replacement' as const })));
+
   // Every other spec field, by its path in the user's spec, classified by FIELD_RULES.
   changes.push(...fieldChanges(a.spec, b.spec));
 
@@ -614,8 +622,79 @@ const KIND_CONSEQUENCE: Record<ChangeKind, (c: Omit<TopologyChange, 'consequence
   'archive-bucket-removed': () => 'stateful-replacement',
   'archive-bucket-replaced': () => 'stateful-replacement',
   'archive-key-changed': () => 'in-place',
+  'logical-slot-removed': () => 'stateful-replacement',
+  'publication-removed': () => 'stateful-replacement',
+  'cdc-feed-removed': () => 'stateful-replacement',
   'field-changed': () => 'in-place',
 };
+
+/**
+ * Logical objects the new spec drops, per writable cluster: a slot (its consumer's unconfirmed changes and its
+ * position are gone; a new slot starts at the current WAL), a publication (subscribers stop and their slots stop
+ * advancing) or a CDC feed (its connector loses its slot). Each destroys data as a dropped volume does.
+ */
+function logicalRemovals(a: Topology, b: Topology): Omit<TopologyChange, 'consequence'>[] {
+  const out: Omit<TopologyChange, 'consequence'>[] = [];
+  // The logical section belongs to the dataset: objects are matched by name across the writable clusters (a
+  // primary-region switchover moves the plan to another cluster, not its objects).
+  const after = {
+    slots: b.logical.flatMap((x) => x.slots),
+    publications: b.logical.flatMap((x) => x.publications),
+    feeds: b.logical.flatMap((x) => x.feeds),
+  };
+  const seen = new Set<string>();
+  for (const before of a.logical) {
+    const gone = <T extends { name: string; path: readonly PathSegment[] }>(
+      kind: string,
+      list: readonly T[],
+      now: readonly { name: string }[],
+    ) =>
+      list.filter((x) => {
+        const key = `${kind} ${x.name}`;
+        if (seen.has(key) || now.some((y) => y.name === x.name)) return false;
+        seen.add(key);
+        return true;
+      });
+    for (const s of gone('slot', before.slots, after.slots))
+      out.push({
+        kind: 'logical-slot-removed',
+        subject: s.name,
+        path: p(s.path),
+        from: `${s.owner} slot in ${s.database}`,
+        impact: 'destroy',
+        destroysData: true,
+        summary: `logical slot ${s.name} (${s.usedBy.kind} ${s.usedBy.name}) on ${before.cluster} is dropped`,
+        lost: [
+          `changes ${s.usedBy.kind === 'cdc' ? 'CDC feed' : 'subscriber'} ${s.usedBy.name} had not yet confirmed, and its position (a new slot starts at the current WAL)`,
+        ],
+      });
+    for (const pub of gone('publication', before.publications, after.publications))
+      out.push({
+        kind: 'publication-removed',
+        subject: pub.name,
+        path: p(pub.path),
+        from: `${pub.tables.length} table(s) in ${pub.database}`,
+        impact: 'destroy',
+        destroysData: true,
+        summary: `publication ${pub.name} on ${before.cluster} is dropped`,
+        lost: [
+          `the change stream of ${pub.tables.length} table(s) to every subscriber and feed of ${pub.name}`,
+        ],
+      });
+    for (const f of gone('feed', before.feeds, after.feeds))
+      out.push({
+        kind: 'cdc-feed-removed',
+        subject: f.name,
+        path: p(f.path),
+        from: `slot ${f.slot}, publication ${f.publication}`,
+        impact: 'destroy',
+        destroysData: true,
+        summary: `CDC feed ${f.name} on ${before.cluster} is dropped`,
+        lost: [`the Debezium connector ${f.name}'s slot ${f.slot} and every change it had not yet confirmed`],
+      });
+  }
+  return out;
+}
 
 /** A value as text, keys sorted (so key order in the file is no change), long values shortened. */
 function valueText(v: unknown): string {

@@ -3,6 +3,7 @@
  * happens when something fails", for a pull request. Its first section is
  * what an architect needs to approve or reject; details follow.
  */
+
 import type { Topology } from '../model/types.js';
 import type { FailureAnalysis, PolicyReport } from '../policy/types.js';
 import { renderAlerts } from './alerts.js';
@@ -10,6 +11,7 @@ import { failureHeadline, renderFailures } from './failures.js';
 import { EDGE_STYLES, topologyDiagram } from './graph.js';
 import type { StackInventory } from './inventory.js';
 import { renderInventory } from './inventory.js';
+import { renderLogical } from './logical.js';
 import { code, duration, plural, table } from './markdown.js';
 import { renderMermaid } from './mermaid.js';
 import { type PlanSummary, renderPlans, renderStatefulCallout } from './plan.js';
@@ -24,6 +26,7 @@ export const REVIEW_SECTIONS = [
   'Topology',
   'Failure domains',
   'Policy',
+  'Logical replication',
   'Alerts',
   'AWS inventory',
   'Plan',
@@ -188,6 +191,7 @@ export async function buildReview(input: ReviewInput): Promise<ReviewArtefacts> 
       : 'Policy not evaluated.',
     '',
   );
+  md.push('## Logical replication', '', renderLogical(t), '');
   md.push('## Alerts', '', renderAlerts(t), '');
   md.push('## AWS inventory', '', renderInventory(input.inventory, input.inventoryNote), '');
   md.push('## Plan', '', renderPlans(input.plans ?? []), '');

@@ -294,6 +294,7 @@ export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecI
       );
     }
   }
+  logicalReferences(add, read);
   return issues;
 }
 
@@ -350,6 +351,127 @@ function securityGroups(
         );
       else seen.set(id, region);
     });
+  }
+}
+
+type Reader = ReturnType<typeof reader>;
+
+/**
+ * The logical section's names resolve: databases, roles and publications named by other entries exist (with a
+ * did-you-mean), names are unique per kind, slots are unique across CDC feeds and subscriber slots, and a CDC
+ * feed streams a publication of its own database as a replication role.
+ */
+function logicalReferences(add: Add, read: Reader): void {
+  const entries = (kind: string) => {
+    const v = read.reachable(['logical', kind]);
+    // Array.from visits holes too (a sparse list from a hostile input has entries map would skip).
+    return Array.isArray(v) ? Array.from(v, (_, i) => i) : [];
+  };
+  const at = (kind: string, i: number, ...rest: PathSegment[]): PathSegment[] => [
+    'logical',
+    kind,
+    i,
+    ...rest,
+  ];
+  const str = (path: PathSegment[]) => {
+    const v = read.whole(path);
+    return typeof v === 'string' ? v : undefined;
+  };
+  /** Declared names of a kind, or undefined when one of them failed the schema (no reference is judged then). */
+  const declared = (kind: string): string[] | undefined => {
+    const names = entries(kind).map((i) => str(at(kind, i, 'name')));
+    return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
+  };
+  const kinds = ['databases', 'roles', 'publications', 'subscriptions', 'cdc'] as const;
+  const names = Object.fromEntries(kinds.map((k) => [k, declared(k)])) as Record<
+    (typeof kinds)[number],
+    string[] | undefined
+  >;
+  for (const kind of kinds) {
+    for (const [i, n] of firstDuplicates(entries(kind).map((i) => str(at(kind, i, 'name'))))) {
+      add(
+        'duplicate_name',
+        at(kind, i, 'name'),
+        JSON.stringify(n),
+        `a ${kind.replace(/s$/, '')} name used once`,
+      );
+    }
+  }
+  const resolves = (path: PathSegment[], kind: 'databases' | 'roles' | 'publications') => {
+    const value = str(path);
+    const known = names[kind];
+    if (value === undefined || known === undefined || known.includes(value)) return;
+    const s = closest(value, known);
+    add(
+      'unknown_reference',
+      path,
+      JSON.stringify(value),
+      known.length > 0
+        ? `one of logical.${kind}: ${known.join(', ')}`
+        : `a name declared in logical.${kind} (none declared)`,
+      s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+    );
+  };
+  for (const i of entries('databases')) resolves(at('databases', i, 'owner'), 'roles');
+  for (const i of entries('grants')) {
+    resolves(at('grants', i, 'role'), 'roles');
+    resolves(at('grants', i, 'database'), 'databases');
+  }
+  for (const i of entries('publications')) resolves(at('publications', i, 'database'), 'databases');
+  for (const i of entries('subscriptions')) resolves(at('subscriptions', i, 'database'), 'databases');
+  for (const i of entries('cdc')) {
+    resolves(at('cdc', i, 'database'), 'databases');
+    resolves(at('cdc', i, 'role'), 'roles');
+    resolves(at('cdc', i, 'publication'), 'publications');
+    const publication = entries('publications').find(
+      (p) => str(at('publications', p, 'name')) === str(at('cdc', i, 'publication')),
+    );
+    const database = str(at('cdc', i, 'database'));
+    const pubDatabase =
+      publication === undefined ? undefined : str(at('publications', publication, 'database'));
+    if (database !== undefined && pubDatabase !== undefined && database !== pubDatabase)
+      add(
+        'inconsistent',
+        at('cdc', i, 'publication'),
+        `${JSON.stringify(str(at('cdc', i, 'publication')))} in database ${pubDatabase}`,
+        `a publication of the feed's database ${database}`,
+      );
+    const role = entries('roles').find((r) => str(at('roles', r, 'name')) === str(at('cdc', i, 'role')));
+    if (
+      role !== undefined &&
+      read.whole(at('roles', role, 'replication')) !== true &&
+      read.isClean(at('roles', role))
+    )
+      add(
+        'inconsistent',
+        at('cdc', i, 'role'),
+        `${JSON.stringify(str(at('cdc', i, 'role')))} without the REPLICATION attribute`,
+        `a role with replication: true (logical.roles[${role}].replication)`,
+      );
+  }
+  // One slot, one name: CDC feeds' slots and the slots other clusters' subscriptions use are all on this cluster.
+  const slots: [PathSegment[], string | undefined][] = [
+    ...entries('cdc').map(
+      (i) => [at('cdc', i, 'slot'), str(at('cdc', i, 'slot'))] as [PathSegment[], string | undefined],
+    ),
+    ...entries('publications').flatMap((p) => {
+      const v = read.reachable(at('publications', p, 'subscriberSlots'));
+      return Array.from(Array.isArray(v) ? v : [], (x) => x).map(
+        (_, k) =>
+          [at('publications', p, 'subscriberSlots', k), str(at('publications', p, 'subscriberSlots', k))] as [
+            PathSegment[],
+            string | undefined,
+          ],
+      );
+    }),
+  ];
+  for (const [k, n] of firstDuplicates(slots.map(([, n]) => n))) {
+    add(
+      'duplicate_name',
+      slots[k]![0],
+      JSON.stringify(n),
+      'a replication slot name used once in the cluster',
+    );
   }
 }
 

@@ -28,6 +28,7 @@ export const SPEC_ISSUE_CODES = [
   'input_too_large',
   'nesting_too_deep',
   'issues_truncated',
+  'unknown_reference',
 ] as const;
 export type SpecIssueCode = (typeof SPEC_ISSUE_CODES)[number];
 

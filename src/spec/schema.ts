@@ -489,6 +489,14 @@ const secretRef = z
     '`generate`, or the ARN of an existing Secrets Manager secret (values never go in the spec)',
   );
 
+/** The ARN of an existing Secrets Manager secret (a credential another system owns). */
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'the ARN of an existing Secrets Manager secret (values never go in the spec)',
+  );
+
 const SecurityGroupId = z
   .string()
   .regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0');
@@ -753,6 +761,228 @@ export const Postgres = z
   })
   .describe("PostgreSQL settings. Default: the release's major, checksums, pg_rewind.");
 
+// ---------------------------------------------------------------------------------------------------
+// Logical layer: what lives inside the writable cluster (issue #14).
+
+/**
+ * A PostgreSQL identifier pgtopo accepts for databases, roles, schemas, tables, publications, subscriptions
+ * and slots: lowercase, unquoted-safe, at most 63 bytes (NAMEDATALEN - 1). Replication slot names allow only
+ * [a-z0-9_], so every logical name fits a slot name and a pg_hba field without quoting.
+ */
+export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const pgIdentifier = (what: string) =>
+  z
+    .string()
+    .regex(PG_IDENTIFIER, `a ${what} name: 1-63 lowercase letters, digits or '_', not starting with a digit`)
+    .refine((v) => !v.startsWith('pg_'), `a ${what} name not starting with pg_ (reserved by PostgreSQL)`)
+    .describe(`Name of the ${what}: 1-63 lowercase letters, digits or '_' (a PostgreSQL identifier).`);
+
+/** A schema-qualified table name, `schema.table`. */
+export const QUALIFIED_TABLE = /^([a-z_][a-z0-9_]{0,62})\.([a-z_][a-z0-9_]{0,62})$/;
+const qualifiedTable = z
+  .string()
+  .regex(QUALIFIED_TABLE, 'a schema-qualified table name such as public.orders')
+  .describe('Schema-qualified table name, e.g. public.orders.');
+
+/** Table privileges PostgreSQL grants (GRANT ... ON TABLE). */
+export const TABLE_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+] as const;
+/** Schema privileges PostgreSQL grants (GRANT ... ON SCHEMA). */
+export const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE'] as const;
+
+export const LogicalDatabase = z
+  .strictObject({
+    name: pgIdentifier('database'),
+    owner: pgIdentifier('role').describe('Role that owns the database; one of `logical.roles`.'),
+    extensions: z
+      .array(pgIdentifier('extension'))
+      .max(32)
+      .default([])
+      .describe('Extensions created in the database (CREATE EXTENSION IF NOT EXISTS). Default: none.'),
+  })
+  .describe('An application database on the writable cluster.');
+
+export const LogicalRole = z
+  .strictObject({
+    name: pgIdentifier('role'),
+    login: z.boolean().default(true).describe('The role may log in (LOGIN). Default true.'),
+    replication: z
+      .boolean()
+      .default(false)
+      .describe(
+        'REPLICATION attribute: needed by CDC users (Debezium) that stream a slot. Default false (subscriptions from other clusters connect as a replication role too).',
+      ),
+    password: secretRef
+      .default('generate')
+      .describe(
+        'Password source: `generate` (pgtopo creates a Secrets Manager secret pgtopo/<name>/logical/<role>) or the ARN of an existing secret. Never a value. Default generate.',
+      ),
+  })
+  .describe('A database role the logical layer creates.');
+
+export const LogicalGrant = z
+  .strictObject({
+    role: pgIdentifier('role').describe('Grantee; one of `logical.roles`.'),
+    database: pgIdentifier('database').describe('Database; one of `logical.databases`.'),
+    schema: pgIdentifier('schema').default('public').describe('Schema the grant covers. Default public.'),
+    tables: z
+      .array(z.enum(TABLE_PRIVILEGES))
+      .max(TABLE_PRIVILEGES.length * 2)
+      .default([])
+      .describe(
+        'Privileges on every table of the schema, now and created later by the database owner (ALTER DEFAULT PRIVILEGES). Default: none.',
+      ),
+    schemaPrivileges: z
+      .array(z.enum(SCHEMA_PRIVILEGES))
+      .max(SCHEMA_PRIVILEGES.length * 2)
+      .default(['USAGE'])
+      .describe('Privileges on the schema itself. Default [USAGE].'),
+  })
+  .describe('Privileges of a role on one schema of one database.');
+
+export const LogicalPublication = z
+  .strictObject({
+    name: pgIdentifier('publication'),
+    database: pgIdentifier('database').describe(
+      'Database the publication lives in; one of `logical.databases`.',
+    ),
+    tables: z
+      .array(qualifiedTable)
+      .min(1)
+      .max(1000)
+      .describe('Published tables, schema-qualified, sorted, each once (PGT-LOG-006).'),
+    subscriberSlots: z
+      .array(pgIdentifier('replication slot'))
+      .max(64)
+      .default([])
+      .describe(
+        'Logical slots that subscriptions in other clusters stream from (they subscribe with create_slot = false): this cluster creates and owns them so that they survive its failovers. Default: none.',
+      ),
+  })
+  .describe('A publication (CREATE PUBLICATION ... FOR TABLE ...).');
+
+export const LogicalSubscription = z
+  .strictObject({
+    name: pgIdentifier('subscription'),
+    database: pgIdentifier('database').describe(
+      'Subscriber database on this cluster; one of `logical.databases`.',
+    ),
+    publication: pgIdentifier('publication').describe("Publication name on the publisher's database."),
+    publisher: z
+      .union([
+        z
+          .strictObject({
+            cluster: name('cluster').describe('`name` of the publishing pgtopo spec.'),
+            dnsZone: z
+              .string()
+              .regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/, 'a DNS zone such as db.internal')
+              .optional()
+              .describe(
+                "The publisher's `endpoints.dnsZone`. Default `<cluster>.pgtopo.internal` (pgtopo's default zone).",
+              ),
+            database: pgIdentifier('database').describe("Publisher's database."),
+            user: pgIdentifier('role').describe(
+              'Replication role on the publisher the subscription connects as.',
+            ),
+            password: secretArn.describe(
+              "ARN of the Secrets Manager secret holding that role's password (the publisher's secret). Never a value.",
+            ),
+            os: z
+              .enum(RELEASE_NAMES)
+              .default(DEFAULT_RELEASE)
+              .describe(
+                `The publisher's node release (\`hosts.os\` of its spec): on a release with failover slots its slot is a failover slot, and the subscription says so (a PostgreSQL 17 subscriber sets the publisher slot's failover property to its own \`failover\` option). Default ${DEFAULT_RELEASE}.`,
+              ),
+          })
+          .describe(
+            'Another pgtopo cluster: the subscription connects to its global writer endpoint (writer.<zone>).',
+          ),
+        z
+          .strictObject({
+            host: z
+              .string()
+              .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a DNS name or IPv4 address')
+              .describe('Writer endpoint of the publisher.'),
+            port: z.number().int().min(1).max(65535).default(5432).describe('Port. Default 5432.'),
+            database: pgIdentifier('database').describe("Publisher's database."),
+            user: pgIdentifier('role').describe('Replication role on the publisher.'),
+            password: secretArn.describe("ARN of the secret holding that role's password. Never a value."),
+            slotFailover: z
+              .boolean()
+              .default(false)
+              .describe(
+                "Whether the publisher's slot is a PostgreSQL 17 failover slot (a PostgreSQL 17 subscriber sets the slot's failover property to this value). Default false.",
+              ),
+          })
+          .describe('An explicit publisher host.'),
+      ])
+      .describe('Where the publication lives.'),
+    slot: pgIdentifier('replication slot')
+      .optional()
+      .describe(
+        "Slot on the publisher (declared in the publisher's `subscriberSlots`, which owns it). Default: the subscription's name.",
+      ),
+    copyData: z.boolean().default(true).describe('copy_data: copy existing rows first. Default true.'),
+  })
+  .describe('A subscription on this cluster to a publication of another cluster.');
+
+export const CdcFeed = z
+  .strictObject({
+    name: pgIdentifier('CDC feed').describe('Feed name: the Debezium connector name and its topic.prefix.'),
+    database: pgIdentifier('database').describe('Database; one of `logical.databases`.'),
+    publication: pgIdentifier('publication').describe('Publication streamed; one of `logical.publications`.'),
+    slot: pgIdentifier('replication slot').describe(
+      'Logical slot (pgoutput) the feed reads; pgtopo owns it.',
+    ),
+    role: pgIdentifier('role').describe(
+      'Role Debezium connects as; one of `logical.roles`, with `replication: true`.',
+    ),
+    heartbeat: z
+      .strictObject({
+        table: qualifiedTable.describe(
+          'Heartbeat table Debezium writes to (heartbeat.action.query); must be in the publication. Created by pgtopo.',
+        ),
+        intervalMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(3_600_000)
+          .default(10_000)
+          .describe('heartbeat.interval.ms (1000-3600000). Default 10000.'),
+      })
+      .describe('Keeps the slot advancing while the published tables are idle.'),
+    maxRetainedWalGiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(16384)
+      .default(5)
+      .describe(
+        'WAL the slot may hold back before PostgreSQL invalidates it (max_slot_wal_keep_size), in GiB. Default 5.',
+      ),
+  })
+  .describe('A change-data-capture feed for Debezium (PostgreSQL connector, pgoutput).');
+
+export const Logical = z
+  .strictObject({
+    databases: z.array(LogicalDatabase).max(64).default([]).describe('Application databases. Default: none.'),
+    roles: z.array(LogicalRole).max(256).default([]).describe('Roles. Default: none.'),
+    grants: z.array(LogicalGrant).max(1024).default([]).describe('Grants. Default: none.'),
+    publications: z.array(LogicalPublication).max(64).default([]).describe('Publications. Default: none.'),
+    subscriptions: z.array(LogicalSubscription).max(64).default([]).describe('Subscriptions. Default: none.'),
+    cdc: z.array(CdcFeed).max(64).default([]).describe('CDC feeds for Debezium. Default: none.'),
+  })
+  .describe(
+    'Roles, databases, grants, publications, subscriptions and CDC feeds of the writable cluster, rendered as SQL and Debezium connector configuration. Default: empty.',
+  );
+
 export const TopologySpec = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors. Ignored.'),
@@ -772,6 +1002,7 @@ export const TopologySpec = z
       .array(Waiver)
       .default([])
       .describe('Accepted policy findings, each with a reason. Default: none.'),
+    logical: Logical.prefault({}),
   })
   .describe('A multi-region PostgreSQL (Patroni + etcd) topology on AWS.');
 
@@ -782,3 +1013,4 @@ export type ParsedSpec = z.output<typeof TopologySpec>;
 export type MemberSpec = z.output<typeof Member>;
 export type RegionSpec = z.output<typeof Region>;
 export type FailoverProfile = z.output<typeof FailoverProfileName>;
+export type LogicalSpec = z.output<typeof Logical>;

@@ -113,6 +113,7 @@ describe('RegionNetwork', () => {
         ['eu-west-1', 'eu-north-1'],
         ['eu-central-1', 'eu-north-1'],
       ],
+      logicalSubscriber: [],
     }[name];
     expect(pairs).toEqual(expected);
     const connections = resources(global, 'aws_vpc_peering_connection');

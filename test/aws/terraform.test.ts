@@ -123,6 +123,8 @@ describe('terraform against hashicorp/aws 5.100.0', () => {
       'ledger-eu-central-1',
       'ledger-eu-north-1',
       'ledger-global',
+      'reports-us-east-1',
+      'reports-global',
     ]);
     const lock = readFileSync(`${stacks[0]!.dir}/.terraform.lock.hcl`, 'utf8');
     expect(lock).toMatch(/provider "registry.terraform.io\/hashicorp\/aws"[\s\S]*version\s*=\s*"5\.100\.0"/);

@@ -16,6 +16,8 @@ export const EXAMPLES = {
   twoRegionStandby: `${EXAMPLES_DIR}two-region-standby.yaml`,
   /** 3: three regions, one stretched etcd quorum. */
   threeRegionStretched: `${EXAMPLES_DIR}three-region-stretched.yaml`,
+  /** 4: a small cluster subscribing to example 2's publication (cross-cluster logical replication). */
+  logicalSubscriber: `${EXAMPLES_DIR}logical-subscriber.yaml`,
 } as const;
 
 export type ExampleName = keyof typeof EXAMPLES;

@@ -4,10 +4,13 @@
  * are hand-built on a resolved topology.
  */
 import { describe, expect, test } from 'vitest';
+import { topologyFrom } from '../../src/model/load.js';
 import type { Topology } from '../../src/model/types.js';
 import { RULES, ruleById } from '../../src/policy/index.js';
 import { lowerOnStandby } from '../../src/policy/rules/hot-standby-parameters-match.js';
+import type { TopologySpecInput } from '../../src/spec/schema.js';
 import { EXAMPLE_NAMES, example } from '../helpers/examples.js';
+import { logicalSpec } from '../logical/fixtures.js';
 import { findings, handBuilt, hits, layout, threeRegions, twoRegions } from './helpers.js';
 
 const ARN_EAST = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -600,7 +603,45 @@ const REJECTS: readonly Case[] = [
       ),
     ['waivers[0].reason', 'waivers[1].rule', 'waivers[2].expires', 'waivers[3].expires'],
   ],
+  // logical layer (boundary tables: test/logical/rules.test.ts)
+  [
+    'PGT-LOG-001',
+    'wal_level replica with a publication',
+    () => logical((s) => (s.postgres = { parameters: { wal_level: 'replica' } })),
+    ['postgres.parameters.wal_level'],
+  ],
+  [
+    'PGT-LOG-002',
+    'a PostgreSQL-owned slot without failover = true',
+    () => handBuilt(logical(), (t) => (t.logical[0].slots[0].failover = false)),
+    ['logical.cdc[0].slot'],
+  ],
+  [
+    'PGT-LOG-003',
+    'a feed retaining more than a quarter of the volume',
+    () => logical((s) => (s.logical.cdc[0].maxRetainedWalGiB = 26)),
+    ['logical.cdc[0].maxRetainedWalGiB'],
+  ],
+  [
+    'PGT-LOG-004',
+    'a CDC feed without TLS',
+    () => logical((s) => (s.security = { tls: false })),
+    ['security.tls'],
+  ],
+  [
+    'PGT-LOG-005',
+    'a heartbeat table outside the publication',
+    () => logical((s) => (s.logical.publications[0].tables = ['public.orders'])),
+    ['logical.cdc[0].heartbeat.table'],
+  ],
 ];
+
+/** The base spec with the logical fixture (a CDC feed, a subscriber slot) passed through `edit`. */
+function logical(edit: (s: Record<string, any>) => void = () => {}): Topology {
+  const s = logicalSpec();
+  edit(s);
+  return topologyFrom(s as TopologySpecInput);
+}
 
 const ACCEPTS: readonly Case[] = [
   [
@@ -887,6 +928,7 @@ describe('rule metadata', () => {
       ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `PGT-ARC-00${n}`),
       'PGT-IAM-001',
       'PGT-WVR-001',
+      ...[1, 2, 3, 4, 5].map((n) => `PGT-LOG-00${n}`),
     ];
     // Fleet rules (PGT-SHD-*) are judged over a fleet, with their own cases in test/fleet/rules.test.ts.
     expect(RULES.filter((r) => r.group !== 'fleet').map((r) => r.id)).toEqual(ids);

@@ -153,6 +153,36 @@ describe('pgtopo rehearse examples/two-region-standby.yaml --region-standby on t
     expect(p.loadSentAfterPresent).toBe(0);
   });
 
+  test.each(['cdc-failover', 'subscription-failover'] as const)(
+    '%s: the stream follows the writer endpoint through a failover; every acknowledged write arrives',
+    (d) => {
+      const r = drill(d);
+      expect(r.newPrimary).not.toBe(r.oldPrimary);
+      expect(r.lostAcknowledgedWrites).toBe(0);
+      expect(r.logical?.slotOwner).toBe('postgres-failover');
+      expect(r.logical?.gaps).toBe(0);
+      expect(r.logical?.received).toBeGreaterThanOrEqual(r.acknowledgedWrites);
+      expect(r.checks.find((c) => c.id === 'slot-survived')?.ok).toBe(true);
+    },
+  );
+
+  test('cdc-failover: the consumer reconnected and caught up; duplicates are counted', () => {
+    const c = drill('cdc-failover').logical!;
+    expect(c.kind).toBe('cdc');
+    expect(c.reconnects).toBeGreaterThan(0);
+    expect(c.duplicates).toBeGreaterThanOrEqual(0);
+    expect(c.caughtUpSeconds).not.toBeNull();
+  });
+
+  test('upgrade: PostgreSQL 15 into 17 by logical replication, cut over with no row lost', () => {
+    const r = drill('upgrade');
+    expect(r.fault).toMatch(/PostgreSQL 15 \(debian-12\).*PostgreSQL 17/);
+    expect(r.acknowledgedWrites).toBeGreaterThan(0);
+    expect(r.lostAcknowledgedWrites).toBe(0);
+    expect(r.logical?.writePauseSeconds).toBeGreaterThan(0);
+    expect(r.logical?.writePauseSeconds).toBeLessThan(30);
+  });
+
   test('everything it started is stopped and removed', async () => {
     expect(report.kept).toBe(false);
     expect(existsSync(report.runDir)).toBe(false);

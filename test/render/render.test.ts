@@ -204,11 +204,11 @@ describe('patroni.yml: tags, delays, standby cluster, capacity', () => {
 
   test('example 2: the standby cluster gets the same capacity as the cluster it streams from', () => {
     const t = ex2();
-    // Primary: 2 replicas + 1 standby cluster.
-    expect(replicationCapacity(t).maxWalSenders).toBe(3 + SENDER_HEADROOM);
+    // Primary: 2 replicas + 1 standby cluster + 2 logical slots (its CDC feed and the subscriber's).
+    expect(replicationCapacity(t).maxWalSenders).toBe(5 + SENDER_HEADROOM);
     for (const m of t.members) {
       expect(patroni(t, m.name).bootstrap.dcs.postgresql.parameters.max_wal_senders).toBe(
-        3 + SENDER_HEADROOM,
+        5 + SENDER_HEADROOM,
       );
     }
   });

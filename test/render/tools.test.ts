@@ -54,7 +54,7 @@ const CASES: readonly (readonly [ExampleName, ReleaseName])[] = [
 ];
 /** Host offsets per case: disjoint ranges inside .1-.99 (boot.test.ts uses .100 and up). */
 const OFFSET = (name: ExampleName, release: ReleaseName) =>
-  ({ singleRegion: 0, twoRegionStandby: 20, threeRegionStretched: 40 })[name] +
+  ({ singleRegion: 0, twoRegionStandby: 20, threeRegionStretched: 40, logicalSubscriber: 80 })[name] +
   (release === 'debian-12' ? 60 : 0);
 
 const dirs: string[] = [];

@@ -14,6 +14,7 @@ const SECTIONS = [
   'Topology',
   'Failure domains',
   'Policy',
+  'Logical replication',
   'Alerts',
   'AWS inventory',
   'Plan',

@@ -10,6 +10,7 @@ import {
   localAddressMap,
   type RenderedFile,
   renderHost,
+  renderLogicalFiles,
   renderMonitoring,
   renderUserData,
 } from '../../render/index.js';
@@ -57,12 +58,18 @@ function monitoringOutputs(t: Topology, map: AddressMap): Output[] {
   }));
 }
 
+/** The logical bundle under `logical/`: each writable cluster's psql scripts and Debezium connectors. */
+function logicalOutputs(t: Topology): Output[] {
+  return renderLogicalFiles(t).map((f) => ({ rel: `logical/${f.rel}`, content: f.content, mode: 0o644 }));
+}
+
 export const command: Command = {
   name: 'render',
   summary: "Write one node's rendered configuration for inspection",
   usage: [
     'Usage: pgtopo render <spec.yaml|spec.json> --member <name> --out <dir> [--target aws|local]',
     '       pgtopo render <spec.yaml|spec.json> --monitoring --out <dir> [--target aws|local]',
+    '       pgtopo render <spec.yaml|spec.json> --logical --out <dir>',
     '',
     'Renders every file of one node (patroni.yml, pgbackrest.conf, pgbouncer.ini, etcd settings, systemd',
     'units, boot scripts, secret templates) and its cloud-init user data, and writes them below <dir>:',
@@ -72,6 +79,9 @@ export const command: Command = {
     "--monitoring writes the topology's monitoring bundle under <dir>/monitoring instead: prometheus.yml",
     '(EC2 service discovery by pgtopo node tags; aws only), prometheus-file-sd.yml with targets/*.json,',
     'rules/<topology>.rules.yml with its promtool unit tests, runbooks/<alert>.md, dashboards/<cluster>.json.',
+    "--logical writes the spec's logical layer under <dir>/logical/<cluster>: idempotent psql scripts in apply",
+    'order (NN-publisher-<db>.sql, then NN-subscriber-<db>.sql; passwords from PGTOPO_LOGICAL_* environment',
+    'variables) and debezium/<feed>.json, one Kafka Connect configuration per CDC feed.',
     'Nothing is written unless every file renders and is written: the files go to a staging directory',
     'beside <dir> first and move in whole. <dir> must not exist or be empty.',
     'No file holds a secret value: credentials are read at boot from Secrets Manager.',
@@ -82,6 +92,7 @@ export const command: Command = {
     const parsed = parse(args, {
       member: { type: 'string', short: 'm' },
       monitoring: { type: 'boolean' },
+      logical: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
       target: { type: 'string', short: 't' },
       ...SPEC_INPUT_OPTIONS,
@@ -90,8 +101,11 @@ export const command: Command = {
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
     const member = str(parsed, 'member');
     const monitoring = flag(parsed, 'monitoring');
-    if (member && monitoring) throw new UsageError('give either --member <name> or --monitoring, not both');
-    if (!member && !monitoring) throw new UsageError('--member <name> (or --monitoring) is required');
+    const logical = flag(parsed, 'logical');
+    if ([member !== undefined, monitoring, logical].filter(Boolean).length > 1)
+      throw new UsageError('give one of --member <name>, --monitoring or --logical');
+    if (!member && !monitoring && !logical)
+      throw new UsageError('--member <name> (or --monitoring, or --logical) is required');
     const outArg = str(parsed, 'out');
     if (!outArg) throw new UsageError('--out <dir> is required');
     const outDir = resolve(outArg);
@@ -131,7 +145,12 @@ export const command: Command = {
       io.err(`pgtopo render: ${(e as Error).message}`);
       return EXIT.usage;
     }
-    const files = member !== undefined ? outputs(t, member, map, outDir) : monitoringOutputs(t, map);
+    const files =
+      member !== undefined
+        ? outputs(t, member, map, outDir)
+        : logical
+          ? logicalOutputs(t)
+          : monitoringOutputs(t, map);
 
     // Staged beside the output and moved in only when every file is written (as synth does).
     try {
@@ -146,6 +165,12 @@ export const command: Command = {
     } catch (e) {
       io.err(`pgtopo render: could not write ${outDir}: ${(e as Error).message}`);
       return EXIT.usage;
+    }
+    if (logical) {
+      io.out(
+        `${paint(io, 'green', 'rendered')} logical layer of ${t.name}: ${files.length} file(s) in ${join(outDir, 'logical')}`,
+      );
+      return EXIT.ok;
     }
     if (member === undefined) {
       io.out(

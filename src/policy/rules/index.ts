@@ -24,6 +24,11 @@ import { rule as imdsV2Required } from './imds-v2-required.js';
 import { rule as lifecycleKeepsPitrWindow } from './lifecycle-keeps-pitr-window.js';
 import { rule as loadBalancersAreInternal } from './load-balancers-are-internal.js';
 import { rule as loadBalancersSpanMemberAzs } from './load-balancers-span-member-azs.js';
+import { rule as logicalConnectionsUseTheWriterOverTls } from './logical-connections-use-the-writer-over-tls.js';
+import { rule as logicalPublicationsAreSound } from './logical-publications-are-sound.js';
+import { rule as logicalSlotRetentionIsBounded } from './logical-slot-retention-is-bounded.js';
+import { rule as logicalSlotsHaveOneOwner } from './logical-slots-have-one-owner.js';
+import { rule as logicalWalLevelIsLogical } from './logical-wal-level-is-logical.js';
 import { rule as managedParametersAreNotOverridden } from './managed-parameters-are-not-overridden.js';
 import { rule as noPublicIps } from './no-public-ips.js';
 import { rule as noSecretValuesInSpec } from './no-secret-values-in-spec.js';
@@ -92,4 +97,9 @@ export const ALL_RULES: readonly Rule[] = [
   objectLockCoversCopies,
   nodeRolesAreLeastPrivilege,
   waiversAreJustifiedAndCurrent,
+  logicalWalLevelIsLogical,
+  logicalSlotsHaveOneOwner,
+  logicalSlotRetentionIsBounded,
+  logicalConnectionsUseTheWriterOverTls,
+  logicalPublicationsAreSound,
 ];

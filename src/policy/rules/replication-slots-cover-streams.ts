@@ -7,11 +7,12 @@ export const REPLICATION_HEADROOM = 2;
 export const rule: Rule = {
   id: 'PGT-PG-001',
   group: 'postgres',
-  title: 'max_wal_senders and max_replication_slots cover every downstream stream plus headroom',
+  title:
+    'max_wal_senders and max_replication_slots cover every downstream stream and logical slot plus headroom',
   severity: 'error',
   rationale:
     'Every replica that streams from a member takes a WAL sender on it and, under Patroni, a replication slot; ' +
-    "a standby cluster takes one on the primary's leader. When they run out, the next replica (or the one " +
+    "a standby cluster takes one on the primary's leader, and every logical slot (CDC feed, subscriber) one more. When they run out, the next replica (or the one " +
     'rebuilt after a failover) cannot connect, and a pg_basebackup to replace a lost member fails exactly when ' +
     'redundancy is already reduced.',
   fix: `Raise \`postgres.parameters.max_wal_senders\` and \`max_replication_slots\` to the busiest upstream's streams + ${REPLICATION_HEADROOM}.`,
@@ -37,7 +38,9 @@ export const rule: Rule = {
     let where = '';
     for (const c of t.clusters) {
       const d = direct.get(c.scope) ?? { count: 0, children: 0 };
-      const streams = Math.max(0, d.count - 1) + d.children + (followers.get(c.scope) ?? 0);
+      // Logical slots (CDC feeds, other clusters' subscriptions) take a slot and a sender on the leader too.
+      const logical = t.logical.find((p) => p.cluster === c.scope)?.slots.length ?? 0;
+      const streams = Math.max(0, d.count - 1) + d.children + (followers.get(c.scope) ?? 0) + logical;
       if (streams > busiest) {
         busiest = streams;
         where = `the leader of ${c.scope}`;
