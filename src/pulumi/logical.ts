@@ -80,7 +80,8 @@ export function sqlOnlyObjects(plan: LogicalPlan): SqlOnlyObject[] {
       .map((s) => ({
         kind: 'subscription' as const,
         name: s.name,
-        reason: 'copyData false: the provider cannot express copy_data = false; the subscriber SQL script creates it',
+        reason:
+          'copyData false: the provider cannot express copy_data = false; the subscriber SQL script creates it',
       })),
   ];
 }
