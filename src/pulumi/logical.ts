@@ -119,6 +119,9 @@ export class PgtopoLogical extends pulumi.ComponentResource {
       if (value === undefined) throw new MissingPasswordError(s.env, s, what);
       return pulumi.secret(value);
     };
+    // Every password first: a missing one stops the component before it registers anything.
+    for (const r of plan.roles.filter((x) => x.login)) password(r.password, `role ${r.name}`);
+    for (const s of plan.subscriptions) password(s.publisher.password, `subscription ${s.name}`);
 
     this.provider = new postgresql.Provider(
       id('provider'),

@@ -290,9 +290,10 @@ test('a subscription with copyData false is left to the SQL, not created with co
   expect(sqlOnlyObjects(plan).filter((o) => o.kind === 'subscription')).toHaveLength(1);
 });
 
-test('a login role without its password input is refused, naming the variable and the secret', () => {
+test('a login role without its password input is refused before any resource, naming the variable and the secret', async () => {
   const plan = planOf('logical-subscriber');
   const role = plan.roles.find((r) => r.login)!;
+  registered = [];
   let error: unknown;
   try {
     new PgtopoLogical('missing', {
@@ -312,4 +313,39 @@ test('a login role without its password input is refused, naming the variable an
   expect(error).toBeInstanceOf(MissingPasswordError);
   expect((error as MissingPasswordError).env).toBe(role.password.env);
   expect((error as MissingPasswordError).secret.id).toBe(role.password.id);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(registered.filter((r) => r.type !== 'pgtopo:logical:Cluster')).toEqual([]);
+});
+
+test('stacks/logical: one component per writable cluster through the spec writer endpoint, passwords from the environment', async () => {
+  const plan = planOf('two-region-standby');
+  const plain = passwordsFor(plan);
+  for (const [k, v] of Object.entries(plain)) process.env[k] = v;
+  pulumi.runtime.setAllConfig(
+    {
+      'pgtopo-logical:spec': 'examples/two-region-standby.yaml',
+      'pgtopo-logical:sslrootcert': '/etc/pgtopo/ca.pem',
+      'pgtopo-logical:superuserPassword': SUPERUSER_PASSWORD,
+    },
+    ['pgtopo-logical:superuserPassword'],
+  );
+  registered = [];
+  const stack = await import('../../stacks/logical/index.js');
+  for (let i = 0, last = -1; i < 200 && (registered.length !== last || i < 5); i++) {
+    last = registered.length;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  for (const k of Object.keys(plain)) delete process.env[k];
+  const topology = loadTopology('examples/two-region-standby.yaml');
+  const providers = ofType(registered, 'pulumi:providers:postgresql');
+  expect(providers.map((p) => [p.inputs.host, p.inputs.port])).toEqual([
+    [topology.endpoints.globalWriter, '5432'],
+  ]);
+  expect(pulumi.runtime.isRpcSecret(providers[0]!.inputs.password)).toBe(true);
+  expect(Object.keys(stack.clusters)).toEqual([plan.cluster]);
+  expect(stack.clusters[plan.cluster]!.secrets).toEqual(
+    Object.fromEntries(plan.roles.filter((r) => r.login).map((r) => [r.password.env, r.password.id])),
+  );
+  for (const r of ofType(registered, 'postgresql:index/role:Role').filter((x) => x.inputs.login))
+    expect(pulumi.runtime.isRpcSecret(r.inputs.password)).toBe(true);
 });
