@@ -193,31 +193,20 @@ export class PgtopoLogical extends pulumi.ComponentResource {
     for (const g of plan.grants) {
       const schema = schemas.get(`${g.database}.${g.schema}`);
       const deps = [...roleDeps(g.role), ...dbDeps(g.database), ...(schema ? [schema] : [])];
-      if (g.schemaPrivileges.length > 0)
+      // Table grants name no `objects`: every table of the schema, as GRANT ... ON ALL TABLES IN SCHEMA.
+      const kinds = [
+        ['schema', 'schema', g.schemaPrivileges],
+        ['table', 'tables', g.tablePrivileges],
+      ] as const;
+      for (const [objectType, suffix, privileges] of kinds) {
+        if (privileges.length === 0) continue;
         new postgresql.Grant(
-          id('grant', g.role, g.database, g.schema, 'schema'),
-          {
-            role: g.role,
-            database: g.database,
-            schema: g.schema,
-            objectType: 'schema',
-            privileges: [...g.schemaPrivileges],
-          },
+          id('grant', g.role, g.database, g.schema, suffix),
+          { role: g.role, database: g.database, schema: g.schema, objectType, privileges: [...privileges] },
           child(deps),
         );
+      }
       if (g.tablePrivileges.length === 0) continue;
-      // No `objects`: every table of the schema, as GRANT ... ON ALL TABLES IN SCHEMA.
-      new postgresql.Grant(
-        id('grant', g.role, g.database, g.schema, 'tables'),
-        {
-          role: g.role,
-          database: g.database,
-          schema: g.schema,
-          objectType: 'table',
-          privileges: [...g.tablePrivileges],
-        },
-        child(deps),
-      );
       const owner = ownerOf(g.database);
       if (owner)
         new postgresql.DefaultPrivileges(
