@@ -11,6 +11,8 @@ import { describe, expect, test } from 'vitest';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const LAYERS = ['spec', 'model', 'policy', 'render', 'aws', 'review', 'rehearsal', 'cli', 'testing'] as const;
 const CDKTF = /^(cdktf|cdktf-cli|constructs|@cdktf\/.+)$/;
+const PULUMI = /^@pulumi\/.+$/;
+const STACKS = fileURLToPath(new URL('../stacks/', import.meta.url));
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -49,6 +51,40 @@ describe('layering', () => {
     expect(offenders).toEqual([]);
   });
 
+  test('only src/pulumi/ and stacks/logical/ import @pulumi/*', () => {
+    const stackFiles = files(STACKS).filter((f) => !f.includes('/node_modules/'));
+    const offenders = [...all.filter((f) => layerOf(f) !== 'pulumi'), ...stackFiles]
+      .filter((f) => !relative(STACKS, f).startsWith('logical/'))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => PULUMI.test(s))
+          .map((s) => `${relative(SRC, f)} -> ${s}`),
+      );
+    expect(offenders).toEqual([]);
+    // Nothing else in src/ (the CLI, `src/index.ts`, the AWS layer behind synth) loads the Pulumi layer.
+    const loaders = all
+      .filter((f) => layerOf(f) !== 'pulumi')
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => resolveLocal(f, s))
+          .filter((t): t is string => t !== undefined && layerOf(t) === 'pulumi')
+          .map((t) => `${relative(SRC, f)} -> ${relative(SRC, t)}`),
+      );
+    expect(loaders).toEqual([]);
+    // The Pulumi layer reads the model and the SQL renderer, never a layer below them.
+    const pulumiImports = all
+      .filter((f) => layerOf(f) === 'pulumi')
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => resolveLocal(f, s))
+          .filter((t): t is string => t !== undefined)
+          .map((t) => layerOf(t)!),
+      );
+    expect(pulumiImports.filter((l) => !['spec', 'model', 'render', 'pulumi'].includes(l))).toEqual([]);
+  });
+
   test('provider bindings are deep imports, never the package barrel', () => {
     const barrels = all.flatMap((f) =>
       importsOf(f)
@@ -83,7 +119,7 @@ describe('layering', () => {
 
   test('the check command never loads cdktf or provider bindings', () => {
     const { seen, external } = closureOf(join(SRC, 'cli/commands/check.ts'));
-    expect([...external].filter((s) => CDKTF.test(s))).toEqual([]);
+    expect([...external].filter((s) => CDKTF.test(s) || PULUMI.test(s))).toEqual([]);
     expect(seen.size).toBeGreaterThan(5);
   });
 

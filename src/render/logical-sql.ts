@@ -92,6 +92,25 @@ export function heartbeatActionQuery(feed: CdcFeedPlan): string {
   return `INSERT INTO ${qualifiedIdent(feed.heartbeat.table)} (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts`;
 }
 
+/**
+ * A subscription's connection string without its password (`key='value'` pairs, libpq-quoted): the publisher
+ * endpoint, database, user and TLS. The SQL step and the Pulumi component both append ` password='...'`.
+ */
+export function subscriptionConninfo(s: SubscriptionPlan, opts: LogicalSqlOptions = {}): string {
+  const endpoint = opts.publisherEndpoint?.(s) ?? { host: s.publisher.host, port: s.publisher.port };
+  const sslmode = opts.sslmode ?? 'verify-full';
+  return [
+    ['host', endpoint.host],
+    ['port', String(endpoint.port)],
+    ['dbname', s.publisher.database],
+    ['user', s.publisher.user],
+    ['sslmode', sslmode],
+    ...(sslmode === 'verify-full' && opts.sslrootcert ? [['sslrootcert', opts.sslrootcert]] : []),
+  ]
+    .map(([k, v]) => `${k}=${quoteConninfoValue(v!)}`)
+    .join(' ');
+}
+
 export function renderLogicalSql(plan: LogicalPlan, opts: LogicalSqlOptions = {}): LogicalSqlGroup[] {
   const groups: LogicalSqlGroup[] = [];
   const ownerOf = (db: string) => plan.databases.find((d) => d.name === db)?.owner;
@@ -220,18 +239,7 @@ export function renderLogicalSql(plan: LogicalPlan, opts: LogicalSqlOptions = {}
   for (const db of unique(plan.subscriptions.map((s) => s.database))) {
     const st: LogicalStatement[] = [];
     for (const s of plan.subscriptions.filter((x) => x.database === db)) {
-      const endpoint = opts.publisherEndpoint?.(s) ?? { host: s.publisher.host, port: s.publisher.port };
-      const sslmode = opts.sslmode ?? 'verify-full';
-      const fixed = [
-        ['host', endpoint.host],
-        ['port', String(endpoint.port)],
-        ['dbname', s.publisher.database],
-        ['user', s.publisher.user],
-        ['sslmode', sslmode],
-        ...(sslmode === 'verify-full' && opts.sslrootcert ? [['sslrootcert', opts.sslrootcert]] : []),
-      ]
-        .map(([k, v]) => `${k}=${quoteConninfoValue(v!)}`)
-        .join(' ');
+      const fixed = subscriptionConninfo(s, opts);
       const pw = secretVariable(s.publisher.password);
       const conninfo = `pgtopo_conninfo_${s.name}`;
       const options = [
