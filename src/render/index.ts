@@ -35,10 +35,15 @@ export {
 } from './boot.js';
 export { renderDashboard } from './dashboard.js';
 export { etcdDataDir, etcdHost, etcdSettings, renderEtcdEnv } from './etcd.js';
-export { postgresExporterSettings, renderPostgresExporterEnv } from './exporter.js';
+export {
+  pgbouncerExporterService,
+  postgresExporterSettings,
+  renderPostgresExporterEnv,
+  runsPgbouncerExporter,
+} from './exporter.js';
 export { envFile, parseEnvFile } from './format.js';
 export { haproxyListeners, renderHaproxy } from './haproxy.js';
-export { replicationCapacity, SENDER_HEADROOM, SLOT_HEADROOM } from './lookup.js';
+export { etcdOnMember, replicationCapacity, SENDER_HEADROOM, SLOT_HEADROOM } from './lookup.js';
 export {
   METRICS_INTERVAL_SECONDS,
   metricsDocument,

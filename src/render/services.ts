@@ -5,6 +5,7 @@
 import { PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { etcdHost } from './etcd.js';
+import { pgbouncerExporterService, runsPgbouncerExporter } from './exporter.js';
 import { octal, shq } from './format.js';
 import { clusterNamed, etcdMemberNamed, etcdOnMember } from './lookup.js';
 import { metricsService } from './metrics.js';
@@ -145,6 +146,7 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
   if (t.observability.exporters.node) {
     services.push(nodeExporterService(name, map.memberAddress(name), map));
   }
+  if (runsPgbouncerExporter(t)) services.push(pgbouncerExporterService(t, name, map));
   services.push(metricsService(t, name, map));
   if (t.archive.enabled && c.role === 'primary') {
     services.push({
