@@ -48,9 +48,16 @@ export function postgresExporterSettings(
   const f = layout(map.paths(m.name), t);
   return {
     DATA_SOURCE_NAME: `postgresql://${ROLES.monitor}@:${PORTS.postgres}/postgres?host=${f.pgSocketDir}&sslmode=disable`,
-    PG_EXPORTER_WEB_LISTEN_ADDRESS: `${map.memberAddress(m.name)}:${PORTS.postgresExporter}`,
     PG_EXPORTER_CONSTANT_LABELS: `cluster=${m.cluster},member=${m.name},region=${m.region}`,
   };
+}
+
+/**
+ * postgres_exporter's listen address, as a flag: 0.13+ ignores `PG_EXPORTER_WEB_LISTEN_ADDRESS` and listens on
+ * every address (seen in the rehearsal: the second member's exporter found :9187 taken by the first's).
+ */
+export function postgresExporterArgs(map: AddressMap, memberName: string): string[] {
+  return [`--web.listen-address=${map.memberAddress(memberName)}:${PORTS.postgresExporter}`];
 }
 
 export function renderPostgresExporterEnv(t: Topology, memberName: string, map: AddressMap): string {

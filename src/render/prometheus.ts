@@ -116,7 +116,8 @@ export const PROMETHEUS_CA_FILE = (t: Topology) => `/etc/prometheus/pgtopo/${t.n
 export const RULES_FILE = (t: Topology) => `rules/${t.name}.rules.yml`;
 export const TARGETS_FILE = (t: Topology, job: ScrapeJob) => `targets/${t.name}-${job.kind}.json`;
 
-const SCRAPE_INTERVAL = '15s';
+/** Scrape and rule evaluation interval of the rendered configuration, seconds. */
+export const SCRAPE_INTERVAL_SECONDS = 15;
 
 function tlsConfig(job: ScrapeJob, caFile: string): Record<string, unknown> {
   return job.scheme === 'https' ? { scheme: 'https', tls_config: { ca_file: caFile } } : {};
@@ -171,14 +172,21 @@ export function renderEc2ScrapeConfig(t: Topology, caFile = PROMETHEUS_CA_FILE(t
 }
 
 /** prometheus.yml with file_sd: the same jobs, targets from `targetsFiles` (the address map's member addresses). */
-export function renderFileScrapeConfig(t: Topology, map: AddressMap): string {
+export function renderFileScrapeConfig(
+  t: Topology,
+  map: AddressMap,
+  intervalSeconds = SCRAPE_INTERVAL_SECONDS,
+): string {
   const caFile = layout(map.paths(t.members[0]!.name), t).tlsCa;
   const scrape_configs = scrapeJobs(t).map((job) => ({
     job_name: jobName(t, job),
     ...tlsConfig(job, map.target === 'aws' ? PROMETHEUS_CA_FILE(t) : caFile),
     file_sd_configs: [{ files: [TARGETS_FILE(t, job)] }],
   }));
-  return header(t, `file_sd (${map.target} addresses)`) + toYaml11(prometheusConfig(t, scrape_configs));
+  return (
+    header(t, `file_sd (${map.target} addresses)`) +
+    toYaml11(prometheusConfig(t, scrape_configs, intervalSeconds))
+  );
 }
 
 /** file_sd target files: one per job, one target group per member with the same labels as EC2 discovery. */
@@ -209,9 +217,14 @@ export function targetsFiles(t: Topology, map: AddressMap): { rel: string; conte
   }));
 }
 
-function prometheusConfig(t: Topology, scrape_configs: readonly unknown[]): Record<string, unknown> {
+function prometheusConfig(
+  t: Topology,
+  scrape_configs: readonly unknown[],
+  intervalSeconds = SCRAPE_INTERVAL_SECONDS,
+): Record<string, unknown> {
+  const every = `${intervalSeconds}s`;
   return {
-    global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: SCRAPE_INTERVAL },
+    global: { scrape_interval: every, evaluation_interval: every },
     rule_files: [RULES_FILE(t)],
     scrape_configs,
   };

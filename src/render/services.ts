@@ -5,7 +5,7 @@
 import { PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { etcdHost } from './etcd.js';
-import { pgbouncerExporterService, runsPgbouncerExporter } from './exporter.js';
+import { pgbouncerExporterService, postgresExporterArgs, runsPgbouncerExporter } from './exporter.js';
 import { octal, shq } from './format.js';
 import { clusterNamed, etcdMemberNamed, etcdOnMember } from './lookup.js';
 import { metricsService } from './metrics.js';
@@ -134,7 +134,7 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
       unit: UNITS.postgresExporter,
       description: `postgres_exporter on ${name}`,
       account: map.accounts.exporter,
-      exec: [BIN.postgresExporter],
+      exec: [BIN.postgresExporter, ...postgresExporterArgs(map, name)],
       environment: {},
       environmentFiles: [f.postgresExporterEnv],
       directories: [],
