@@ -20,6 +20,7 @@ import {
   rtoSeconds,
 } from './measure.js';
 import type { LinkCutter } from './netcut.js';
+import type { RehearsalPrometheus } from './prometheus.js';
 import { request } from './rest.js';
 import type { Supervisor } from './supervisor.js';
 import { sleep, waitFor } from './wait.js';
@@ -35,6 +36,8 @@ export interface DrillContext {
   readonly firstSeq: number;
   /** Runs the PITR restore: provided by the runner (needs the pgBackRest set-up). */
   readonly pitr?: (ctx: DrillContext) => Promise<PitrOutcome>;
+  /** The rehearsal's Prometheus, when it runs one: the drill reports the alerts it saw. */
+  readonly prometheus?: RehearsalPrometheus;
 }
 
 export interface PitrOutcome {
@@ -79,6 +82,7 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
   const oldPrimary = await cluster.waitHealthy(scope, HEAL_MS);
   const leader = cluster.member(oldPrimary);
   const p = plan(leader);
+  const watch = ctx.prometheus?.watch();
   const probe = new WriterProbe(
     layout.members
       .filter((m) => ctx.sup.running(m.patroni.name))
@@ -154,7 +158,9 @@ async function runFault(ctx: DrillContext, drill: DrillName, plan: (leader: Memb
     expectWrites: true,
   });
   checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []));
+  const alerts = await watch?.stop();
   return result(drill, started, {
+    ...(alerts ? { alerts } : {}),
     fault: p.fault,
     oldPrimary,
     newPrimary,

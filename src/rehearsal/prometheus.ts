@@ -11,6 +11,7 @@ import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Progress } from './cluster.js';
 import type { Layout } from './layout.js';
+import type { ObservedAlert } from './measure.js';
 import { request } from './rest.js';
 import type { Supervisor } from './supervisor.js';
 import { sleep, waitFor } from './wait.js';
@@ -26,13 +27,6 @@ export interface ActiveAlert {
   readonly name: string;
   readonly state: AlertState;
   readonly labels: Readonly<Record<string, string>>;
-}
-
-/** An alert a drill saw: when it first went pending and first fired, seconds after the watch started. */
-export interface ObservedAlert {
-  readonly name: string;
-  readonly pendingAfterSeconds: number | null;
-  readonly firingAfterSeconds: number | null;
 }
 
 export interface ScrapeTarget {

@@ -3,12 +3,17 @@
  * packages (etcd, Patroni, PostgreSQL, PgBouncer, HAProxy) with its exporters, and Debian's Prometheus
  * loading the rendered file_sd configuration and alert rules. Every rendered scrape target is up, every
  * metric an alert or a dashboard panel reads is exposed, every rule evaluates without error; killing the
- * primary makes the no-leader alert go pending (or fire) and resolve once Patroni has failed over.
+ * primary makes the no-leader alert go pending (or fire) and resolve once Patroni has failed over. On the
+ * same boot, the alert drills: `lag-spike` (the lag alert fires, the reader check drops the replica, both
+ * recover) and `packet-loss` (commit latency measured, no failover, nothing pages).
  * Addresses: 127.0.40.x only.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadTopology } from '../../src/model/load.js';
+import { ALERT_DRILLS } from '../../src/rehearsal/alert-drills.js';
+import type { DrillContext } from '../../src/rehearsal/drills.js';
+import type { DrillResult } from '../../src/rehearsal/measure.js';
 import { RehearsalPrometheus } from '../../src/rehearsal/prometheus.js';
 import { Rehearsal } from '../../src/rehearsal/rehearse.js';
 import { sleep, waitFor } from '../../src/rehearsal/wait.js';
@@ -160,4 +165,42 @@ describe('Prometheus on a rehearsed example 1', () => {
       { timeoutMs: 90_000, intervalMs: 1000 },
     );
   }, 400_000);
+
+  const ctx = (firstSeq: number): DrillContext => ({
+    cluster: r.cluster,
+    sup: r.sup,
+    cutter: r.cutter,
+    layout: r.layout,
+    progress,
+    firstSeq,
+    prometheus: prom,
+  });
+  const report = (d: DrillResult) =>
+    progress(
+      `drill ${d.drill}: ${d.status}${d.error ? ` (${d.error})` : ''}; figures ${JSON.stringify(d.figures)}; alerts ${JSON.stringify(d.alerts)}; checks ${JSON.stringify(d.checks)}`,
+    );
+
+  test('lag-spike: the lag alert fires, the reader check drops the replica, both recover', async () => {
+    const d = await ALERT_DRILLS['lag-spike'](ctx(80_000_000));
+    report(d);
+    expect(d.error).toBeUndefined();
+    expect(d.checks.map((c) => c.id)).toEqual([
+      'lag-above-bound',
+      'reader-dropped',
+      'alert-fired',
+      'alert-resolved',
+      'healthy',
+    ]);
+    for (const c of d.checks) expect(c.ok, `${c.id}: ${c.detail}`).toBe(true);
+    expect(d.alerts!.map((a) => a.name)).toContain('PgtopoReplicaLagAboveBound');
+  }, 600_000);
+
+  test('packet-loss: commit latency measured, no failover, nothing pages', async () => {
+    const d = await ALERT_DRILLS['packet-loss'](ctx(90_000_000));
+    report(d);
+    expect(d.error).toBeUndefined();
+    for (const c of d.checks) expect(c.ok, `${c.id}: ${c.detail}`).toBe(true);
+    expect(d.checks.map((c) => c.id)).toContain('no-paging-alert');
+    expect(d.figures!.commitMsP50During).not.toBeNull();
+  }, 300_000);
 });
