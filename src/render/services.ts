@@ -116,7 +116,8 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
       environment: {},
       environmentFiles: [],
       directories: [
-        { path: f.pgbouncerSocketDir, owner: own(pg), mode: 0o750 },
+        // The exporter's account reaches the admin console through it (peer; the HBA admits known accounts only).
+        { path: f.pgbouncerSocketDir, owner: own(pg), mode: runsPgbouncerExporter(t) ? 0o755 : 0o750 },
         { path: f.pgbouncerLogDir, owner: own(pg), mode: 0o750 },
       ],
       type: 'notify',

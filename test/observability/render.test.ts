@@ -20,6 +20,7 @@ import {
   dataMountOf,
   etcdSettings,
   hostPackages,
+  layout,
   localAddressMap,
   renderMonitoring,
   renderPgbouncer,
@@ -238,6 +239,12 @@ describe('PgBouncer exporter and etcd metrics, per release', () => {
     const hba = renderPgbouncerHba(t, m, map);
     expect(hba).toContain(`local pgbouncer ${user} peer`);
     expect(hba).toContain(`host all ${user} 0.0.0.0/0 reject`);
+    // Its account is not PgBouncer's: the socket directory must let it through.
+    const socketDir = layout(map.paths(m), t).pgbouncerSocketDir;
+    const dir = servicesOf(t, m, map)
+      .flatMap((s) => s.directories)
+      .find((d) => d.path === socketDir)!;
+    expect(dir.mode & 0o005).toBe(0o005);
     const svc = servicesOf(t, m, map).find((s) => s.unit === UNITS.pgbouncerExporter)!;
     expect(svc.account.user).toBe(user);
     expect(svc.exec.join(' ')).toContain(`user=${user} host=`);
