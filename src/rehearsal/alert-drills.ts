@@ -4,7 +4,8 @@
  * a client sees. Both leave a healthy cluster behind (links healed, replica caught up).
  *
  * - `lag-spike`: one replica's link to the leader is stalled (every packet it sends to the leader's address is
- *   dropped, so the leader's stream to it stops at a full window) while WAL is written: its lag passes the
+ *   dropped, so the leader's stream to it stops at a full window) and its replay paused (else it catches up
+ *   from the archive through restore_command) while WAL is written: its lag passes the
  *   bound, the reader endpoint's check (`/replica?lag=`) drops it, `PgtopoReplicaLagAboveBound` fires; healed,
  *   it catches up, the check takes it back and the alert resolves.
  * - `packet-loss`: a share of the packets from the synchronous standby to the leader is dropped
@@ -109,15 +110,20 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
   let fault = 'stall one replica’s stream';
   let alerts: ObservedAlert[] | undefined;
   let leaderName: string | undefined;
+  let paused: MemberLayout | undefined;
   const watch = ctx.prometheus?.watch();
   try {
     leaderName = await cluster.waitHealthy(scope, HEAL_MS);
     const leader = cluster.member(leaderName);
     const replica = await pickReplica(ctx, leaderName, 'async');
-    fault = `drop every packet ${replica.name} sends to the leader ${leader.name} (its stream stalls), then write ${Math.ceil((3 * bound) / 1024 / 1024)} MiB of WAL`;
+    fault = `drop every packet ${replica.name} sends to the leader ${leader.name} (its stream stalls) and pause its replay (so that restore_command cannot catch it up from the archive), then write ${Math.ceil((3 * bound) / 1024 / 1024)} MiB of WAL`;
     ctx.progress(`lag-spike: ${fault}`);
     const faultAt = Date.now();
     ctx.cutter.cut({ node: replica.node, to: [leader.address] });
+    // Without the pause the stalled replica restores the archived segments (archive_timeout) and its lag
+    // drops below the bound within a minute, before the alert's 2 minutes (seen in the rehearsal).
+    await cluster.sql(cluster.memberConn(replica.name), 'SELECT pg_wal_replay_pause()');
+    paused = replica;
     // WAL well past the bound: rows of ~1.9 kB (below the TOAST threshold, so not compressed).
     const rows = Math.ceil((3 * bound) / 1900);
     await cluster.adminSql(scope, 'CREATE TABLE IF NOT EXISTS pgtopo_lag_spike (b text)');
@@ -162,11 +168,31 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
     });
     const p = ctx.prometheus;
     if (p) {
+      // Each restart of the condition (a scrape gap empties the expression) shows as a new activeAt.
+      const starts = new Set<string>();
       const fired = await waitFor(
         `${LAG_ALERT} firing for ${replica.name}`,
-        async () => (await alertState(p, LAG_ALERT, replica.name)) === 'firing',
+        async () => {
+          const a = (await p.alerts().catch(() => [])).find(
+            (x) => x.name === LAG_ALERT && x.labels.member === replica.name,
+          );
+          if (a) starts.add(a.activeAt);
+          return a?.state === 'firing';
+        },
         { timeoutMs: ALERT_FIRE_MS, intervalMs: 1000 },
       ).catch(() => false);
+      figures.alertConditionStarts = starts.size;
+      // Seconds after the fault that the condition last started to hold.
+      const last = [...starts].map((x) => Date.parse(x)).sort((a, b) => b - a)[0];
+      figures.alertConditionLastStartSeconds = last ? round((last - faultAt) / 1000, 1) : null;
+      if (!fired) {
+        const gaps = await p.query('count_over_time(up[5m]) - sum_over_time(up[5m])').catch(() => undefined);
+        const down = (gaps?.data.result ?? []) as {
+          metric: Record<string, string>;
+          value: [number, string];
+        }[];
+        figures.failedScrapesLast5m = down.reduce((n, x) => n + Number(x.value[1]), 0);
+      }
       figures.alertFiringAfterSeconds = fired ? secondsSince(faultAt) : null;
       checks.push({
         id: 'alert-fired',
@@ -176,9 +202,11 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
           : `${LAG_ALERT} did not fire within ${ALERT_FIRE_MS / 1000} s`,
       });
     }
-    ctx.progress('lag-spike: healing the link');
+    ctx.progress('lag-spike: healing the link, resuming replay');
     const healedAt = Date.now();
     ctx.cutter.healAll();
+    await cluster.sql(cluster.memberConn(replica.name), 'SELECT pg_wal_replay_resume()');
+    paused = undefined;
     const back = await waitFor(
       'the reader check passing again',
       () => readerCheck(ctx, replica, readerBound),
@@ -213,6 +241,11 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
     error = (e as Error).message;
   } finally {
     ctx.cutter.healAll();
+    if (paused) {
+      await cluster
+        .sql(cluster.memberConn(paused.name), 'SELECT pg_wal_replay_resume()')
+        .catch(() => undefined);
+    }
     alerts = await watch?.stop();
   }
   return finish('lag-spike', started, {

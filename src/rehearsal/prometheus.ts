@@ -27,6 +27,8 @@ export interface ActiveAlert {
   readonly name: string;
   readonly state: AlertState;
   readonly labels: Readonly<Record<string, string>>;
+  /** When the condition started to hold (an alert whose condition lapses starts over). */
+  readonly activeAt: string;
 }
 
 export interface ScrapeTarget {
@@ -133,10 +135,15 @@ export class RehearsalPrometheus {
 
   /** Alerts pending or firing now. */
   async alerts(): Promise<ActiveAlert[]> {
-    const a = await this.api<{ alerts: { labels: Record<string, string>; state: AlertState }[] }>(
-      '/api/v1/alerts',
-    );
-    return a.data.alerts.map((x) => ({ name: x.labels.alertname ?? '', state: x.state, labels: x.labels }));
+    const a = await this.api<{
+      alerts: { labels: Record<string, string>; state: AlertState; activeAt: string }[];
+    }>('/api/v1/alerts');
+    return a.data.alerts.map((x) => ({
+      name: x.labels.alertname ?? '',
+      state: x.state,
+      labels: x.labels,
+      activeAt: x.activeAt,
+    }));
   }
 
   /** Rule evaluation health: every alerting rule with its last error (empty when it evaluated). */
