@@ -51,7 +51,7 @@ id -u prometheus >/dev/null 2>&1 || useradd --system --user-group --no-create-ho
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/spool/pgtopo/pgbackrest
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/log/pgtopo/pgbackrest
 /usr/bin/install -d -o postgres -g postgres -m 0750 /run/pgtopo/pgbackrest
-/usr/bin/install -d -o postgres -g postgres -m 0750 /run/pgtopo/pgbouncer
+/usr/bin/install -d -o postgres -g postgres -m 0755 /run/pgtopo/pgbouncer
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/log/pgtopo/pgbouncer
 /usr/bin/install -d -o prometheus -g prometheus -m 0750 /var/lib/pgtopo/metrics
 for u in etcd haproxy; do id "$u" >/dev/null 2>&1 && usermod -aG ssl-cert "$u"; done
