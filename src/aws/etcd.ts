@@ -8,11 +8,11 @@ import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { NODE_TAGS, PORTS } from '../model/constants.js';
 import type { EtcdMember, EtcdQuorum as EtcdQuorumModel, Topology } from '../model/types.js';
-import { renderUserData } from '../render/index.js';
+import { renderUserData, scrapeJobs } from '../render/index.js';
 import { protect } from './guard.js';
 import type { PolicyStatement } from './iam.js';
 import { rolePrefix } from './names.js';
-import { allowAllEgress, allowIngress, type Source } from './network.js';
+import { allowAllEgress, allowIngress, prometheusSources, type Source } from './network.js';
 import { HardenedNode, releaseImage } from './node.js';
 import { nodeStatements, pgtopoAddressMap } from './permissions.js';
 import { accountFacts } from './stack.js';
@@ -108,6 +108,9 @@ export class EtcdQuorum extends Construct {
     rule('client-remote', PORTS.etcdClient, remoteClients, 'Patroni members in other regions');
     rule('peer-self', PORTS.etcdPeer, [{ securityGroupId: sg }], 'etcd peers in the region');
     rule('peer-remote', PORTS.etcdPeer, remotePeers, 'etcd peers in other regions');
+    for (const { port } of scrapeJobs(t).filter((j) => j.on === 'etcd')) {
+      rule(`prometheus-${port}`, port, prometheusSources(t, props.region), 'Prometheus scrapes');
+    }
     rule(
       'ssh-admin',
       PORTS.ssh,

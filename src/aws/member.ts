@@ -9,11 +9,11 @@ import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { NODE_TAGS, PORTS } from '../model/constants.js';
 import type { Member, Topology } from '../model/types.js';
-import { renderUserData, scrapeJobs } from '../render/index.js';
+import { etcdOnMember, renderUserData, scrapeJobs } from '../render/index.js';
 import { protect } from './guard.js';
 import type { PolicyStatement } from './iam.js';
 import { rolePrefix } from './names.js';
-import { allowAllEgress, allowIngress, type Source } from './network.js';
+import { allowAllEgress, allowIngress, prometheusSources, type Source } from './network.js';
 import { HardenedNode, releaseImage } from './node.js';
 import { nodeStatements, pgtopoAddressMap } from './permissions.js';
 import { accountFacts } from './stack.js';
@@ -82,14 +82,14 @@ export class PatroniFirewall extends Construct {
     for (const port of [PORTS.postgres, PORTS.pgbouncer])
       rule(`clients-${port}`, port, clients, 'Allowed clients');
     // The user's Prometheus reaches the exporters that run and Patroni's /metrics, nothing else.
-    const prometheus: Source[] = [
-      ...t.observability.prometheus.allowedCidrs.map((c) => ({ cidr: c })),
-      ...(t.observability.prometheus.allowedSecurityGroupIds[region.name] ?? []).map((s) => ({
-        securityGroupId: s,
-      })),
-    ];
+    const prometheus = prometheusSources(t, region.name);
     const admins = t.security.adminCidrs.map((c) => ({ cidr: c }));
-    for (const { port } of scrapeJobs(t)) {
+    // etcd's metrics listener runs on a member only where a co-located quorum places an etcd member here.
+    const etcdHere = t.etcd.some(
+      (q) => q.placement === 'co-located' && q.members.some((e) => e.region === region.name),
+    );
+    for (const { port, on } of scrapeJobs(t)) {
+      if (on === 'etcd' && !etcdHere) continue;
       // AWS refuses a second rule with the same source and port: an admin CIDR already reaches the REST API.
       const fresh =
         port === PORTS.patroniRest
@@ -211,7 +211,13 @@ export class PatroniMember extends Construct {
     this.member = m;
     const p = props.provider ? { provider: props.provider } : {};
     const ebsKey = t.hosts.ebsKmsKeyArn ?? props.kmsKeyArn;
-    const tags = { [NODE_TAGS.member]: m.name, [NODE_TAGS.cluster]: m.cluster };
+    // A node that also runs an etcd member carries its etcd tags too (Prometheus discovers etcd by them).
+    const etcd = etcdOnMember(t, m.name)[0];
+    const tags = {
+      [NODE_TAGS.member]: m.name,
+      [NODE_TAGS.cluster]: m.cluster,
+      ...(etcd ? { [NODE_TAGS.etcd]: etcd.member.name, [NODE_TAGS.quorum]: etcd.quorum.id } : {}),
+    };
     const imageId = props.imageId ?? t.hosts.imageIds[m.region] ?? releaseImage(t.release, m.instanceType);
     this.host = new HardenedNode(this, 'node', {
       ...p,

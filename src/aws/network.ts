@@ -231,6 +231,16 @@ export type PortSpec = number | readonly [number, number];
 /** A source of ingress traffic: a CIDR, or another security group. */
 export type Source = { readonly cidr: string } | { readonly securityGroupId: string };
 
+/** The user's Prometheus servers in a region (`observability.prometheus`): the only sources of scrapes. */
+export function prometheusSources(t: Topology, region: string): Source[] {
+  return [
+    ...t.observability.prometheus.allowedCidrs.map((c) => ({ cidr: c })),
+    ...(t.observability.prometheus.allowedSecurityGroupIds[region] ?? []).map((s) => ({
+      securityGroupId: s,
+    })),
+  ];
+}
+
 /** Adds one ingress rule per source to `securityGroupId` (TCP, `ports`). */
 export function allowIngress(
   scope: Construct,

@@ -13,6 +13,10 @@ export const PORTS = {
   ssh: 22,
   postgresExporter: 9187,
   nodeExporter: 9100,
+  /** prometheus-pgbouncer-exporter (both Debian implementations default to it). */
+  pgbouncerExporter: 9127,
+  /** etcd's plain-HTTP `--listen-metrics-urls` listener: /metrics and /health without a client certificate. */
+  etcdMetrics: 2381,
   /** Load-balancer listeners: writer and reader, direct and pooled. */
   writer: 5432,
   reader: 5433,
@@ -21,12 +25,14 @@ export const PORTS = {
   haproxyStats: 7000,
 } as const;
 
-/** The metrics endpoints of a PostgreSQL member the user's Prometheus scrapes, by kind. */
+/** The metrics endpoints the user's Prometheus scrapes, by kind (on PostgreSQL members, and etcd's on etcd hosts). */
 export const SCRAPE_PORTS = {
   postgres: PORTS.postgresExporter,
   node: PORTS.nodeExporter,
   /** Patroni's REST API serves /metrics. */
   patroni: PORTS.patroniRest,
+  pgbouncer: PORTS.pgbouncerExporter,
+  etcd: PORTS.etcdMetrics,
 } as const;
 
 /** Every port open to `observability.prometheus` sources. */

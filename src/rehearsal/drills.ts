@@ -30,6 +30,7 @@ import {
   rtoSeconds,
 } from './measure.js';
 import type { LinkCutter } from './netcut.js';
+import type { RehearsalPrometheus } from './prometheus.js';
 import { request } from './rest.js';
 import type { Supervisor } from './supervisor.js';
 import { sleep, waitFor } from './wait.js';
@@ -47,6 +48,8 @@ export interface DrillContext {
   readonly logical: LogicalSecrets;
   /** Runs the PITR restore: provided by the runner (needs the pgBackRest set-up). */
   readonly pitr?: (ctx: DrillContext) => Promise<PitrOutcome>;
+  /** The rehearsal's Prometheus, when it runs one: the drill reports the alerts it saw. */
+  readonly prometheus?: RehearsalPrometheus;
 }
 
 export interface PitrOutcome {
@@ -119,6 +122,7 @@ export async function runFault(
   const oldPrimary = await cluster.waitHealthy(scope, HEAL_MS);
   const leader = cluster.member(oldPrimary);
   const p = plan(leader);
+  const watch = ctx.prometheus?.watch();
   const probe = new WriterProbe(
     layout.members
       .filter((m) => ctx.sup.running(m.patroni.name))
@@ -206,7 +210,9 @@ export async function runFault(
     expectWrites: true,
   });
   checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []), ...(observed?.checks ?? []));
+  const alerts = await watch?.stop();
   return result(drill, started, {
+    ...(alerts ? { alerts } : {}),
     ...(observed?.logical ? { logical: observed.logical } : {}),
     fault: p.fault,
     oldPrimary,

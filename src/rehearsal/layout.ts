@@ -40,6 +40,11 @@ export interface MemberLayout {
   readonly pgbouncer?: ProcessSpec;
   /** pgBackRest configuration file of the member. */
   readonly pgbackrestConfig?: string;
+  /**
+   * The member's Prometheus exporters (postgres, node, PgBouncer), in a cgroup of their own: started only by
+   * a rehearsal that runs Prometheus (`monitoring`); kill-primary leaves them up, as a crashed PostgreSQL does.
+   */
+  readonly exporters?: readonly ProcessSpec[];
 }
 
 export interface EtcdLayout {
@@ -113,6 +118,8 @@ export interface Layout {
   readonly scratchTls: { readonly certFile: string; readonly keyFile: string };
   /** PATH entries for the daemons (PostgreSQL's bin directory). */
   readonly binPath: readonly string[];
+  /** The monitoring bundle for the local addresses (`renderMonitoring`): what the rehearsal's Prometheus loads. */
+  readonly monitoring?: readonly { readonly rel: string; readonly content: string }[];
 }
 
 /** (address, port) pairs the cluster binds, for the pre-flight check. */

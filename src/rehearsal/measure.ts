@@ -18,6 +18,13 @@ export const DRILL_NAMES = [
 ] as const;
 export type DrillName = (typeof DRILL_NAMES)[number];
 
+/**
+ * Drills that degrade rather than break, asserted through the alerts of the rehearsal's Prometheus
+ * (`alert-drills.ts`): run on a rehearsal started with Prometheus, outside `all`.
+ */
+export const ALERT_DRILL_NAMES = ['lag-spike', 'packet-loss'] as const;
+export type AlertDrillName = (typeof ALERT_DRILL_NAMES)[number];
+
 /** The failure-domain analysis' prediction for the failure a drill injects. */
 export interface PredictedRto {
   /** Failure domain the prediction is for, e.g. `member:use1-a`, `az:us-east-1a`. */
@@ -38,7 +45,13 @@ export interface Check {
     | 'writes-resumed'
     | 'healthy'
     | 'stream-no-gaps'
-    | 'slot-survived';
+    | 'slot-survived'
+    | 'lag-above-bound'
+    | 'reader-dropped'
+    | 'alert-fired'
+    | 'alert-resolved'
+    | 'no-failover'
+    | 'no-paging-alert';
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -77,8 +90,15 @@ export interface LogicalOutcome {
   readonly writePauseSeconds?: number | null;
 }
 
+/** An alert a drill saw in the rehearsal's Prometheus: seconds after the drill began watching that it went pending, and fired. */
+export interface ObservedAlert {
+  readonly name: string;
+  readonly pendingAfterSeconds: number | null;
+  readonly firingAfterSeconds: number | null;
+}
+
 export interface DrillResult {
-  readonly drill: DrillName;
+  readonly drill: DrillName | AlertDrillName;
   readonly status: 'passed' | 'failed' | 'error' | 'skipped';
   /** What was done, in words. */
   readonly fault: string;
@@ -98,6 +118,10 @@ export interface DrillResult {
   readonly checks: readonly Check[];
   readonly durationSeconds: number;
   readonly error?: string;
+  /** Alerts that went pending or fired during the drill (when the rehearsal runs Prometheus). */
+  readonly alerts?: readonly ObservedAlert[];
+  /** Further figures a drill measured (commit latency, peak lag, alert latency), by name. */
+  readonly figures?: Readonly<Record<string, number | null>>;
 }
 
 /**

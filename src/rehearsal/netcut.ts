@@ -64,6 +64,40 @@ export class LinkCutter {
     this.cuts.push(cut);
   }
 
+  /**
+   * Drops a random share of the packets the node sends to the given addresses (`-m statistic`): a lossy
+   * link rather than a cut one. Healed with the cuts (`healAll`).
+   */
+  degrade(cut: Cut & { readonly lossPercent: number }): void {
+    if (!this.active) this.init();
+    if (!(cut.lossPercent > 0 && cut.lossPercent < 100))
+      throw new RangeError('lossPercent: between 0 and 100');
+    const path = this.sup.nodeCgroupPath(cut.node);
+    const p = (cut.lossPercent / 100).toFixed(4);
+    for (const to of cut.to) {
+      const r = ipt([
+        '-A',
+        this.chain,
+        '-m',
+        'cgroup',
+        '--path',
+        path,
+        '-d',
+        `${to}/32`,
+        '-m',
+        'statistic',
+        '--mode',
+        'random',
+        '--probability',
+        p,
+        '-j',
+        'DROP',
+      ]);
+      if (!r.ok) throw new Error(`iptables: cannot degrade ${cut.node} -> ${to}: ${r.out}`);
+    }
+    this.cuts.push(cut);
+  }
+
   /** Restores every link this run cut. */
   healAll(): void {
     if (!this.active) return;

@@ -20,6 +20,7 @@ import {
   REST_API_USER,
   ROLES,
   renderHost,
+  renderMonitoring,
   SECRET_KEYS,
   type SecretKey,
   type ServiceSpec,
@@ -50,6 +51,16 @@ export interface PlanOptions {
 
 /** The role the write load uses: PgBouncer looks users up with auth_query, which excludes superusers. */
 export const APP_ROLE = 'pgtopo_rehearsal';
+
+/** The rehearsal's Prometheus scrapes and evaluates this often, so that alerts follow a drill closely. */
+export const REHEARSAL_SCRAPE_SECONDS = 2;
+
+/** Units of a member's Prometheus exporters (started by a rehearsal that runs Prometheus). */
+const EXPORTER_UNITS: readonly string[] = [
+  UNITS.postgresExporter,
+  UNITS.nodeExporter,
+  UNITS.pgbouncerExporter,
+];
 
 /** Which clusters boot: the writable one, and the first standby cluster following it when asked. */
 export function bootedClusters(t: Topology, regionStandby: boolean): ClusterLayout[] {
@@ -169,6 +180,9 @@ export function planLayout(t: Topology, opts: PlanOptions): Layout {
       patroni: proc(patroni, `patroni-${m.name}`, m.name),
       ...(pgbouncer ? { pgbouncer: proc(pgbouncer, `pgbouncer-${m.name}`, `${m.name}-pgbouncer`) } : {}),
       ...(t.archive.enabled ? { pgbackrestConfig: f.pgbackrestConf } : {}),
+      exporters: servicesOf(t, m.name, map)
+        .filter((x) => EXPORTER_UNITS.includes(x.unit))
+        .map((x) => proc(x, `${x.unit.replace(/^pgtopo-/, '')}-${m.name}`, `${m.name}-exporters`)),
     };
   });
   const etcdLayouts: EtcdLayout[] = etcd.map((e) => {
@@ -244,6 +258,7 @@ export function planLayout(t: Topology, opts: PlanOptions): Layout {
       : {}),
     spareAddress: spare,
     binPath: [map.postgresBinDir(t.postgres.version)],
+    monitoring: renderMonitoring(t, map, { intervalSeconds: REHEARSAL_SCRAPE_SECONDS }),
   };
 }
 

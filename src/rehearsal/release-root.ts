@@ -394,6 +394,8 @@ const ENTER = [
   'done',
   'shift',
   'mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" || exit 111',
+  // Read-only sysfs, as a node has it: node_exporter's cpu collector panics without /sys.
+  'mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys" || exit 111',
   'exec chroot "$root" "$@"',
 ].join('\n');
 

@@ -9,6 +9,7 @@
 import { ARCHIVE_TIMEOUT_SECONDS, UNBOUNDED_LAG_BYTES } from '../model/constants.js';
 import type { Cluster, Topology } from '../model/types.js';
 import { numberIn } from '../policy/postgres-parameters.js';
+import { runsPgbouncerExporter } from './exporter.js';
 import { METRICS, selector } from './prometheus.js';
 import { toYaml11 } from './yaml.js';
 
@@ -59,6 +60,14 @@ export const SLOT_HEADROOM_SHARE = 0.2;
 export const DISK_FORECAST_HOURS = 4;
 /** The data disk counts as almost full below this free share. */
 export const DISK_FREE_SHARE = 0.05;
+/** Seconds clients must queue in a PgBouncer pool before it counts as exhausted. */
+export const PGBOUNCER_WAIT_SECONDS = 120;
+/** Seconds an etcd member may see no leader (many election timeouts) before it pages. */
+export const ETCD_NO_LEADER_SECONDS = 60;
+/** Leader changes in 15 min that count as churn (etcd's own mixin uses 4). */
+export const ETCD_LEADER_CHANGES = 4;
+/** p99 WAL fsync latency that counts as slow (etcd's own mixin warns at 0.5 s). */
+export const ETCD_FSYNC_P99_SECONDS = 0.5;
 
 /** Replica lag bound: `maximum_lag_on_failover` where the RPO bounds it, and the reader pool's bound. */
 export function lagBoundBytes(t: Topology): number {
@@ -425,7 +434,7 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
     threshold: `no etcd contact for > ${dcsBound} s (loop_wait + retry_timeout), for 30 s`,
     runbook: {
       meaning:
-        'A member cannot talk to the DCS: etcd lost members or quorum, or the member is cut off from it. Measured from Patroni (etcd serves metrics only to clients with a certificate).',
+        'A member cannot talk to the DCS: etcd lost members or quorum, or the member is cut off from it. Measured from Patroni; etcd itself reports its leader (PgtopoEtcdNoLeader).',
       impact:
         'If the leader is affected, it demotes itself within ttl and writes stop; if every member is, no failover can happen.',
       diagnose: [
@@ -443,6 +452,41 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
       { series: [series(METRICS.dcsLastSeen, pat, '0+15x40')], at: '5m', fires: [] },
     ],
   });
+  alerts.push(...etcdAlerts(t));
+  const x = t.release.pgbouncerExporter;
+  if (x && runsPgbouncerExporter(t)) {
+    const waiting = x.metrics.waitingClients;
+    const pool = { ...target(t, first, 'pgbouncer'), database: 'app', user: 'app' };
+    alerts.push({
+      name: 'PgtopoPgbouncerClientsWaiting',
+      severity: 'ticket',
+      expr: `${waiting}${selector(t)} > 0`,
+      forSeconds: PGBOUNCER_WAIT_SECONDS,
+      labels: {},
+      summary: 'Clients wait for a server connection in PgBouncer on {{ $labels.member }}',
+      description: `Clients of pool {{ $labels.database }}/{{ $labels.user }} on {{ $labels.member }} have been waiting for a server connection for ${PGBOUNCER_WAIT_SECONDS} s: the pool (default_pool_size ${t.endpoints.pgbouncer.defaultPoolSize}, max_db_connections ${t.endpoints.pgbouncer.maxDbConnections}) is exhausted.`,
+      threshold: `${waiting} > 0 for ${PGBOUNCER_WAIT_SECONDS} s`,
+      runbook: {
+        meaning:
+          'Every server connection of a PgBouncer pool is busy and clients queue for one (`SHOW POOLS` cl_waiting).',
+        impact:
+          'Queries wait before they start: latency grows for every client of the pool, and clients time out (query_wait_timeout).',
+        diagnose: [
+          '`SHOW POOLS;` and `SHOW CLIENTS;` on the admin console (`psql -h <socket dir> -p 6432 pgbouncer`): which database and user, how long (maxwait)?',
+          'On PostgreSQL: long transactions or locks holding server connections (`pg_stat_activity`, wait events).',
+          'A burst of new clients after a failover or a deploy.',
+        ],
+        mitigate: [
+          'End what holds the server connections (long idle-in-transaction sessions, blocked queries).',
+          'Raise `endpoints.pgbouncer.defaultPoolSize` (within max_connections) if the load is real.',
+        ],
+      },
+      cases: [
+        { series: [series(waiting, pool, '3x40')], at: '5m', fires: [pool] },
+        { series: [series(waiting, pool, '0x40')], at: '5m', fires: [] },
+      ],
+    });
+  }
   if (t.observability.exporters.node) {
     const disk = { ...node, mountpoint: dataMount };
     const sel = diskSel(t, dataMount);
@@ -490,6 +534,110 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
     });
   }
   return alerts;
+}
+
+/** etcd's own alerts, over its metrics listener: a member without a leader, leader churn, slow WAL fsync. */
+function etcdAlerts(t: Topology): Alert[] {
+  const q = t.etcd[0];
+  const e = q?.members[0];
+  if (!q || !e) return [];
+  const sel = selector(t);
+  const tgt = {
+    topology: t.name,
+    quorum: q.id,
+    etcd: e.name,
+    region: e.region,
+    instance: e.name,
+    job: `pgtopo-${t.name}-etcd`,
+  };
+  const bucket = (le: string, values: string) => series(METRICS.etcdWalFsync, { ...tgt, le }, values);
+  const etcdDiagnose = [
+    '`etcdctl endpoint status --cluster -w table` with the node certificate on an etcd member: leader, raft term, DB size.',
+    'etcd log on each member (`journalctl -u pgtopo-etcd`): "lost leader", "elected leader", "slow fdatasync", heartbeat warnings.',
+    'Disk latency on the etcd nodes (node_exporter), and the network between them (for a stretched quorum, the inter-region link).',
+  ];
+  return [
+    {
+      name: 'PgtopoEtcdNoLeader',
+      severity: 'page',
+      expr: `${METRICS.etcdHasLeader}${sel} == 0`,
+      forSeconds: ETCD_NO_LEADER_SECONDS,
+      labels: {},
+      summary: 'etcd member {{ $labels.etcd }} has no leader',
+      description: `etcd member {{ $labels.etcd }} of quorum {{ $labels.quorum }} has seen no raft leader for ${ETCD_NO_LEADER_SECONDS} s: it serves no writes, and Patroni cannot renew or take a leader key through it.`,
+      threshold: `${METRICS.etcdHasLeader} == 0 for ${ETCD_NO_LEADER_SECONDS} s`,
+      runbook: {
+        meaning:
+          'An etcd member is cut off from its quorum, or the quorum itself has lost its majority and elects no leader.',
+        impact:
+          'If the majority is lost, no Patroni leader can renew its key: the primary demotes itself within ttl and writes stop.',
+        diagnose: etcdDiagnose,
+        mitigate: [
+          'Bring the lost etcd members back (start the node, repair its disk or network); never add members while quorum is lost.',
+          'If the majority is gone for good, restore the quorum from a snapshot (etcd disaster recovery).',
+        ],
+      },
+      cases: [
+        { series: [series(METRICS.etcdHasLeader, tgt, '0x40')], at: '3m', fires: [tgt] },
+        { series: [series(METRICS.etcdHasLeader, tgt, '1x40')], at: '3m', fires: [] },
+      ],
+    },
+    {
+      name: 'PgtopoEtcdLeaderChanges',
+      severity: 'ticket',
+      expr: `increase(${METRICS.etcdLeaderChanges}${sel}[15m]) >= ${ETCD_LEADER_CHANGES}`,
+      forSeconds: 0,
+      labels: {},
+      summary: 'etcd quorum {{ $labels.quorum }} changes its leader often',
+      description: `etcd member {{ $labels.etcd }} has seen at least ${ETCD_LEADER_CHANGES} leader changes in 15 min: heartbeats are missed (disk, CPU or network), and each election stalls the DCS for an election timeout.`,
+      threshold: `>= ${ETCD_LEADER_CHANGES} leader changes in 15 min`,
+      runbook: {
+        meaning: 'The etcd quorum keeps re-electing its leader.',
+        impact:
+          'Every election pauses etcd writes; if elections take longer than Patroni retry_timeout, leaders demote themselves.',
+        diagnose: etcdDiagnose,
+        mitigate: [
+          'Fix the slow disk or network of the members involved.',
+          'For a stretched quorum, check that heartbeat interval and election timeout fit the measured round trip (`dcs.interRegionRttMs`).',
+        ],
+      },
+      cases: [
+        { series: [series(METRICS.etcdLeaderChanges, tgt, '0+1x40')], at: '5m', fires: [tgt] },
+        { series: [series(METRICS.etcdLeaderChanges, tgt, '1x40')], at: '5m', fires: [] },
+      ],
+    },
+    {
+      name: 'PgtopoEtcdSlowFsync',
+      severity: 'ticket',
+      expr: `histogram_quantile(0.99, rate(${METRICS.etcdWalFsync}${sel}[5m])) > ${ETCD_FSYNC_P99_SECONDS}`,
+      forSeconds: 600,
+      labels: {},
+      summary: 'etcd member {{ $labels.etcd }} syncs its WAL slowly',
+      description: `The 99th percentile of etcd WAL fsync on {{ $labels.etcd }} has been above ${ETCD_FSYNC_P99_SECONDS} s for 10 min (etcd wants under 10 ms): heartbeats and elections suffer.`,
+      threshold: `p99 WAL fsync > ${ETCD_FSYNC_P99_SECONDS} s over 5 min, for 10 min`,
+      runbook: {
+        meaning: "The etcd member's disk is too slow for etcd's write-ahead log.",
+        impact:
+          'Slow fsync delays raft heartbeats: leader elections, and with them Patroni leader key renewals, fail.',
+        diagnose: etcdDiagnose,
+        mitigate: [
+          'Move etcd to a faster volume (gp3 with provisioned IOPS, or io2) or a less loaded node (dedicated placement).',
+        ],
+      },
+      cases: [
+        {
+          series: [bucket('0.008', '0x100'), bucket('1', '0+10x100'), bucket('+Inf', '0+10x100')],
+          at: '20m',
+          fires: [tgt],
+        },
+        {
+          series: [bucket('0.008', '0+10x100'), bucket('1', '0+10x100'), bucket('+Inf', '0+10x100')],
+          at: '20m',
+          fires: [],
+        },
+      ],
+    },
+  ];
 }
 
 const diskRunbook: Alert['runbook'] = {

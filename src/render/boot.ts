@@ -7,6 +7,7 @@
 import type { Topology } from '../model/types.js';
 import type { NodeRelease } from '../spec/releases.js';
 import { installTlsLines, renewCertPath, subjectAltName, usesPrivateCa } from './ca.js';
+import { runsPgbouncerExporter } from './exporter.js';
 import { octal, shq, yaml11 } from './format.js';
 import { BIN, layout, PACKAGE_UNITS } from './names.js';
 import {
@@ -299,6 +300,8 @@ export function nodePackages(release: NodeRelease) {
     archive: ['pgbackrest'],
     pooler: ['pgbouncer'],
     postgresExporter: ['prometheus-postgres-exporter'],
+    // Only where the release's exporter works with its PgBouncer (see NodeRelease.pgbouncerExporter).
+    pgbouncerExporter: release.pgbouncerExporter ? ['prometheus-pgbouncer-exporter'] : [],
     nodeExporter: ['prometheus-node-exporter'],
     etcd: ['etcd-server', 'etcd-client'],
     haproxy: ['haproxy'],
@@ -318,6 +321,7 @@ export function hostPackages(t: Topology, host: string): string[] {
     ...p.postgres,
     ...(t.archive.enabled ? p.archive : []),
     ...(t.endpoints.pooler === 'pgbouncer' ? p.pooler : []),
+    ...(runsPgbouncerExporter(t) ? p.pgbouncerExporter : []),
     ...(t.observability.exporters.postgres ? p.postgresExporter : []),
     ...node,
     ...(t.etcd.flatMap((q) => q.members).some((e) => e.colocatedWith === host) ? p.etcd : []),

@@ -44,6 +44,8 @@ export function etcdSettings(
     ETCD_LISTEN_CLIENT_URLS: `${client}://${addr}:${PORTS.etcdClient}`,
     ETCD_INITIAL_ADVERTISE_PEER_URLS: `${peer}://${addr}:${PORTS.etcdPeer}`,
     ETCD_ADVERTISE_CLIENT_URLS: `${client}://${addr}:${PORTS.etcdClient}`,
+    // Plain HTTP /metrics and /health for Prometheus and probes: the client port wants a client certificate.
+    ETCD_LISTEN_METRICS_URLS: `http://${addr}:${PORTS.etcdMetrics}`,
     ETCD_INITIAL_CLUSTER: quorum.members
       .map((e) => `${e.name}=${peer}://${map.etcdAddress(e.name)}:${PORTS.etcdPeer}`)
       .join(','),

@@ -1,10 +1,43 @@
-/** postgres_exporter settings: peer authentication over the local socket as the pg_monitor role, no password. */
+/**
+ * Exporter settings. postgres_exporter: peer authentication over the local socket as the pg_monitor role, no
+ * password. The PgBouncer exporter: peer authentication over PgBouncer's socket to its admin console as the
+ * exporter's own account (a `stats_users` entry), no password.
+ */
 import { PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { envFile } from './format.js';
 import { memberNamed } from './lookup.js';
-import { layout, ROLES } from './names.js';
-import type { AddressMap } from './types.js';
+import { BIN, layout, ROLES, UNITS } from './names.js';
+import type { AddressMap, ServiceSpec } from './types.js';
+
+/** Whether members run the PgBouncer exporter: PgBouncer runs, the spec wants it, and the release has one. */
+export const runsPgbouncerExporter = (t: Topology) =>
+  t.endpoints.pooler === 'pgbouncer' &&
+  t.observability.exporters.pgbouncer &&
+  t.release.pgbouncerExporter !== undefined;
+
+/** The PgBouncer exporter's service on a member (the Go exporter: flags and a connection string). */
+export function pgbouncerExporterService(t: Topology, memberName: string, map: AddressMap): ServiceSpec {
+  const m = memberNamed(t, memberName);
+  const f = layout(map.paths(m.name), t);
+  const a = map.accounts.exporter;
+  return {
+    unit: UNITS.pgbouncerExporter,
+    description: `PgBouncer exporter ${t.release.pgbouncerExporter?.version ?? ''} on ${m.name}`,
+    account: a,
+    exec: [
+      BIN.pgbouncerExporter,
+      `--web.listen-address=${map.memberAddress(m.name)}:${PORTS.pgbouncerExporter}`,
+      `--pgBouncer.connectionString=user=${a.user} host=${f.pgbouncerSocketDir} port=${PORTS.pgbouncer} dbname=pgbouncer sslmode=disable`,
+    ],
+    environment: {},
+    environmentFiles: [],
+    directories: [],
+    type: 'simple',
+    after: ['network-online.target', `${UNITS.pgbouncer}.service`],
+    serviceExtra: ['Restart=always', 'RestartSec=5s'],
+  };
+}
 
 export function postgresExporterSettings(
   t: Topology,
@@ -15,9 +48,16 @@ export function postgresExporterSettings(
   const f = layout(map.paths(m.name), t);
   return {
     DATA_SOURCE_NAME: `postgresql://${ROLES.monitor}@:${PORTS.postgres}/postgres?host=${f.pgSocketDir}&sslmode=disable`,
-    PG_EXPORTER_WEB_LISTEN_ADDRESS: `${map.memberAddress(m.name)}:${PORTS.postgresExporter}`,
     PG_EXPORTER_CONSTANT_LABELS: `cluster=${m.cluster},member=${m.name},region=${m.region}`,
   };
+}
+
+/**
+ * postgres_exporter's listen address, as a flag: 0.13+ ignores `PG_EXPORTER_WEB_LISTEN_ADDRESS` and listens on
+ * every address (seen in the rehearsal: the second member's exporter found :9187 taken by the first's).
+ */
+export function postgresExporterArgs(map: AddressMap, memberName: string): string[] {
+  return [`--web.listen-address=${map.memberAddress(memberName)}:${PORTS.postgresExporter}`];
 }
 
 export function renderPostgresExporterEnv(t: Topology, memberName: string, map: AddressMap): string {

@@ -52,7 +52,12 @@ export {
   renderDebeziumConnectors,
 } from './debezium.js';
 export { etcdDataDir, etcdHost, etcdSettings, renderEtcdEnv } from './etcd.js';
-export { postgresExporterSettings, renderPostgresExporterEnv } from './exporter.js';
+export {
+  pgbouncerExporterService,
+  postgresExporterSettings,
+  renderPostgresExporterEnv,
+  runsPgbouncerExporter,
+} from './exporter.js';
 export { envFile, parseEnvFile } from './format.js';
 export { haproxyListeners, renderHaproxy } from './haproxy.js';
 export { type LogicalFile, renderLogicalFiles } from './logical.js';
@@ -70,7 +75,7 @@ export {
   quoteLiteral,
   renderLogicalSql,
 } from './logical-sql.js';
-export { replicationCapacity, SENDER_HEADROOM, SLOT_HEADROOM } from './lookup.js';
+export { etcdOnMember, replicationCapacity, SENDER_HEADROOM, SLOT_HEADROOM } from './lookup.js';
 export {
   METRICS_INTERVAL_SECONDS,
   metricsDocument,

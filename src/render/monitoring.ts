@@ -22,14 +22,20 @@ export function dataMountOf(t: Topology, map: AddressMap): string {
 
 /**
  * Every monitoring file. `map` gives the file_sd targets and the data mount point: the AWS map for a deployed
- * topology (then `prometheus.yml` uses EC2 discovery), the local map for the rehearsal.
+ * topology (then `prometheus.yml` uses EC2 discovery), the local map for the rehearsal. `intervalSeconds`: the
+ * file_sd variant's scrape and evaluation interval (the rehearsal scrapes more often than production; the
+ * rules' `for` durations stay those of production).
  */
-export function renderMonitoring(t: Topology, map: AddressMap): MonitoringFile[] {
+export function renderMonitoring(
+  t: Topology,
+  map: AddressMap,
+  opts: { readonly intervalSeconds?: number } = {},
+): MonitoringFile[] {
   const mount = dataMountOf(t, map);
   const rules = RULES_FILE(t);
   return [
     ...(map.target === 'aws' ? [{ rel: 'prometheus.yml', content: renderEc2ScrapeConfig(t) }] : []),
-    { rel: 'prometheus-file-sd.yml', content: renderFileScrapeConfig(t, map) },
+    { rel: 'prometheus-file-sd.yml', content: renderFileScrapeConfig(t, map, opts.intervalSeconds) },
     ...targetsFiles(t, map),
     { rel: rules, content: renderAlertRules(t, mount) },
     {

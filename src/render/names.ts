@@ -35,6 +35,7 @@ export const UNITS = {
   etcd: 'pgtopo-etcd',
   postgresExporter: 'pgtopo-postgres-exporter',
   nodeExporter: 'pgtopo-node-exporter',
+  pgbouncerExporter: 'pgtopo-pgbouncer-exporter',
   backup: 'pgtopo-backup',
   haproxy: 'pgtopo-haproxy',
   metrics: 'pgtopo-metrics',
@@ -48,6 +49,7 @@ export const PACKAGE_UNITS = [
   'etcd',
   'prometheus-postgres-exporter',
   'prometheus-node-exporter',
+  'prometheus-pgbouncer-exporter',
   'haproxy',
 ] as const;
 
@@ -60,6 +62,7 @@ export const BIN = {
   pgbackrest: '/usr/bin/pgbackrest',
   postgresExporter: '/usr/bin/prometheus-postgres-exporter',
   nodeExporter: '/usr/bin/prometheus-node-exporter',
+  pgbouncerExporter: '/usr/bin/prometheus-pgbouncer-exporter',
   haproxy: '/usr/sbin/haproxy',
   psql: '/usr/bin/psql',
   curl: '/usr/bin/curl',

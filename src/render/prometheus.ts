@@ -10,10 +10,12 @@
  * rendered configuration works for a stand-alone server and for an agent alike.
  *
  * Metric names are those the node release's packages expose: Patroni 4's REST `/metrics`, postgres_exporter
- * (0.17 on Debian 13; 0.11 on Debian 12 has no `pg_replication_slot_safe_wal_size_bytes`), node_exporter.
+ * (0.17 on Debian 13; 0.11 on Debian 12 has no `pg_replication_slot_safe_wal_size_bytes`), node_exporter,
+ * etcd (3.5 / 3.4 alike); the PgBouncer exporter's names are the release's (`NodeRelease.pgbouncerExporter`).
  */
 import { NODE_TAGS, SCRAPE_PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
+import { runsPgbouncerExporter } from './exporter.js';
 import { layout } from './names.js';
 import type { AddressMap } from './types.js';
 import { toYaml11 } from './yaml.js';
@@ -47,25 +49,42 @@ export const METRICS = {
   /** node_exporter. */
   fsAvail: 'node_filesystem_avail_bytes',
   fsSize: 'node_filesystem_size_bytes',
+  /** etcd: 1 while the member sees a leader. */
+  etcdHasLeader: 'etcd_server_has_leader',
+  /** etcd: leader changes the member has seen (a counter). */
+  etcdLeaderChanges: 'etcd_server_leader_changes_seen_total',
+  /** etcd: WAL fsync latency histogram (buckets). */
+  etcdWalFsync: 'etcd_disk_wal_fsync_duration_seconds_bucket',
 } as const;
 
-/** Labels every scraped series carries (set by relabeling from the node's tags, or by file_sd). */
+/**
+ * Labels every scraped series carries (set by relabeling from the node's tags, or by file_sd): a member's
+ * endpoints are labelled with its cluster and member, an etcd member's with its quorum and etcd name.
+ */
 export const TARGET_LABELS = ['topology', 'cluster', 'member', 'region'] as const;
 export type TargetLabel = (typeof TARGET_LABELS)[number];
+export const ETCD_TARGET_LABELS = ['topology', 'quorum', 'etcd', 'region'] as const;
 
 export interface ScrapeJob {
   /** Suffix of the job name (`pgtopo-<topology>-<kind>`). */
   readonly kind: keyof typeof SCRAPE_PORTS;
   readonly port: number;
   readonly scheme: 'http' | 'https';
+  /** Who serves it: every PostgreSQL member, or every etcd member (on its own node or the member it shares). */
+  readonly on: 'member' | 'etcd';
 }
 
-/** The metrics endpoints a PostgreSQL member serves: the exporters the spec runs, and Patroni's /metrics. */
+/**
+ * The metrics endpoints of a topology: on each member the exporters the spec runs and Patroni's /metrics; on
+ * each etcd member its plain-HTTP metrics listener (the client port wants a client certificate with TLS on).
+ */
 export function scrapeJobs(t: Topology): ScrapeJob[] {
   const runs = {
     postgres: t.observability.exporters.postgres,
     node: t.observability.exporters.node,
     patroni: true,
+    pgbouncer: runsPgbouncerExporter(t),
+    etcd: true,
   };
   return (Object.keys(SCRAPE_PORTS) as ScrapeJob['kind'][])
     .filter((kind) => runs[kind])
@@ -73,6 +92,7 @@ export function scrapeJobs(t: Topology): ScrapeJob[] {
       kind,
       port: SCRAPE_PORTS[kind],
       scheme: kind === 'patroni' && t.security.tls ? 'https' : 'http',
+      on: kind === 'etcd' ? 'etcd' : 'member',
     }));
 }
 
@@ -96,7 +116,8 @@ export const PROMETHEUS_CA_FILE = (t: Topology) => `/etc/prometheus/pgtopo/${t.n
 export const RULES_FILE = (t: Topology) => `rules/${t.name}.rules.yml`;
 export const TARGETS_FILE = (t: Topology, job: ScrapeJob) => `targets/${t.name}-${job.kind}.json`;
 
-const SCRAPE_INTERVAL = '15s';
+/** Scrape and rule evaluation interval of the rendered configuration, seconds. */
+export const SCRAPE_INTERVAL_SECONDS = 15;
 
 function tlsConfig(job: ScrapeJob, caFile: string): Record<string, unknown> {
   return job.scheme === 'https' ? { scheme: 'https', tls_config: { ca_file: caFile } } : {};
@@ -113,41 +134,59 @@ export function renderEc2ScrapeConfig(t: Topology, caFile = PROMETHEUS_CA_FILE(t
     ['member', NODE_TAGS.member],
     ['region', NODE_TAGS.region],
   ];
-  const scrape_configs = scrapeJobs(t).map((job) => ({
-    job_name: jobName(t, job),
-    ...tlsConfig(job, caFile),
-    ec2_sd_configs: t.regions.map((r) => ({
-      region: r.name,
-      port: job.port,
-      filters: [
-        { name: `tag:${NODE_TAGS.topology}`, values: [t.name] },
-        { name: 'tag-key', values: [NODE_TAGS.member] },
-        { name: 'instance-state-name', values: ['running'] },
-      ],
-    })),
-    relabel_configs: [
-      ...tagLabels.map(([label, tag]) => ({
-        source_labels: [ec2TagLabel(tag)],
-        target_label: label,
+  const etcdTagLabels: readonly (readonly [(typeof ETCD_TARGET_LABELS)[number], string])[] = [
+    ['topology', NODE_TAGS.topology],
+    ['quorum', NODE_TAGS.quorum],
+    ['etcd', NODE_TAGS.etcd],
+    ['region', NODE_TAGS.region],
+  ];
+  const scrape_configs = scrapeJobs(t).map((job) => {
+    // etcd members carry the etcd tag (a member node that shares one carries both).
+    const [labels, nameTag] =
+      job.on === 'etcd' ? [etcdTagLabels, NODE_TAGS.etcd] : [tagLabels, NODE_TAGS.member];
+    return {
+      job_name: jobName(t, job),
+      ...tlsConfig(job, caFile),
+      ec2_sd_configs: t.regions.map((r) => ({
+        region: r.name,
+        port: job.port,
+        filters: [
+          { name: `tag:${NODE_TAGS.topology}`, values: [t.name] },
+          { name: 'tag-key', values: [nameTag] },
+          { name: 'instance-state-name', values: ['running'] },
+        ],
       })),
-      // The member's name reads better than an address, and stays when the instance is replaced.
-      { source_labels: [ec2TagLabel(NODE_TAGS.member)], target_label: 'instance' },
-    ],
-  }));
+      relabel_configs: [
+        ...labels.map(([label, tag]) => ({
+          source_labels: [ec2TagLabel(tag)],
+          target_label: label,
+        })),
+        // The member's name reads better than an address, and stays when the instance is replaced.
+        { source_labels: [ec2TagLabel(nameTag)], target_label: 'instance' },
+      ],
+    };
+  });
   return (
     header(t, 'EC2 service discovery by pgtopo node tags') + toYaml11(prometheusConfig(t, scrape_configs))
   );
 }
 
 /** prometheus.yml with file_sd: the same jobs, targets from `targetsFiles` (the address map's member addresses). */
-export function renderFileScrapeConfig(t: Topology, map: AddressMap): string {
+export function renderFileScrapeConfig(
+  t: Topology,
+  map: AddressMap,
+  intervalSeconds = SCRAPE_INTERVAL_SECONDS,
+): string {
   const caFile = layout(map.paths(t.members[0]!.name), t).tlsCa;
   const scrape_configs = scrapeJobs(t).map((job) => ({
     job_name: jobName(t, job),
     ...tlsConfig(job, map.target === 'aws' ? PROMETHEUS_CA_FILE(t) : caFile),
     file_sd_configs: [{ files: [TARGETS_FILE(t, job)] }],
   }));
-  return header(t, `file_sd (${map.target} addresses)`) + toYaml11(prometheusConfig(t, scrape_configs));
+  return (
+    header(t, `file_sd (${map.target} addresses)`) +
+    toYaml11(prometheusConfig(t, scrape_configs, intervalSeconds))
+  );
 }
 
 /** file_sd target files: one per job, one target group per member with the same labels as EC2 discovery. */
@@ -155,19 +194,37 @@ export function targetsFiles(t: Topology, map: AddressMap): { rel: string; conte
   return scrapeJobs(t).map((job) => ({
     rel: TARGETS_FILE(t, job),
     content: `${JSON.stringify(
-      t.members.map((m) => ({
-        targets: [`${map.memberAddress(m.name)}:${job.port}`],
-        labels: { topology: t.name, cluster: m.cluster, member: m.name, region: m.region, instance: m.name },
-      })),
+      job.on === 'etcd'
+        ? t.etcd.flatMap((q) =>
+            q.members.map((e) => ({
+              targets: [`${map.etcdAddress(e.name)}:${job.port}`],
+              labels: { topology: t.name, quorum: q.id, etcd: e.name, region: e.region, instance: e.name },
+            })),
+          )
+        : t.members.map((m) => ({
+            targets: [`${map.memberAddress(m.name)}:${job.port}`],
+            labels: {
+              topology: t.name,
+              cluster: m.cluster,
+              member: m.name,
+              region: m.region,
+              instance: m.name,
+            },
+          })),
       null,
       2,
     )}\n`,
   }));
 }
 
-function prometheusConfig(t: Topology, scrape_configs: readonly unknown[]): Record<string, unknown> {
+function prometheusConfig(
+  t: Topology,
+  scrape_configs: readonly unknown[],
+  intervalSeconds = SCRAPE_INTERVAL_SECONDS,
+): Record<string, unknown> {
+  const every = `${intervalSeconds}s`;
   return {
-    global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: SCRAPE_INTERVAL },
+    global: { scrape_interval: every, evaluation_interval: every },
     rule_files: [RULES_FILE(t)],
     scrape_configs,
   };

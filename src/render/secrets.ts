@@ -9,6 +9,7 @@ import type { Topology } from '../model/types.js';
 import { UnknownNodeError } from './address-map.js';
 import { haproxyHost, layout, ROLES } from './names.js';
 import { repositoriesOf } from './pgbackrest.js';
+import { consoleAccounts } from './pgbouncer.js';
 import type { AddressMap } from './types.js';
 
 /** The credentials of the spec's `security.secrets`. */
@@ -127,8 +128,10 @@ export function secretFiles(t: Topology, host: string, map: AddressMap): SecretF
       owner: own(postgres),
       mode: 0o600,
       keys: ['pgbouncer'],
-      // The admin account is listed so that PgBouncer knows it without auth_query; it logs in by peer only.
-      template: `"${map.accounts.postgres.user}" ""\n"${ROLES.pgbouncerAuth}" "${placeholder('pgbouncer')}"\n`,
+      // The console accounts are listed so that PgBouncer knows them without auth_query; they log in by peer only.
+      template: `${consoleAccounts(t, map)
+        .map((u) => `"${u}" ""\n`)
+        .join('')}"${ROLES.pgbouncerAuth}" "${placeholder('pgbouncer')}"\n`,
     },
     {
       path: f.pgbouncerPassword,

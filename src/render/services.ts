@@ -6,6 +6,7 @@ import { PORTS } from '../model/constants.js';
 import type { Topology } from '../model/types.js';
 import { certRenewalService, usesPrivateCa } from './ca.js';
 import { etcdHost } from './etcd.js';
+import { pgbouncerExporterService, postgresExporterArgs, runsPgbouncerExporter } from './exporter.js';
 import { octal, shq } from './format.js';
 import { clusterNamed, etcdMemberNamed, etcdOnMember } from './lookup.js';
 import { metricsService } from './metrics.js';
@@ -116,7 +117,8 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
       environment: {},
       environmentFiles: [],
       directories: [
-        { path: f.pgbouncerSocketDir, owner: own(pg), mode: 0o750 },
+        // The exporter's account reaches the admin console through it (peer; the HBA admits known accounts only).
+        { path: f.pgbouncerSocketDir, owner: own(pg), mode: runsPgbouncerExporter(t) ? 0o755 : 0o750 },
         { path: f.pgbouncerLogDir, owner: own(pg), mode: 0o750 },
       ],
       type: 'notify',
@@ -134,7 +136,7 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
       unit: UNITS.postgresExporter,
       description: `postgres_exporter on ${name}`,
       account: map.accounts.exporter,
-      exec: [BIN.postgresExporter],
+      exec: [BIN.postgresExporter, ...postgresExporterArgs(map, name)],
       environment: {},
       environmentFiles: [f.postgresExporterEnv],
       directories: [],
@@ -146,6 +148,7 @@ function memberServices(t: Topology, name: string, map: AddressMap): ServiceSpec
   if (t.observability.exporters.node) {
     services.push(nodeExporterService(name, map.memberAddress(name), map));
   }
+  if (runsPgbouncerExporter(t)) services.push(pgbouncerExporterService(t, name, map));
   services.push(metricsService(t, name, map));
   if (t.archive.enabled && c.role === 'primary') {
     services.push({

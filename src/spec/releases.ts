@@ -14,6 +14,19 @@ export type ReleaseName = (typeof RELEASE_NAMES)[number];
 /** The release a spec gets when `hosts.os` is not set. */
 export const DEFAULT_RELEASE: ReleaseName = 'debian-13';
 
+/** Debian's `prometheus-pgbouncer-exporter` where it works with the release's PgBouncer (the Go exporter). */
+export interface PgbouncerExporter {
+  /** Upstream version (prometheus-community/pgbouncer_exporter). */
+  readonly version: string;
+  /** Metric names as the exporter publishes them (read from the running exporter in the real-tool tests). */
+  readonly metrics: {
+    /** Clients of a pool waiting for a server connection (`SHOW POOLS` cl_waiting; labels database, user). */
+    readonly waitingClients: string;
+    /** Clients of a pool linked to a server connection (`SHOW POOLS` cl_active). */
+    readonly activeClients: string;
+  };
+}
+
 export interface NodeRelease {
   readonly name: ReleaseName;
   /** Debian's codename (debootstrap suite and apt sources). */
@@ -50,6 +63,14 @@ export interface NodeRelease {
      */
     readonly slotSafeWalMetric: boolean;
   };
+  /**
+   * Debian's `prometheus-pgbouncer-exporter`, or undefined where the release has none that works. Debian 13
+   * ships the Go exporter. Debian 12 ships an older Python exporter (1.7) under the same name, which exits at
+   * start against Debian 12's own PgBouncer 1.18: it reads `SHOW STATS` column `total_requests`, which
+   * PgBouncer 1.8 renamed (KeyError, seen in the release root). So Debian 12 nodes run no PgBouncer exporter
+   * and have no PgBouncer alert.
+   */
+  readonly pgbouncerExporter?: PgbouncerExporter;
   /**
    * Smallest timers Patroni runs with (Patroni >= 3.2 raises smaller `ttl`, `loop_wait`, `retry_timeout` to
    * these: patroni/config.py `_validate_and_adjust_timeouts`), or undefined when it takes any value.
@@ -88,6 +109,13 @@ export const RELEASES: Readonly<Record<ReleaseName, NodeRelease>> = {
       failoverSlots: true,
       leaderKeyCompare: true,
       slotSafeWalMetric: true,
+    },
+    pgbouncerExporter: {
+      version: '0.10.2',
+      metrics: {
+        waitingClients: 'pgbouncer_pools_client_waiting_connections',
+        activeClients: 'pgbouncer_pools_client_active_connections',
+      },
     },
     patroniTimerFloor: { ttl: 20, loopWait: 1, retryTimeout: 3 },
     image: ssmImage(13),

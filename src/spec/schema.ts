@@ -641,9 +641,17 @@ export const Observability = z
       .strictObject({
         postgres: z.boolean().default(true).describe('Run postgres_exporter on every member. Default true.'),
         node: z.boolean().default(true).describe('Run node_exporter on every member. Default true.'),
+        pgbouncer: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Run Debian's prometheus-pgbouncer-exporter on every member that runs PgBouncer (`endpoints.pooler: pgbouncer`), where the node release has one that works with its PgBouncer (Debian 13; Debian 12's exits at start against its PgBouncer 1.18). Default true.",
+          ),
       })
       .prefault({})
-      .describe('Prometheus exporters on every member. Default: postgres_exporter and node_exporter.'),
+      .describe(
+        'Prometheus exporters on every member. Default: postgres_exporter, node_exporter and, with PgBouncer, its exporter.',
+      ),
     alarms: z
       .strictObject({
         replicaLagBytes: z
@@ -673,7 +681,7 @@ export const Observability = z
           .array(Ipv4Cidr)
           .default([])
           .describe(
-            "CIDRs of the user's Prometheus (or Prometheus agent) servers: they alone reach the exporters (9187, 9100) and Patroni's /metrics (8008). Default: none.",
+            "CIDRs of the user's Prometheus (or Prometheus agent) servers: they alone reach the exporters (9187, 9100, 9127), Patroni's /metrics (8008) and etcd's metrics listener (2381). Default: none.",
           ),
         allowedSecurityGroupIds: z
           .union([z.array(SecurityGroupId), z.record(z.string(), z.array(SecurityGroupId))])

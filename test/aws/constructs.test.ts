@@ -11,6 +11,7 @@ import {
   bootableHosts,
   CERT_RENEWAL_UNIT,
   hostRegion,
+  scrapeJobs,
   tlsParameters,
 } from '../../src/render/index.js';
 import { EXAMPLE_NAMES, type ExampleName, example, exampleWith } from '../helpers/examples.js';
@@ -155,7 +156,11 @@ describe('EtcdQuorum', () => {
           etcdSgs.some((sg) => r.config.security_group_id === `\${aws_security_group.${sg.name}.id}`),
         );
         for (const r of rules) {
-          expect([PORTS.etcdClient, PORTS.etcdPeer, PORTS.ssh], id).toContain(r.config.from_port);
+          expect([PORTS.etcdClient, PORTS.etcdPeer, PORTS.ssh, PORTS.etcdMetrics], id).toContain(
+            r.config.from_port,
+          );
+          // etcd's metrics listener: the declared Prometheus source only (its own test below).
+          if (r.config.from_port === PORTS.etcdMetrics) continue;
           expect(r.config.cidr_ipv4 ?? 'sg', id).not.toBe('0.0.0.0/0');
           if (r.config.cidr_ipv4) expect(String(r.config.cidr_ipv4)).toMatch(/\/32$/);
         }
@@ -729,7 +734,7 @@ describe('prevent_destroy', () => {
 });
 
 describe('Prometheus reaches the metrics ports only', () => {
-  each('%s: the declared Prometheus source reaches 9187, 9100 and 8008 and nothing else', (name) => {
+  each('%s: the declared Prometheus source reaches the scrape ports and nothing else', (name) => {
     const t = example(name);
     const prom = t.observability.prometheus;
     for (const r of t.regions) {
@@ -741,13 +746,11 @@ describe('Prometheus reaches the metrics ports only', () => {
       const rules = resources(stack, 'aws_vpc_security_group_ingress_rule');
       for (const source of sources) {
         const [key, value] = Object.entries(source)[0]!;
-        const ports = rules
-          .filter((x) => x.config[key] === value)
-          .map((x) => x.config.from_port)
-          .sort();
-        expect(ports, `${r.name} ${value}`).toEqual(
-          [PORTS.postgresExporter, PORTS.nodeExporter, PORTS.patroniRest].sort(),
-        );
+        const ports = [
+          ...new Set(rules.filter((x) => x.config[key] === value).map((x) => x.config.from_port)),
+        ].sort();
+        // The members' exporters and Patroni, the PgBouncer exporter (Debian 13), etcd's metrics listener.
+        expect(ports, `${r.name} ${value}`).toEqual([...new Set(scrapeJobs(t).map((j) => j.port))].sort());
       }
       // A group of another region is never referenced here.
       const foreign = Object.entries(prom.allowedSecurityGroupIds)

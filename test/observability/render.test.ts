@@ -11,10 +11,25 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { command } from '../../src/cli/commands/render.js';
 import { EXIT, memoryIo, UsageError } from '../../src/cli/io.js';
+import { PORTS } from '../../src/model/constants.js';
 import { tryResolve } from '../../src/model/load.js';
 import { cachedRoot } from '../../src/rehearsal/release-root.js';
 import { alertsOf, lagBoundBytes, slotCapBytes } from '../../src/render/alerts.js';
-import { awsAddressMap, dataMountOf, renderMonitoring } from '../../src/render/index.js';
+import {
+  awsAddressMap,
+  dataMountOf,
+  etcdSettings,
+  hostPackages,
+  layout,
+  localAddressMap,
+  renderMonitoring,
+  renderPgbouncer,
+  renderPgbouncerHba,
+  runsPgbouncerExporter,
+  scrapeJobs,
+  servicesOf,
+  UNITS,
+} from '../../src/render/index.js';
 import { METRICS } from '../../src/render/prometheus.js';
 import { buildReview } from '../../src/review/report.js';
 import { EXAMPLE_NAMES, EXAMPLES, example, exampleOn } from '../helpers/examples.js';
@@ -86,7 +101,7 @@ describe.each(EXAMPLE_NAMES)('%s', (name) => {
     }
   });
 
-  test("the issue's alerts are all there (PgBouncer waiting clients: a follow-up)", () => {
+  test("the issue's alerts are all there", () => {
     const names = new Set(alertsOf(t, mount).map((a) => a.name));
     for (const n of [
       'PgtopoNoWritableLeader',
@@ -96,10 +111,14 @@ describe.each(EXAMPLE_NAMES)('%s', (name) => {
       'PgtopoWalArchiveStale',
       'PgtopoSlotWalRetentionNearCap',
       'PgtopoEtcdQuorumAtRisk',
+      'PgtopoEtcdNoLeader',
+      'PgtopoEtcdLeaderChanges',
+      'PgtopoEtcdSlowFsync',
       'PgtopoDataDiskFilling',
       'PgtopoDataDiskAlmostFull',
     ])
       expect(names, n).toContain(n);
+    expect(names.has('PgtopoPgbouncerClientsWaiting')).toBe(t.endpoints.pooler === 'pgbouncer');
     expect(names.has('PgtopoSyncStandbyMissing')).toBe(t.durability.rpo === 'zero-in-region');
     expect(names.has('PgtopoNoStandbyLeader')).toBe(t.clusters.some((c) => c.role === 'standby'));
   });
@@ -169,6 +188,88 @@ describe('thresholds follow the spec', () => {
     const rules = renderMonitoring(t, awsAddressMap(t)).find((f) => f.rel.endsWith('.rules.yml'))!.content;
     expect(rules).toContain('runbook_url: https://wiki.example.com/pg/PgtopoNoWritableLeader.md');
   });
+});
+
+describe('PgBouncer exporter and etcd metrics, per release', () => {
+  const jobs = (t: ReturnType<typeof example>) =>
+    [
+      ...renderMonitoring(t, awsAddressMap(t))
+        .find((f) => f.rel === 'prometheus.yml')!
+        .content.matchAll(/job_name: (\S+)/g),
+    ].map((m) => m[1]);
+
+  test.each([
+    ['debian-13', true],
+    ['debian-12', false],
+  ] as const)('%s: PgBouncer exporter %s', (release, runs) => {
+    const t = exampleOn('singleRegion', release);
+    const x = t.release.pgbouncerExporter;
+    expect(x !== undefined).toBe(runs);
+    expect(runsPgbouncerExporter(t)).toBe(runs);
+    expect(hostPackages(t, t.members[0]!.name).includes('prometheus-pgbouncer-exporter')).toBe(runs);
+    expect(
+      servicesOf(t, t.members[0]!.name, awsAddressMap(t)).some((s) => s.unit === UNITS.pgbouncerExporter),
+    ).toBe(runs);
+    expect(jobs(t).includes(`pgtopo-${t.name}-pgbouncer`)).toBe(runs);
+    const alert = alertsOf(t, '/var/lib/pgtopo').find((a) => a.name === 'PgtopoPgbouncerClientsWaiting');
+    expect(alert !== undefined).toBe(runs);
+    // The alert reads the release's own metric name, from the release table.
+    if (x) expect(alert!.expr.startsWith(`${x.metrics.waitingClients}{`)).toBe(true);
+  });
+
+  test.each([
+    ['pooler none', { pooler: 'none' }, {}],
+    ['exporter off', {}, { pgbouncer: false }],
+  ])('%s: no PgBouncer exporter, job or alert', (_n, endpoints, exporters) => {
+    const t = topo((s) => {
+      s.endpoints = { ...s.endpoints, ...endpoints };
+      s.observability = { exporters };
+    });
+    expect(runsPgbouncerExporter(t)).toBe(false);
+    expect(alertsOf(t, '/var/lib/pgtopo').map((a) => a.name)).not.toContain('PgtopoPgbouncerClientsWaiting');
+    expect(scrapeJobs(t).map((j) => j.kind)).not.toContain('pgbouncer');
+  });
+
+  test('the exporter logs in to the admin console by peer as a stats user known to the auth file', () => {
+    const t = exampleOn('singleRegion', 'debian-13');
+    const map = awsAddressMap(t);
+    const m = t.members[0]!.name;
+    const user = map.accounts.exporter.user;
+    expect(renderPgbouncer(t, m, map)).toMatch(new RegExp(`^stats_users = .*\\b${user}\\b`, 'm'));
+    const hba = renderPgbouncerHba(t, m, map);
+    expect(hba).toContain(`local pgbouncer ${user} peer`);
+    expect(hba).toContain(`host all ${user} 0.0.0.0/0 reject`);
+    // Its account is not PgBouncer's: the socket directory must let it through.
+    const socketDir = layout(map.paths(m), t).pgbouncerSocketDir;
+    const dir = servicesOf(t, m, map)
+      .flatMap((s) => s.directories)
+      .find((d) => d.path === socketDir)!;
+    expect(dir.mode & 0o005).toBe(0o005);
+    const svc = servicesOf(t, m, map).find((s) => s.unit === UNITS.pgbouncerExporter)!;
+    expect(svc.account.user).toBe(user);
+    expect(svc.exec.join(' ')).toContain(`user=${user} host=`);
+  });
+
+  test.each(EXAMPLE_NAMES)(
+    '%s: etcd is scraped on its metrics listener, every etcd member a target',
+    (name) => {
+      const t = example(name);
+      const settings = t.etcd
+        .flatMap((q) => q.members)
+        .map((e) => etcdSettings(t, e.name, localAddressMap(t, { baseDir: '/tmp/x' })));
+      for (const s of settings)
+        expect(s.ETCD_LISTEN_METRICS_URLS).toMatch(new RegExp(`^http://[0-9.]+:${PORTS.etcdMetrics}$`));
+      const targets = renderMonitoring(t, awsAddressMap(t)).find(
+        (f) => f.rel === `targets/${t.name}-etcd.json`,
+      )!;
+      const groups = JSON.parse(targets.content) as { targets: string[]; labels: Record<string, string> }[];
+      expect(groups.map((g) => g.labels.etcd).sort()).toEqual(
+        t.etcd.flatMap((q) => q.members.map((e) => e.name)).sort(),
+      );
+      for (const g of groups) expect(g.targets[0]).toMatch(new RegExp(`:${PORTS.etcdMetrics}$`));
+      expect(jobs(t)).toContain(`pgtopo-${t.name}-etcd`);
+    },
+  );
 });
 
 describe('pgtopo render --monitoring', () => {

@@ -91,7 +91,7 @@ unset PGTOPO_SECRET_TLS_CA
 # No credential files on this host.
 
 # 5. Services: only pgtopo's units run; the packages' own units stay masked.
-for u in patroni postgresql pgbouncer etcd prometheus-postgres-exporter prometheus-node-exporter haproxy; do
+for u in patroni postgresql pgbouncer etcd prometheus-postgres-exporter prometheus-node-exporter prometheus-pgbouncer-exporter haproxy; do
   systemctl disable --now "$u.service" >/dev/null 2>&1 || true
   systemctl mask "$u.service" >/dev/null 2>&1 || true
 done

@@ -51,7 +51,7 @@ id -u prometheus >/dev/null 2>&1 || useradd --system --user-group --no-create-ho
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/spool/pgtopo/pgbackrest
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/log/pgtopo/pgbackrest
 /usr/bin/install -d -o postgres -g postgres -m 0750 /run/pgtopo/pgbackrest
-/usr/bin/install -d -o postgres -g postgres -m 0750 /run/pgtopo/pgbouncer
+/usr/bin/install -d -o postgres -g postgres -m 0755 /run/pgtopo/pgbouncer
 /usr/bin/install -d -o postgres -g postgres -m 0750 /var/log/pgtopo/pgbouncer
 /usr/bin/install -d -o prometheus -g prometheus -m 0750 /var/lib/pgtopo/metrics
 for u in etcd haproxy; do id "$u" >/dev/null 2>&1 && usermod -aG ssl-cert "$u"; done
@@ -113,12 +113,12 @@ unset PGTOPO_SECRET_TLS_CA
 bash /etc/pgtopo/boot/write-secrets.sh
 
 # 5. Services: only pgtopo's units run; the packages' own units stay masked.
-for u in patroni postgresql pgbouncer etcd prometheus-postgres-exporter prometheus-node-exporter haproxy; do
+for u in patroni postgresql pgbouncer etcd prometheus-postgres-exporter prometheus-node-exporter prometheus-pgbouncer-exporter haproxy; do
   systemctl disable --now "$u.service" >/dev/null 2>&1 || true
   systemctl mask "$u.service" >/dev/null 2>&1 || true
 done
 rm -f /usr/sbin/policy-rc.d
 modprobe softdog 2>/dev/null && chown postgres /dev/watchdog 2>/dev/null || log 'no watchdog device: Patroni runs without one'
 systemctl daemon-reload
-systemctl enable --now pgtopo-patroni.service pgtopo-pgbouncer.service pgtopo-postgres-exporter.service pgtopo-node-exporter.service pgtopo-metrics.timer pgtopo-backup.timer
-log "started pgtopo-patroni.service, pgtopo-pgbouncer.service, pgtopo-postgres-exporter.service, pgtopo-node-exporter.service, pgtopo-metrics.timer, pgtopo-backup.timer"
+systemctl enable --now pgtopo-patroni.service pgtopo-pgbouncer.service pgtopo-postgres-exporter.service pgtopo-node-exporter.service pgtopo-pgbouncer-exporter.service pgtopo-metrics.timer pgtopo-backup.timer
+log "started pgtopo-patroni.service, pgtopo-pgbouncer.service, pgtopo-postgres-exporter.service, pgtopo-node-exporter.service, pgtopo-pgbouncer-exporter.service, pgtopo-metrics.timer, pgtopo-backup.timer"

@@ -1,2 +1,3 @@
 "postgres" ""
+"prometheus" ""
 "pgbouncer_auth" "@@pgbouncer@@"

@@ -1,0 +1,359 @@
+/**
+ * Drills that degrade a link rather than break a node, asserted through what operators watch: the alerts of
+ * the rehearsal's Prometheus (`RehearsalPrometheus`), the reader endpoint's health check, the commit latency
+ * a client sees. Both leave a healthy cluster behind (links healed, replica caught up).
+ *
+ * - `lag-spike`: one replica's link to the leader is stalled (every packet it sends to the leader's address is
+ *   dropped, so the leader's stream to it stops at a full window) and its replay paused (else it catches up
+ *   from the archive through restore_command) while WAL is written: its lag passes the
+ *   bound, the reader endpoint's check (`/replica?lag=`) drops it, `PgtopoReplicaLagAboveBound` fires; healed,
+ *   it catches up, the check takes it back and the alert resolves.
+ * - `packet-loss`: a share of the packets from the synchronous standby to the leader is dropped
+ *   (`-m statistic`): commit latency through the writer endpoint is measured before and during the loss, and
+ *   the leader must not change (no failover flapping) and nothing must page.
+ *
+ * The links are cut with iptables by the sender's cgroup (`LinkCutter`), the way `dcs-partition` cuts them:
+ * loopback addresses alone cannot tell a replica's stream from other clients (they all send from 127.0.0.1).
+ */
+import { HEALTH_PATHS } from '../model/constants.js';
+import { lagBoundBytes } from '../render/alerts.js';
+import type { DrillContext } from './drills.js';
+import type { MemberLayout } from './layout.js';
+import { WriteLoad } from './load.js';
+import type { AlertDrillName, Check, DrillResult, ObservedAlert } from './measure.js';
+import { round } from './measure.js';
+import type { RehearsalPrometheus } from './prometheus.js';
+import { request } from './rest.js';
+import { sleep, waitFor } from './wait.js';
+
+/** The drills' context; without `prometheus` they measure but assert no alert. */
+export type AlertDrillContext = DrillContext;
+
+const HEAL_MS = 180_000;
+/** How long the lag alert may take to fire: its `for` (120 s) plus scrapes, evaluations and slack. */
+const ALERT_FIRE_MS = 240_000;
+const ALERT_RESOLVE_MS = 120_000;
+/** Share of the standby's packets the packet-loss drill drops, and for how long. */
+export const PACKET_LOSS_PERCENT = 20;
+const PACKET_LOSS_MS = 30_000;
+const BASELINE_MS = 10_000;
+const LAG_ALERT = 'PgtopoReplicaLagAboveBound';
+
+const secondsSince = (t0: number) => round((Date.now() - t0) / 1000, 1);
+
+function percentile(xs: readonly number[], p: number): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function finish(
+  drill: AlertDrillName,
+  started: number,
+  r: Pick<DrillResult, 'fault' | 'oldPrimary' | 'newPrimary' | 'checks' | 'alerts' | 'figures' | 'error'> & {
+    acknowledgedWrites?: number;
+  },
+): DrillResult {
+  const status = r.error ? 'error' : r.checks.every((c) => c.ok) ? 'passed' : 'failed';
+  return {
+    drill,
+    status,
+    rtoSeconds: null,
+    longestWriteGapSeconds: null,
+    acknowledgedWrites: r.acknowledgedWrites ?? 0,
+    lostAcknowledgedWrites: null,
+    maxConcurrentWriters: null,
+    ...r,
+    durationSeconds: round((Date.now() - started) / 1000, 1),
+  };
+}
+
+/** A replica to degrade: one that is not a synchronous or quorum standby when the cluster has one. */
+async function pickReplica(
+  ctx: DrillContext,
+  leader: string,
+  prefer: 'async' | 'sync',
+): Promise<MemberLayout> {
+  const s = await ctx.cluster.state(ctx.cluster.primaryScope);
+  const others = (s?.members ?? []).filter((m) => m.name !== leader);
+  const sync = (r: string) => r === 'sync_standby' || r === 'quorum_standby';
+  const pick =
+    others.find((m) => (prefer === 'sync' ? sync(m.role) : !sync(m.role))) ?? others.find(() => true);
+  if (!pick) throw new Error('the cluster has no replica to degrade');
+  return ctx.cluster.member(pick.name);
+}
+
+/** Whether Patroni's reader check on the member passes (what HAProxy's reader backend asks). */
+async function readerCheck(ctx: DrillContext, m: MemberLayout, maxLagBytes: number): Promise<boolean> {
+  const r = await request(`${m.restUrl}${HEALTH_PATHS.reader(maxLagBytes)}`, {
+    ca: ctx.layout.tls?.ca,
+    timeoutMs: 2000,
+  }).catch(() => undefined);
+  return r?.status === 200;
+}
+
+async function alertState(p: RehearsalPrometheus, name: string, member?: string) {
+  const all = await p.alerts().catch(() => []);
+  return all.find((a) => a.name === name && (!member || a.labels.member === member))?.state;
+}
+
+export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
+  const started = Date.now();
+  const { cluster, layout } = ctx;
+  const t = layout.topology;
+  const scope = cluster.primaryScope;
+  const bound = lagBoundBytes(t);
+  const readerBound = t.endpoints.readerMaxLagBytes;
+  const checks: Check[] = [];
+  const figures: Record<string, number | null> = { lagBoundBytes: bound, readerMaxLagBytes: readerBound };
+  let error: string | undefined;
+  let fault = 'stall one replica’s stream';
+  let alerts: ObservedAlert[] | undefined;
+  let leaderName: string | undefined;
+  let paused: MemberLayout | undefined;
+  const watch = ctx.prometheus?.watch();
+  try {
+    leaderName = await cluster.waitHealthy(scope, HEAL_MS);
+    const leader = cluster.member(leaderName);
+    const replica = await pickReplica(ctx, leaderName, 'async');
+    fault = `drop every packet ${replica.name} sends to the leader ${leader.name} (its stream stalls) and pause its replay (so that restore_command cannot catch it up from the archive), then write ${Math.ceil((3 * bound) / 1024 / 1024)} MiB of WAL`;
+    ctx.progress(`lag-spike: ${fault}`);
+    const faultAt = Date.now();
+    ctx.cutter.cut({ node: replica.node, to: [leader.address] });
+    // Without the pause the stalled replica restores the archived segments (archive_timeout) and its lag
+    // drops below the bound within a minute, before the alert's 2 minutes (seen in the rehearsal).
+    await cluster.sql(cluster.memberConn(replica.name), 'SELECT pg_wal_replay_pause()');
+    paused = replica;
+    // WAL well past the bound: rows of ~1.9 kB (below the TOAST threshold, so not compressed).
+    const rows = Math.ceil((3 * bound) / 1900);
+    await cluster.adminSql(scope, 'CREATE TABLE IF NOT EXISTS pgtopo_lag_spike (b text)');
+    await cluster.adminSql(
+      scope,
+      `INSERT INTO pgtopo_lag_spike SELECT repeat(md5(random()::text), 60) FROM generate_series(1, ${rows})`,
+      [],
+      120_000,
+    );
+    const lagOf = async () => {
+      const s = await cluster.state(scope);
+      const lag = s?.members.find((m) => m.name === replica.name)?.lag;
+      return typeof lag === 'number' ? lag : null;
+    };
+    const peak = await waitFor(
+      `${replica.name} lagging beyond ${bound} bytes`,
+      async () => {
+        const lag = await lagOf();
+        return lag !== null && lag > bound ? lag : false;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    ).catch(() => null);
+    figures.peakLagBytes = peak ?? (await lagOf());
+    figures.lagAboveBoundAfterSeconds = peak ? secondsSince(faultAt) : null;
+    checks.push({
+      id: 'lag-above-bound',
+      ok: peak !== null,
+      detail: `${replica.name} lag ${figures.peakLagBytes ?? '?'} bytes (bound ${bound})`,
+    });
+    const dropped = await waitFor(
+      'the reader check failing on the lagging replica',
+      async () => !(await readerCheck(ctx, replica, readerBound)),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    ).catch(() => false);
+    figures.readerDroppedAfterSeconds = dropped ? secondsSince(faultAt) : null;
+    checks.push({
+      id: 'reader-dropped',
+      ok: dropped,
+      detail: dropped
+        ? `reader check /replica?lag=${readerBound} failed on ${replica.name} after ${figures.readerDroppedAfterSeconds} s`
+        : `reader check still passes on ${replica.name}`,
+    });
+    const p = ctx.prometheus;
+    if (p) {
+      // Each restart of the condition (a scrape gap empties the expression) shows as a new activeAt.
+      const starts = new Set<string>();
+      const fired = await waitFor(
+        `${LAG_ALERT} firing for ${replica.name}`,
+        async () => {
+          const a = (await p.alerts().catch(() => [])).find(
+            (x) => x.name === LAG_ALERT && x.labels.member === replica.name,
+          );
+          if (a) starts.add(a.activeAt);
+          return a?.state === 'firing';
+        },
+        { timeoutMs: ALERT_FIRE_MS, intervalMs: 1000 },
+      ).catch(() => false);
+      figures.alertConditionStarts = starts.size;
+      // Seconds after the fault that the condition last started to hold.
+      const last = [...starts].map((x) => Date.parse(x)).sort((a, b) => b - a)[0];
+      figures.alertConditionLastStartSeconds = last ? round((last - faultAt) / 1000, 1) : null;
+      if (!fired) {
+        const gaps = await p.query('count_over_time(up[5m]) - sum_over_time(up[5m])').catch(() => undefined);
+        const down = (gaps?.data.result ?? []) as {
+          metric: Record<string, string>;
+          value: [number, string];
+        }[];
+        figures.failedScrapesLast5m = down.reduce((n, x) => n + Number(x.value[1]), 0);
+      }
+      figures.alertFiringAfterSeconds = fired ? secondsSince(faultAt) : null;
+      checks.push({
+        id: 'alert-fired',
+        ok: fired,
+        detail: fired
+          ? `${LAG_ALERT} fired for ${replica.name} ${figures.alertFiringAfterSeconds} s after the stall (rule for: 120 s)`
+          : `${LAG_ALERT} did not fire within ${ALERT_FIRE_MS / 1000} s`,
+      });
+    }
+    ctx.progress('lag-spike: healing the link, resuming replay');
+    const healedAt = Date.now();
+    ctx.cutter.healAll();
+    await cluster.sql(cluster.memberConn(replica.name), 'SELECT pg_wal_replay_resume()');
+    paused = undefined;
+    const back = await waitFor(
+      'the reader check passing again',
+      () => readerCheck(ctx, replica, readerBound),
+      { timeoutMs: HEAL_MS, intervalMs: 500 },
+    ).catch(() => false);
+    figures.readerBackAfterHealSeconds = back ? secondsSince(healedAt) : null;
+    if (p) {
+      const resolved = await waitFor(
+        `${LAG_ALERT} resolved`,
+        async () => (await alertState(p, LAG_ALERT, replica.name)) === undefined,
+        { timeoutMs: ALERT_RESOLVE_MS, intervalMs: 1000 },
+      ).catch(() => false);
+      figures.alertResolvedAfterHealSeconds = resolved ? secondsSince(healedAt) : null;
+      checks.push({
+        id: 'alert-resolved',
+        ok: resolved,
+        detail: resolved
+          ? `${LAG_ALERT} resolved ${figures.alertResolvedAfterHealSeconds} s after the heal`
+          : `${LAG_ALERT} still active ${ALERT_RESOLVE_MS / 1000} s after the heal`,
+      });
+    }
+    const healthy = await cluster.waitHealthy(scope, HEAL_MS).catch(() => undefined);
+    checks.push({
+      id: 'healthy',
+      ok: healthy !== undefined && back,
+      detail: healthy
+        ? `healthy, leader ${healthy}; ${replica.name} back in the reader pool`
+        : 'not healthy again',
+    });
+    await cluster.adminSql(scope, 'DROP TABLE IF EXISTS pgtopo_lag_spike');
+  } catch (e) {
+    error = (e as Error).message;
+  } finally {
+    ctx.cutter.healAll();
+    if (paused) {
+      await cluster
+        .sql(cluster.memberConn(paused.name), 'SELECT pg_wal_replay_resume()')
+        .catch(() => undefined);
+    }
+    alerts = await watch?.stop();
+  }
+  return finish('lag-spike', started, {
+    fault,
+    ...(leaderName ? { oldPrimary: leaderName } : {}),
+    checks,
+    figures,
+    error,
+    ...(alerts ? { alerts } : {}),
+  });
+}
+
+export async function packetLoss(ctx: AlertDrillContext): Promise<DrillResult> {
+  const started = Date.now();
+  const { cluster } = ctx;
+  const scope = cluster.primaryScope;
+  const checks: Check[] = [];
+  const figures: Record<string, number | null> = { lossPercent: PACKET_LOSS_PERCENT };
+  let error: string | undefined;
+  let fault = `drop ${PACKET_LOSS_PERCENT}% of the packets from the synchronous standby to the leader`;
+  let alerts: ObservedAlert[] | undefined;
+  let leaderName: string | undefined;
+  let load: WriteLoad | undefined;
+  const leadersSeen = new Set<string>();
+  const watch = ctx.prometheus?.watch();
+  try {
+    leaderName = await cluster.waitHealthy(scope, HEAL_MS);
+    const leader = cluster.member(leaderName);
+    const standby = await pickReplica(ctx, leaderName, 'sync');
+    fault = `drop ${PACKET_LOSS_PERCENT}% of the packets ${standby.name} (synchronous standby) sends to the leader ${leader.name}, for ${PACKET_LOSS_MS / 1000} s`;
+    load = new WriteLoad(cluster.writerConn(scope), { firstSeq: ctx.firstSeq });
+    load.start();
+    const l = load;
+    await waitFor('the write load to flow', () => l.acks.length >= 20, { timeoutMs: 30_000 });
+    await sleep(BASELINE_MS);
+    const lossAt = Date.now();
+    ctx.progress(`packet-loss: ${fault}`);
+    ctx.cutter.degrade({ node: standby.node, to: [leader.address], lossPercent: PACKET_LOSS_PERCENT });
+    while (Date.now() - lossAt < PACKET_LOSS_MS) {
+      const now = await cluster.leader(scope);
+      if (now) leadersSeen.add(now);
+      await sleep(1000);
+    }
+    ctx.cutter.healAll();
+    const healedAt = Date.now();
+    await sleep(3000);
+    await load.stop();
+    const latency = (from: number, to: number) =>
+      l.acks.filter((a) => a.sentAt >= from && a.sentAt < to).map((a) => a.ackAt - a.sentAt);
+    const before = latency(lossAt - BASELINE_MS, lossAt);
+    const during = latency(lossAt, healedAt);
+    figures.commitsBefore = before.length;
+    figures.commitsDuring = during.length;
+    figures.commitMsP50Before = percentile(before, 50);
+    figures.commitMsP99Before = percentile(before, 99);
+    figures.commitMsP50During = percentile(during, 50);
+    figures.commitMsP99During = percentile(during, 99);
+    checks.push({
+      id: 'writes-resumed',
+      ok: during.length > 0,
+      detail: `${during.length} commits during the loss (p50 ${figures.commitMsP50During} ms, p99 ${figures.commitMsP99During} ms; before: p50 ${figures.commitMsP50Before} ms, p99 ${figures.commitMsP99Before} ms)`,
+    });
+    const stable = leadersSeen.size === 1 && leadersSeen.has(leaderName);
+    checks.push({
+      id: 'no-failover',
+      ok: stable,
+      detail: stable
+        ? `${leaderName} led throughout`
+        : `leaders seen: ${[...leadersSeen].join(', ') || 'none'}`,
+    });
+    const healthy = await cluster.waitHealthy(scope, HEAL_MS).catch(() => undefined);
+    checks.push({
+      id: 'healthy',
+      ok: healthy === leaderName,
+      detail: `leader after the drill: ${healthy ?? 'none'}`,
+    });
+  } catch (e) {
+    error = (e as Error).message;
+  } finally {
+    ctx.cutter.healAll();
+    await load?.stop();
+    alerts = await watch?.stop();
+  }
+  if (alerts && ctx.prometheus) {
+    const paging = alerts.filter((a) => PAGING.has(a.name));
+    checks.push({
+      id: 'no-paging-alert',
+      ok: paging.length === 0,
+      detail: paging.length === 0 ? 'no paging alert' : `paged: ${paging.map((a) => a.name).join(', ')}`,
+    });
+  }
+  return finish('packet-loss', started, {
+    fault,
+    ...(leaderName ? { oldPrimary: leaderName } : {}),
+    checks,
+    figures,
+    error,
+    acknowledgedWrites: load?.acks.length ?? 0,
+    ...(alerts ? { alerts } : {}),
+  });
+}
+
+/** Alerts that must stay quiet while a link is merely lossy. */
+const PAGING = new Set(['PgtopoNoWritableLeader', 'PgtopoMultipleLeaders', 'PgtopoEtcdNoLeader']);
+
+export const ALERT_DRILLS: Readonly<
+  Record<AlertDrillName, (ctx: AlertDrillContext) => Promise<DrillResult>>
+> = {
+  'lag-spike': lagSpike,
+  'packet-loss': packetLoss,
+};
