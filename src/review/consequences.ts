@@ -237,6 +237,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'hosts.ebsEncrypted': 'reported',
   'observability.exporters.postgres': ['rolling-replacement', `the exporters are ${NODE}`],
   'observability.exporters.node': ['rolling-replacement', `the exporters are ${NODE}`],
+  'observability.exporters.pgbouncer': ['rolling-replacement', `the exporters are ${NODE}`],
   'observability.alarms.replicaLagBytes': ['in-place', 'alarm thresholds change in place'],
   'observability.alarms.archiveFailures': ['in-place', 'alarm thresholds change in place'],
   'observability.alarms.snsTopicArn': [

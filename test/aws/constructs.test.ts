@@ -335,6 +335,7 @@ describe('node certificates (security.ca)', () => {
       'self-managed',
       'self-managed',
       'aws-private-ca',
+      'self-managed',
     ]);
   });
 
