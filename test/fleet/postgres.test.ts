@@ -20,16 +20,14 @@ import {
   type Daemon,
   makeBaseDir,
   ROOT_BUILD_TIMEOUT_MS,
-  RUN_AS,
   removeDir,
   run,
-  startDaemon,
+  startPostgres,
   useReleaseRoot,
-  waitFor,
 } from '../render/helpers.js';
 import { fleetOf } from './helpers.js';
 
-const BIN = '/usr/lib/postgresql/17/bin';
+const _BIN = '/usr/lib/postgresql/17/bin';
 const COORDINATOR = '127.0.50.1';
 const SHARDS = ['127.0.50.2', '127.0.50.3'];
 const PASSWORD = 'FAKE-router-password-0123456789abcdef';
@@ -38,37 +36,15 @@ let base = '';
 const daemons: Daemon[] = [];
 const clients: pg.Client[] = [];
 
-async function startPostgres(ip: string): Promise<void> {
+async function startShardPostgres(ip: string): Promise<void> {
   const dir = join(base, ip);
-  await run(
-    `${BIN}/initdb`,
-    ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'],
-    {
-      as: RUN_AS,
-      timeoutMs: 60_000,
-    },
-  );
   daemons.push(
-    startDaemon(
-      `postgres-${ip}`,
-      [
-        `${BIN}/postgres`,
-        '-D',
-        dir,
-        '-c',
-        `listen_addresses=${ip}`,
-        '-c',
-        `unix_socket_directories=${dir}`,
-        '-c',
-        'fsync=off',
-      ],
-      {},
-    ),
-  );
-  await waitFor(
-    `postgres on ${ip}`,
-    () => connect(ip, 'postgres').then((c) => c.end().then(() => true)),
-    30_000,
+    await startPostgres({
+      dataDir: dir,
+      address: ip,
+      initdb: ['--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'],
+      settings: { fsync: 'off' },
+    }),
   );
   await sql(ip, 'postgres', 'CREATE DATABASE app');
 }
@@ -129,7 +105,7 @@ async function psql(ip: string, text: string, name: string, database = 'app'): P
 beforeAll(async () => {
   await useReleaseRoot('debian-13');
   base = makeBaseDir('fleet');
-  for (const ip of [COORDINATOR, ...SHARDS]) await startPostgres(ip);
+  for (const ip of [COORDINATOR, ...SHARDS]) await startShardPostgres(ip);
 }, ROOT_BUILD_TIMEOUT_MS);
 
 afterAll(async () => {

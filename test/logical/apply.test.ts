@@ -24,7 +24,7 @@ import {
   RUN_AS,
   removeDir,
   run,
-  startDaemon,
+  startPostgres,
   useReleaseRoot,
   waitFor,
 } from '../render/helpers.js';
@@ -73,49 +73,20 @@ describe.each<[ReleaseName, string]>([
   beforeAll(async () => {
     await useReleaseRoot(release);
     base = makeBaseDir(`log${major}`);
-    const data = join(base, 'data');
-    await run(
-      `${bin}/initdb`,
-      ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256'],
-      {
-        as: RUN_AS,
-        timeoutMs: 120_000,
-      },
-    );
-    writeFileSync(
-      join(data, 'pg_hba.conf'),
+    daemon = await startPostgres({
+      dataDir: join(base, 'data'),
+      address,
+      port: PORT,
+      socketDir: base,
+      initdb: ['--auth-local=trust', '--auth-host=scram-sha-256'],
       // A loopback client's source address is 127.0.0.1, whatever address it connects to.
-      [
+      hba: [
         'local all all trust',
         `host all all ${address}/32 scram-sha-256`,
         'host all all 127.0.0.1/32 scram-sha-256',
-        '',
-      ].join('\n'),
-    );
-    daemon = startDaemon(
-      `postgres-${major}`,
-      [
-        `${bin}/postgres`,
-        '-D',
-        data,
-        '-c',
-        `listen_addresses=${address}`,
-        '-c',
-        `port=${PORT}`,
-        '-c',
-        `unix_socket_directories=${base}`,
-        '-c',
-        'wal_level=logical',
-        '-c',
-        'max_worker_processes=16',
       ],
-      {},
-    );
-    await waitFor(
-      'postgres to accept connections',
-      async () => (await psql('postgres', 'SELECT 1')) === '1',
-      60_000,
-    );
+      settings: { wal_level: 'logical', max_worker_processes: '16' },
+    });
 
     publisher = topologyFrom(logicalSpec(release) as never).logical[0]!;
     subscriber = topologyFrom(subscriberSpec(release) as never).logical[0]!;

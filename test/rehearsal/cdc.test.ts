@@ -4,28 +4,24 @@
  * resumes from is not the one it was reading (a slot recreated after the changes it missed).
  * Address: 127.0.31.1 (one instance, stopped after).
  */
-import { chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CdcConsumer } from '../../src/rehearsal/cdc.js';
 import { type ConnInfo, client } from '../../src/rehearsal/load.js';
-import { DEFAULT_RELEASE, RELEASES } from '../../src/spec/releases.js';
+import { DEFAULT_RELEASE } from '../../src/spec/releases.js';
 import {
   type Daemon,
-  ids,
   makeBaseDir,
   ROOT_BUILD_TIMEOUT_MS,
   RUN_AS,
   removeDir,
-  run,
-  startDaemon,
+  startPostgres,
   useReleaseRoot,
   waitFor,
 } from '../render/helpers.js';
 
 const HOST = '127.0.31.1';
 const PORT = 5432;
-const bin = `/usr/lib/postgresql/${RELEASES[DEFAULT_RELEASE].postgresMajor}/bin`;
 const conn: ConnInfo = {
   host: HOST,
   port: PORT,
@@ -51,25 +47,14 @@ describe('CdcConsumer on a real PostgreSQL', () => {
   let data: string;
   let pg: Daemon | undefined;
 
-  const start = async () => {
-    pg = startDaemon(
-      'postgres',
-      [
-        join(bin, 'postgres'),
-        '-D',
-        data,
-        '-c',
-        `listen_addresses=${HOST}`,
-        '-c',
-        `port=${PORT}`,
-        '-c',
-        `unix_socket_directories=${base}`,
-        '-c',
-        'wal_level=logical',
-      ],
-      {},
-    );
-    await waitFor('PostgreSQL to accept connections', () => sql('SELECT 1').then(() => true), 30_000);
+  const start = async (init: boolean) => {
+    pg = await startPostgres({
+      dataDir: data,
+      address: HOST,
+      socketDir: base,
+      settings: { wal_level: 'logical' },
+      ...(init ? {} : { initdb: false }),
+    });
   };
 
   const insert = (from: number, to: number) =>
@@ -82,14 +67,7 @@ describe('CdcConsumer on a real PostgreSQL', () => {
     await useReleaseRoot(DEFAULT_RELEASE);
     base = makeBaseDir('cdc');
     data = join(base, 'data');
-    mkdirSync(data, { mode: 0o700 });
-    const { uid, gid } = ids(RUN_AS);
-    chownSync(data, uid, gid);
-    await run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', RUN_AS], {
-      as: RUN_AS,
-      timeoutMs: 60_000,
-    });
-    await start();
+    await start(true);
     await sql('CREATE TABLE public.feed (seq bigint PRIMARY KEY, sent_at timestamptz NOT NULL)');
     await sql('CREATE PUBLICATION feed_pub FOR TABLE public.feed');
     await sql("SELECT pg_create_logical_replication_slot('feed_slot', 'pgoutput')");
@@ -111,7 +89,7 @@ describe('CdcConsumer on a real PostgreSQL', () => {
       await insert(1, 200);
       await waitFor('200 rows', async () => consumer.received.size >= 200, 20_000);
       await pg!.stop('SIGKILL');
-      await start();
+      await start(false);
       await insert(201, 400);
       const acked = Array.from({ length: 400 }, (_, i) => i + 1);
       await waitFor('400 rows', async () => consumer.allArrivedAt(acked), 30_000);

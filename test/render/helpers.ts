@@ -284,3 +284,63 @@ export function etcdctlArgs(t: Topology, etcdNames: readonly string[], map: Addr
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** A standalone PostgreSQL of the current release root. */
+export interface TestPostgres extends Daemon {
+  /** PostgreSQL's bin directory in the root. */
+  readonly bin: string;
+  readonly dataDir: string;
+}
+
+/**
+ * initdb (unless told not to) and start one PostgreSQL of the current release root as `postgres`, listening on `address`
+ * (loopback), with its socket in `socketDir` (default: the data directory). `hba` replaces pg_hba.conf
+ * when given; `settings` are passed as `-c name=value`. Resolves once pg_isready answers.
+ */
+export async function startPostgres(o: {
+  dataDir: string;
+  address: string;
+  port?: number;
+  socketDir?: string;
+  /** initdb's options (default `--auth=trust`), or false to start on an existing data directory. */
+  initdb?: readonly string[] | false;
+  hba?: readonly string[];
+  settings?: Readonly<Record<string, string>>;
+}): Promise<TestPostgres> {
+  const bin = `/usr/lib/postgresql/${currentRoot().release.postgresMajor}/bin`;
+  const port = String(o.port ?? 5432);
+  const socketDir = o.socketDir ?? o.dataDir;
+  if (o.initdb !== false)
+    await run(`${bin}/initdb`, ['-D', o.dataDir, '-U', RUN_AS, ...(o.initdb ?? ['--auth=trust'])], {
+      as: RUN_AS,
+      timeoutMs: 120_000,
+    });
+  if (o.hba) writeFileSync(join(o.dataDir, 'pg_hba.conf'), [...o.hba, ''].join('\n'));
+  const settings = {
+    listen_addresses: o.address,
+    port,
+    unix_socket_directories: socketDir,
+    ...o.settings,
+  };
+  const daemon = startDaemon(
+    `postgres-${o.address}-${port}`,
+    [
+      `${bin}/postgres`,
+      '-D',
+      o.dataDir,
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
+    {},
+  );
+  await waitFor(
+    `PostgreSQL on ${o.address}:${port}`,
+    async () => {
+      await run(`${bin}/pg_isready`, ['-q', '-h', o.address, '-p', port], { timeoutMs: 5000 });
+      return true;
+    },
+    60_000,
+  ).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${daemon.output()}`);
+  });
+  return { ...daemon, bin, dataDir: o.dataDir };
+}
