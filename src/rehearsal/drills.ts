@@ -9,6 +9,7 @@ import type { LocalCluster, Progress } from './cluster.js';
 import type { Layout, MemberLayout } from './layout.js';
 import { type Ack, WRITES_TABLE, WriteLoad, WriterProbe } from './load.js';
 import {
+  applyLogicalPlan,
   cdcConn,
   type LogicalSecrets,
   primaryPlan,
@@ -511,6 +512,16 @@ export function cdcFailover(ctx: DrillContext): Promise<DrillResult> {
     restore: () => restartMembers(ctx, [leader]),
     observer: {
       start: async () => {
+        // A slot nobody has consumed yet is not synchronized to standbys (PostgreSQL 17 syncs a slot only
+        // once its consumer has moved it past the standby's catalog horizon): an earlier failover of this
+        // rehearsal has lost it. The plan applied again, as an operator's idempotent apply would, recreates it.
+        await applyLogicalPlan({
+          cluster: ctx.cluster,
+          sup: ctx.sup,
+          secrets: ctx.logical,
+          plan: primaryPlan(ctx.layout, feed.cluster)!,
+          progress: ctx.progress,
+        });
         consumer.start();
         await waitFor('the CDC consumer to stream', () => consumer.streaming, { timeoutMs: 30_000 });
       },
