@@ -255,6 +255,7 @@ export class Rehearsal {
       drills,
       passed: drills.every((d) => d.status === 'passed' || d.status === 'skipped'),
       runDir: this.layout.runDir,
+      runId: this.sup.opts.runId,
       kept,
       filesKept,
     };

@@ -19,6 +19,8 @@ export interface RehearsalReport {
   readonly passed: boolean;
   /** Where the cluster's files and logs are. */
   readonly runDir: string;
+  /** The run's id: its cgroups are `pgtopo-<runId>*`, its iptables chain `PGTOPO-<runId>`. */
+  readonly runId: string;
   /** The cluster was left running (`--keep`). */
   readonly kept: boolean;
   /** Files and logs were left for inspection (a drill failed). */

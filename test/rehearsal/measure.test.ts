@@ -185,6 +185,7 @@ describe('report table', () => {
     ],
     passed: true,
     runDir: '/tmp/x',
+    runId: '0123abcd',
     kept: false,
     filesKept: false,
   };
