@@ -1,7 +1,12 @@
 // Bundles the CLI entry (src/cli/main.ts) with zod and yaml into dist/bin/ so `pgtopo check` starts fast
 // (bench/check.mjs: ~2.3x `node -e ''` bundled vs ~3.1x unbundled). Commands stay lazily loaded chunks;
 // cdktf, the provider bindings, pg and graphviz stay external and load only in the commands that use them.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: without a clean directory every build leaves the last one's chunks
+// behind, and `npm pack` (files: dist) would ship them all.
+rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/cli/main.ts'],

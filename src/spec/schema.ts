@@ -778,12 +778,20 @@ export const Postgres = z
  * [a-z0-9_], so every logical name fits a slot name and a pg_hba field without quoting.
  */
 export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-const pgIdentifier = (what: string) =>
-  z
-    .string()
-    .regex(PG_IDENTIFIER, `a ${what} name: 1-63 lowercase letters, digits or '_', not starting with a digit`)
-    .refine((v) => !v.startsWith('pg_'), `a ${what} name not starting with pg_ (reserved by PostgreSQL)`)
-    .describe(`Name of the ${what}: 1-63 lowercase letters, digits or '_' (a PostgreSQL identifier).`);
+const pgIdentifiers = new Map<string, z.ZodString>();
+/** One schema per kind of name, built once: every zod method call clones, and `check` builds the schema at start-up. */
+const pgIdentifier = (what: string): z.ZodString => {
+  let schema = pgIdentifiers.get(what);
+  if (schema === undefined) {
+    schema = z
+      .string()
+      .regex(PG_IDENTIFIER, `a ${what} name: 1-63 lowercase letters, digits or '_', not starting with a digit`)
+      .refine((v) => !v.startsWith('pg_'), `a ${what} name not starting with pg_ (reserved by PostgreSQL)`)
+      .describe(`Name of the ${what}: 1-63 lowercase letters, digits or '_' (a PostgreSQL identifier).`);
+    pgIdentifiers.set(what, schema);
+  }
+  return schema;
+};
 
 /** A schema-qualified table name, `schema.table`. */
 export const QUALIFIED_TABLE = /^([a-z_][a-z0-9_]{0,62})\.([a-z_][a-z0-9_]{0,62})$/;
