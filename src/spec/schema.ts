@@ -785,7 +785,10 @@ const pgIdentifier = (what: string): z.ZodString => {
   if (schema === undefined) {
     schema = z
       .string()
-      .regex(PG_IDENTIFIER, `a ${what} name: 1-63 lowercase letters, digits or '_', not starting with a digit`)
+      .regex(
+        PG_IDENTIFIER,
+        `a ${what} name: 1-63 lowercase letters, digits or '_', not starting with a digit`,
+      )
       .refine((v) => !v.startsWith('pg_'), `a ${what} name not starting with pg_ (reserved by PostgreSQL)`)
       .describe(`Name of the ${what}: 1-63 lowercase letters, digits or '_' (a PostgreSQL identifier).`);
     pgIdentifiers.set(what, schema);
