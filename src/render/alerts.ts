@@ -143,6 +143,38 @@ const series = (name: string, labels: Record<string, string>, values: string): T
 /** promtool's notation of explicit samples: numbers, `_` for a failed scrape. */
 const samples = (xs: readonly (number | null)[]) => xs.map((x) => (x === null ? '_' : String(x))).join(' ');
 
+type Pat = (m: string) => Record<string, string>;
+
+/** A lag alert case from the leader's flush positions and the replica's replay positions (null: no sample). */
+function lagCase(
+  pat: Pat,
+  leader: string,
+  replica: string,
+  c: {
+    title: string;
+    lead: readonly (number | null)[];
+    replayed: readonly (number | null)[];
+    isReplica?: readonly (number | null)[];
+    at: string;
+    fires: boolean;
+  },
+): AlertCase {
+  const n = c.lead.length;
+  return {
+    title: c.title,
+    series: [
+      series(METRICS.walLocation, pat(leader), samples(c.lead)),
+      series(METRICS.walLocation, pat(replica), `0x${n}`),
+      series(METRICS.walReplayed, pat(replica), samples(c.replayed)),
+      series(METRICS.replica, pat(replica), samples(c.isReplica ?? c.lead.map(() => 1))),
+    ],
+    at: c.at,
+    fires: c.fires ? [pat(replica)] : [],
+  };
+}
+
+const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
 /**
  * The failure mode the lag alert must fire through, seen in the `lag-spike` drill: the replica's stream is
  * stalled, it catches up from the archive every 105 s (7 scrapes) to where the leader was, so its lag climbs
@@ -150,50 +182,27 @@ const samples = (xs: readonly (number | null)[]) => xs.map((x) => (x === null ? 
  * fallback 0. Above the bound in 5 of 7 scrapes, never for 2 minutes at a stretch: an instant condition with
  * `for: 2m` stays pending for ever.
  */
-function lagSawtoothCase(
-  leader: string,
-  replica: string,
-  bound: number,
-  pat: (m: string) => Record<string, string>,
-): AlertCase {
-  const n = 50;
+function lagSawtoothCase(pat: Pat, leader: string, replica: string, bound: number): AlertCase {
   const pos = (i: number) => 100 * bound + i * bound;
-  const lead = Array.from({ length: n }, (_, i) => (i === 20 ? null : i === 30 ? 0 : pos(i)));
-  const replayed = Array.from({ length: n }, (_, i) => pos(7 * Math.floor(i / 7)));
-  return {
+  return lagCase(pat, leader, replica, {
     title: 'lag above the bound most of the time, dipping below it every 105 s, a failed scrape',
-    series: [
-      series(METRICS.walLocation, pat(leader), samples(lead)),
-      series(METRICS.walLocation, pat(replica), `0x${n}`),
-      series(METRICS.walReplayed, pat(replica), samples(replayed)),
-      series(METRICS.replica, pat(replica), `1x${n}`),
-    ],
+    lead: range(50, (i) => (i === 20 ? null : i === 30 ? 0 : pos(i))),
+    replayed: range(50, (i) => pos(7 * Math.floor(i / 7))),
     at: '10m',
-    fires: [pat(replica)],
-  };
+    fires: true,
+  });
 }
 
 /** A bulk write the replica replays within a minute: above the bound for 60 s, then caught up. Quiet. */
-function lagSpikeCase(
-  leader: string,
-  replica: string,
-  bound: number,
-  pat: (m: string) => Record<string, string>,
-): AlertCase {
-  const n = 30;
+function lagSpikeCase(pat: Pat, leader: string, replica: string, bound: number): AlertCase {
   const pos = (i: number) => 100 * bound + i * Math.floor(bound / 10) + (i >= 10 ? 4 * bound : 0);
-  const replayed = Array.from({ length: n }, (_, i) => (i >= 10 && i < 14 ? pos(9) : pos(i)));
-  return {
+  return lagCase(pat, leader, replica, {
     title: 'a 60 s spike the replica catches up on',
-    series: [
-      series(METRICS.walLocation, pat(leader), samples(Array.from({ length: n }, (_, i) => pos(i)))),
-      series(METRICS.walLocation, pat(replica), `0x${n}`),
-      series(METRICS.walReplayed, pat(replica), samples(replayed)),
-      series(METRICS.replica, pat(replica), `1x${n}`),
-    ],
+    lead: range(30, pos),
+    replayed: range(30, (i) => (i >= 10 && i < 14 ? pos(9) : pos(i))),
     at: '4m',
-    fires: [],
-  };
+    fires: false,
+  });
 }
 
 /**
@@ -201,26 +210,16 @@ function lagSpikeCase(
  * position 0 while its PostgreSQL starts (90 s here), then a caught-up position. Its lag was unknown, not the
  * whole WAL: quiet.
  */
-function lagRejoinCase(
-  leader: string,
-  replica: string,
-  bound: number,
-  pat: (m: string) => Record<string, string>,
-): AlertCase {
-  const n = 30;
+function lagRejoinCase(pat: Pat, leader: string, replica: string, bound: number): AlertCase {
   const pos = 100 * bound;
-  const absent = Array.from({ length: 10 }, () => null);
-  const replayed = [...absent, ...Array.from({ length: n - 10 }, (_, i) => (i < 6 ? 0 : pos))];
-  return {
+  return lagCase(pat, leader, replica, {
     title: 'a replica rejoining, with no replay position while it starts',
-    series: [
-      series(METRICS.walLocation, pat(leader), `${pos}x${n}`),
-      series(METRICS.walReplayed, pat(replica), samples(replayed)),
-      series(METRICS.replica, pat(replica), samples([...absent, ...Array.from({ length: n - 10 }, () => 1)])),
-    ],
+    lead: range(30, () => pos),
+    replayed: range(30, (i) => (i < 10 ? null : i < 16 ? 0 : pos)),
+    isReplica: range(30, (i) => (i < 10 ? null : 1)),
     at: '4m',
-    fires: [],
-  };
+    fires: false,
+  });
 }
 
 /** Every alert of a topology. `dataMount` is the data volume's mount point on a node. */
@@ -373,9 +372,9 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
               at: '5m',
               fires: [],
             },
-            lagSawtoothCase(m1!, m2, bound, pat),
-            lagSpikeCase(m1!, m2, bound, pat),
-            lagRejoinCase(m1!, m2, bound, pat),
+            lagSawtoothCase(pat, m1!, m2, bound),
+            lagSpikeCase(pat, m1!, m2, bound),
+            lagRejoinCase(pat, m1!, m2, bound),
           ],
         });
       }

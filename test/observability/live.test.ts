@@ -7,7 +7,10 @@
  * no-leader alert goes pending and resolves once Patroni has failed over), `lag-spike` (the lag alert fires,
  * the reader check drops the replica, both recover) and `packet-loss` (commit latency measured, no failover,
  * nothing pages); the rehearsal report lists each alert with its pending, firing and resolved times.
- * Why here and not on the shared boot of test/rehearsal/rehearse.test.ts: see the note on that file's boot.
+ * Why on this boot and not on the shared boot of test/rehearsal/rehearse.test.ts: that boot runs its drills one
+ * after another (about 8 min); the alert drills would add about 6 min of waiting on alert windows (the lag
+ * alert's median window and `for`) to the suite's longest file, while this file runs beside it on the other
+ * fork. One boot and one Prometheus here carry every alert assertion.
  * Addresses: 127.0.40.x only.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
