@@ -4,10 +4,10 @@
  * a client sees. Both leave a healthy cluster behind (links healed, replica caught up).
  *
  * - `lag-spike`: one replica's link to the leader is stalled (every packet it sends to the leader's address is
- *   dropped, so the leader's stream to it stops at a full window) and its replay paused (else it catches up
- *   from the archive through restore_command) while WAL is written: its lag passes the
- *   bound, the reader endpoint's check (`/replica?lag=`) drops it, `PgtopoReplicaLagAboveBound` fires; healed,
- *   it catches up, the check takes it back and the alert resolves.
+ *   dropped, so the leader's stream to it stops at a full window) while WAL is written steadily: its lag passes
+ *   the bound, the reader endpoint's check (`/replica?lag=`) drops it, `PgtopoReplicaLagAboveBound` fires
+ *   although the replica catches up from the archive now and then (its lag saw-tooths); healed, it catches up,
+ *   the check takes it back and the alert resolves.
  * - `packet-loss`: a share of the packets from the synchronous standby to the leader is dropped
  *   (`-m statistic`): commit latency through the writer endpoint is measured before and during the loss, and
  *   the leader must not change (no failover flapping) and nothing must page.
@@ -16,7 +16,7 @@
  * loopback addresses alone cannot tell a replica's stream from other clients (they all send from 127.0.0.1).
  */
 import { HEALTH_PATHS } from '../model/constants.js';
-import { lagBoundBytes } from '../render/alerts.js';
+import { LAG_FOR_SECONDS, LAG_MEDIAN_WINDOW_SECONDS, lagBoundBytes } from '../render/alerts.js';
 import type { DrillContext } from './drills.js';
 import type { MemberLayout } from './layout.js';
 import { WriteLoad } from './load.js';
@@ -30,9 +30,13 @@ import { sleep, waitFor } from './wait.js';
 export type AlertDrillContext = DrillContext;
 
 const HEAL_MS = 180_000;
-/** How long the lag alert may take to fire: its `for` (120 s) plus scrapes, evaluations and slack. */
-const ALERT_FIRE_MS = 240_000;
-const ALERT_RESOLVE_MS = 120_000;
+/**
+ * How long the lag alert may take to fire: half its median window (the lag must be above the bound in most of
+ * it), its `for`, and slack for the dips of a replica catching up from the archive.
+ */
+const ALERT_FIRE_MS = (LAG_MEDIAN_WINDOW_SECONDS / 2 + LAG_FOR_SECONDS + 120) * 1000;
+/** ... and to resolve once the replica caught up: half the median window, plus slack. */
+const ALERT_RESOLVE_MS = (LAG_MEDIAN_WINDOW_SECONDS / 2 + 60) * 1000;
 /** Share of the standby's packets the packet-loss drill drops, and for how long. */
 export const PACKET_LOSS_PERCENT = 20;
 const PACKET_LOSS_MS = 30_000;
@@ -97,6 +101,79 @@ async function alertState(p: RehearsalPrometheus, name: string, member?: string)
   return all.find((a) => a.name === name && (!member || a.labels.member === member))?.state;
 }
 
+/** Rows of ~1.9 kB (below the TOAST threshold, so not compressed) the lag-spike writer inserts per round. */
+const LAG_ROWS_PER_ROUND = 140;
+const LAG_ROUND_MS = 2000;
+
+/**
+ * Samples, once a second until stopped, the replica's lag as Patroni reports it and the reader check: how much
+ * of the time the lag was above the bound and the replica out of the reader pool.
+ */
+function sampleLag(ctx: DrillContext, replica: MemberLayout, bound: number, readerBound: number) {
+  const { cluster } = ctx;
+  let running = true;
+  let peak: number | null = null;
+  let n = 0;
+  let above = 0;
+  let out = 0;
+  const loop = (async () => {
+    while (running) {
+      const s = await cluster.state(cluster.primaryScope).catch(() => undefined);
+      const lag = s?.members.find((m) => m.name === replica.name)?.lag;
+      if (typeof lag === 'number') {
+        n++;
+        if (lag > bound) above++;
+        if (peak === null || lag > peak) peak = lag;
+        if (!(await readerCheck(ctx, replica, readerBound))) out++;
+      }
+      await sleep(1000);
+    }
+  })();
+  return {
+    get peak() {
+      return peak;
+    },
+    stop: async () => {
+      running = false;
+      await loop;
+      return {
+        peakLagBytes: peak,
+        lagSamples: n,
+        lagAboveBoundShare: n > 0 ? round(above / n, 2) : null,
+        readerOutShare: n > 0 ? round(out / n, 2) : null,
+      };
+    },
+  };
+}
+
+/** Inserts WAL through the writer endpoint, LAG_ROWS_PER_ROUND rows every LAG_ROUND_MS, until stopped. */
+function writeWal(ctx: DrillContext) {
+  let running = true;
+  let rounds = 0;
+  const loop = (async () => {
+    while (running) {
+      const t0 = Date.now();
+      await ctx.cluster
+        .adminSql(
+          ctx.cluster.primaryScope,
+          `INSERT INTO pgtopo_lag_spike SELECT repeat(md5(random()::text), 60) FROM generate_series(1, ${LAG_ROWS_PER_ROUND})`,
+          [],
+          30_000,
+        )
+        .then(() => rounds++)
+        .catch(() => undefined);
+      await sleep(Math.max(0, LAG_ROUND_MS - (Date.now() - t0)));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return rounds;
+    },
+  };
+}
+
 export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
   const started = Date.now();
   const { cluster, layout } = ctx;
@@ -107,106 +184,78 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
   const checks: Check[] = [];
   const figures: Record<string, number | null> = { lagBoundBytes: bound, readerMaxLagBytes: readerBound };
   let error: string | undefined;
-  let fault = 'stall one replica’s stream';
+  let fault = 'stall one replica’s stream under a steady write load';
   let alerts: ObservedAlert[] | undefined;
   let leaderName: string | undefined;
-  let paused: MemberLayout | undefined;
+  let faultAt: number | undefined;
+  let writer: ReturnType<typeof writeWal> | undefined;
+  let sampler: ReturnType<typeof sampleLag> | undefined;
   const watch = ctx.prometheus?.watch();
   try {
     leaderName = await cluster.waitHealthy(scope, HEAL_MS);
     const leader = cluster.member(leaderName);
     const replica = await pickReplica(ctx, leaderName, 'async');
-    fault = `drop every packet ${replica.name} sends to the leader ${leader.name} (its stream stalls) and pause its replay (so that restore_command cannot catch it up from the archive), then write ${Math.ceil((3 * bound) / 1024 / 1024)} MiB of WAL`;
+    const rate = Math.round((LAG_ROWS_PER_ROUND * 1900) / (LAG_ROUND_MS / 1000) / 1024);
+    // No pg_wal_replay_pause(): Patroni (PostgreSQL 14+) resumes a paused replay on every loop of a replica
+    // (`handle_parameter_change`). The stalled replica falls back to the archive (restore_command) once
+    // wal_receiver_timeout ends its stream, and catches up one archived segment at a time: its lag saw-tooths
+    // above and below the bound, as it would in production. The alert must fire through that.
+    fault = `drop every packet ${replica.name} sends to the leader ${leader.name} (its stream stalls; it can only catch up from the archive) while ~${rate} KiB/s of WAL is written`;
     ctx.progress(`lag-spike: ${fault}`);
-    const faultAt = Date.now();
-    ctx.cutter.cut({ node: replica.node, to: [leader.address] });
-    // Without the pause the stalled replica restores the archived segments (archive_timeout) and its lag
-    // drops below the bound within a minute, before the alert's 2 minutes (seen in the rehearsal).
-    await cluster.sql(cluster.memberConn(replica.name), 'SELECT pg_wal_replay_pause()');
-    paused = replica;
-    // WAL well past the bound: rows of ~1.9 kB (below the TOAST threshold, so not compressed).
-    const rows = Math.ceil((3 * bound) / 1900);
     await cluster.adminSql(scope, 'CREATE TABLE IF NOT EXISTS pgtopo_lag_spike (b text)');
-    await cluster.adminSql(
-      scope,
-      `INSERT INTO pgtopo_lag_spike SELECT repeat(md5(random()::text), 60) FROM generate_series(1, ${rows})`,
-      [],
-      120_000,
-    );
-    const lagOf = async () => {
-      const s = await cluster.state(scope);
-      const lag = s?.members.find((m) => m.name === replica.name)?.lag;
-      return typeof lag === 'number' ? lag : null;
-    };
-    const peak = await waitFor(
+    faultAt = Date.now();
+    ctx.cutter.cut({ node: replica.node, to: [leader.address] });
+    writer = writeWal(ctx);
+    sampler = sampleLag(ctx, replica, bound, readerBound);
+    const s = sampler;
+    const above = await waitFor(
       `${replica.name} lagging beyond ${bound} bytes`,
-      async () => {
-        const lag = await lagOf();
-        return lag !== null && lag > bound ? lag : false;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    ).catch(() => null);
-    figures.peakLagBytes = peak ?? (await lagOf());
-    figures.lagAboveBoundAfterSeconds = peak ? secondsSince(faultAt) : null;
-    checks.push({
-      id: 'lag-above-bound',
-      ok: peak !== null,
-      detail: `${replica.name} lag ${figures.peakLagBytes ?? '?'} bytes (bound ${bound})`,
-    });
+      async () => (s.peak ?? 0) > bound,
+      { timeoutMs: 90_000, intervalMs: 500 },
+    ).catch(() => false);
+    figures.lagAboveBoundAfterSeconds = above ? secondsSince(faultAt) : null;
     const dropped = await waitFor(
       'the reader check failing on the lagging replica',
       async () => !(await readerCheck(ctx, replica, readerBound)),
-      { timeoutMs: 60_000, intervalMs: 500 },
+      { timeoutMs: 90_000, intervalMs: 500 },
     ).catch(() => false);
     figures.readerDroppedAfterSeconds = dropped ? secondsSince(faultAt) : null;
     checks.push({
       id: 'reader-dropped',
       ok: dropped,
       detail: dropped
-        ? `reader check /replica?lag=${readerBound} failed on ${replica.name} after ${figures.readerDroppedAfterSeconds} s`
+        ? `reader check /replica?lag=${readerBound} failed on ${replica.name} ${figures.readerDroppedAfterSeconds} s after the stall`
         : `reader check still passes on ${replica.name}`,
     });
     const p = ctx.prometheus;
     if (p) {
-      // Each restart of the condition (a scrape gap empties the expression) shows as a new activeAt.
-      const starts = new Set<string>();
       const fired = await waitFor(
         `${LAG_ALERT} firing for ${replica.name}`,
-        async () => {
-          const a = (await p.alerts().catch(() => [])).find(
-            (x) => x.name === LAG_ALERT && x.labels.member === replica.name,
-          );
-          if (a) starts.add(a.activeAt);
-          return a?.state === 'firing';
-        },
+        async () => (await alertState(p, LAG_ALERT, replica.name)) === 'firing',
         { timeoutMs: ALERT_FIRE_MS, intervalMs: 1000 },
       ).catch(() => false);
-      figures.alertConditionStarts = starts.size;
-      // Seconds after the fault that the condition last started to hold.
-      const last = [...starts].map((x) => Date.parse(x)).sort((a, b) => b - a)[0];
-      figures.alertConditionLastStartSeconds = last ? round((last - faultAt) / 1000, 1) : null;
-      if (!fired) {
-        const gaps = await p.query('count_over_time(up[5m]) - sum_over_time(up[5m])').catch(() => undefined);
-        const down = (gaps?.data.result ?? []) as {
-          metric: Record<string, string>;
-          value: [number, string];
-        }[];
-        figures.failedScrapesLast5m = down.reduce((n, x) => n + Number(x.value[1]), 0);
-      }
       figures.alertFiringAfterSeconds = fired ? secondsSince(faultAt) : null;
       checks.push({
         id: 'alert-fired',
         ok: fired,
         detail: fired
-          ? `${LAG_ALERT} fired for ${replica.name} ${figures.alertFiringAfterSeconds} s after the stall (rule for: 120 s)`
+          ? `${LAG_ALERT} fired for ${replica.name} ${figures.alertFiringAfterSeconds} s after the stall`
           : `${LAG_ALERT} did not fire within ${ALERT_FIRE_MS / 1000} s`,
       });
     }
-    ctx.progress('lag-spike: healing the link, resuming replay');
+    ctx.progress('lag-spike: healing the link, stopping the writes');
     const healedAt = Date.now();
+    figures.healedAfterSeconds = secondsSince(faultAt);
     ctx.cutter.healAll();
-    await cluster.sql(cluster.memberConn(replica.name), 'SELECT pg_wal_replay_resume()');
-    paused = undefined;
+    figures.writeRounds = await writer.stop();
+    writer = undefined;
+    Object.assign(figures, await s.stop());
+    sampler = undefined;
+    checks.unshift({
+      id: 'lag-above-bound',
+      ok: above,
+      detail: `${replica.name} lag peaked at ${figures.peakLagBytes ?? '?'} bytes (bound ${bound}), above the bound in ${Math.round((figures.lagAboveBoundShare ?? 0) * 100)}% of ${figures.lagSamples} samples`,
+    });
     const back = await waitFor(
       'the reader check passing again',
       () => readerCheck(ctx, replica, readerBound),
@@ -233,7 +282,7 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
       id: 'healthy',
       ok: healthy !== undefined && back,
       detail: healthy
-        ? `healthy, leader ${healthy}; ${replica.name} back in the reader pool`
+        ? `healthy, leader ${healthy}; ${replica.name} back in the reader pool ${figures.readerBackAfterHealSeconds} s after the heal`
         : 'not healthy again',
     });
     await cluster.adminSql(scope, 'DROP TABLE IF EXISTS pgtopo_lag_spike');
@@ -241,12 +290,9 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
     error = (e as Error).message;
   } finally {
     ctx.cutter.healAll();
-    if (paused) {
-      await cluster
-        .sql(cluster.memberConn(paused.name), 'SELECT pg_wal_replay_resume()')
-        .catch(() => undefined);
-    }
-    alerts = await watch?.stop();
+    await writer?.stop();
+    await sampler?.stop();
+    alerts = await watch?.stop(faultAt);
   }
   return finish('lag-spike', started, {
     fault,
@@ -269,6 +315,7 @@ export async function packetLoss(ctx: AlertDrillContext): Promise<DrillResult> {
   let alerts: ObservedAlert[] | undefined;
   let leaderName: string | undefined;
   let load: WriteLoad | undefined;
+  let lossAt: number | undefined;
   const leadersSeen = new Set<string>();
   const watch = ctx.prometheus?.watch();
   try {
@@ -281,10 +328,11 @@ export async function packetLoss(ctx: AlertDrillContext): Promise<DrillResult> {
     const l = load;
     await waitFor('the write load to flow', () => l.acks.length >= 20, { timeoutMs: 30_000 });
     await sleep(BASELINE_MS);
-    const lossAt = Date.now();
+    lossAt = Date.now();
+    const from = lossAt;
     ctx.progress(`packet-loss: ${fault}`);
     ctx.cutter.degrade({ node: standby.node, to: [leader.address], lossPercent: PACKET_LOSS_PERCENT });
-    while (Date.now() - lossAt < PACKET_LOSS_MS) {
+    while (Date.now() - from < PACKET_LOSS_MS) {
       const now = await cluster.leader(scope);
       if (now) leadersSeen.add(now);
       await sleep(1000);
@@ -295,8 +343,8 @@ export async function packetLoss(ctx: AlertDrillContext): Promise<DrillResult> {
     await load.stop();
     const latency = (from: number, to: number) =>
       l.acks.filter((a) => a.sentAt >= from && a.sentAt < to).map((a) => a.ackAt - a.sentAt);
-    const before = latency(lossAt - BASELINE_MS, lossAt);
-    const during = latency(lossAt, healedAt);
+    const before = latency(from - BASELINE_MS, from);
+    const during = latency(from, healedAt);
     figures.commitsBefore = before.length;
     figures.commitsDuring = during.length;
     figures.commitMsP50Before = percentile(before, 50);
@@ -327,7 +375,7 @@ export async function packetLoss(ctx: AlertDrillContext): Promise<DrillResult> {
   } finally {
     ctx.cutter.healAll();
     await load?.stop();
-    alerts = await watch?.stop();
+    alerts = await watch?.stop(lossAt);
   }
   if (alerts && ctx.prometheus) {
     const paging = alerts.filter((a) => PAGING.has(a.name));

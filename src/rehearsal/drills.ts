@@ -211,7 +211,7 @@ export async function runFault(
     expectWrites: true,
   });
   checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []), ...(observed?.checks ?? []));
-  const alerts = await watch?.stop();
+  const alerts = await watch?.stop(faultAt || undefined);
   return result(drill, started, {
     ...(alerts ? { alerts } : {}),
     ...(observed?.logical ? { logical: observed.logical } : {}),

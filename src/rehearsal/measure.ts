@@ -90,11 +90,107 @@ export interface LogicalOutcome {
   readonly writePauseSeconds?: number | null;
 }
 
-/** An alert a drill saw in the rehearsal's Prometheus: seconds after the drill began watching that it went pending, and fired. */
+/**
+ * An alert a drill saw in the rehearsal's Prometheus. Times are seconds after the drill's fault (negative:
+ * before it), or after the drill began watching when it has no single fault.
+ */
 export interface ObservedAlert {
   readonly name: string;
+  /** The `member` label of a per-member alert. */
+  readonly member?: string;
+  /** First went active (pending, or straight to firing). */
   readonly pendingAfterSeconds: number | null;
+  /** First seen firing; null: it never outlasted its `for`. */
   readonly firingAfterSeconds: number | null;
+  /** Last left the active set; null: still active when the watch stopped. */
+  readonly resolvedAfterSeconds: number | null;
+  /** How often its condition started to hold: more than 1 is a condition that lapsed and started over. */
+  readonly activations: number;
+}
+
+/** One active alert of a poll of Prometheus' alerts. */
+export interface AlertSample {
+  readonly name: string;
+  readonly state: 'pending' | 'firing';
+  readonly member?: string;
+}
+
+/**
+ * The alerts seen by successive polls, folded into `ObservedAlert`s. Alerts active at the first poll belong to
+ * what came before and are left out, until they resolve: if they come back, they count.
+ */
+export class AlertTimeline {
+  private baseline: Set<string> | undefined;
+  private readonly seen = new Map<
+    string,
+    {
+      name: string;
+      member?: string;
+      pending: number | null;
+      firing: number | null;
+      resolved: number | null;
+      activations: number;
+      active: boolean;
+    }
+  >();
+
+  private static key(a: Pick<AlertSample, 'name' | 'member'>): string {
+    return a.member === undefined ? a.name : `${a.name}\u0000${a.member}`;
+  }
+
+  /** One poll at `at` (ms epoch): the alerts active then. */
+  observe(at: number, active: readonly AlertSample[]): void {
+    const now = new Map(active.map((a) => [AlertTimeline.key(a), a]));
+    if (!this.baseline) {
+      this.baseline = new Set(now.keys());
+      return;
+    }
+    for (const k of [...this.baseline]) if (!now.has(k)) this.baseline.delete(k);
+    for (const [k, a] of now) {
+      if (this.baseline.has(k)) continue;
+      let s = this.seen.get(k);
+      if (!s) {
+        s = {
+          name: a.name,
+          ...(a.member !== undefined ? { member: a.member } : {}),
+          pending: null,
+          firing: null,
+          resolved: null,
+          activations: 0,
+          active: false,
+        };
+        this.seen.set(k, s);
+      }
+      if (!s.active) {
+        s.active = true;
+        s.activations++;
+        s.pending ??= at;
+        s.resolved = null;
+      }
+      if (a.state === 'firing') s.firing ??= at;
+    }
+    for (const [k, s] of this.seen) {
+      if (s.active && !now.has(k)) {
+        s.active = false;
+        s.resolved = at;
+      }
+    }
+  }
+
+  /** What was seen, times in seconds after `origin` (ms epoch), sorted by name and member. */
+  result(origin: number): ObservedAlert[] {
+    const rel = (x: number | null) => (x === null ? null : round((x - origin) / 1000, 1));
+    return [...this.seen.values()]
+      .map((s) => ({
+        name: s.name,
+        ...(s.member !== undefined ? { member: s.member } : {}),
+        pendingAfterSeconds: rel(s.pending),
+        firingAfterSeconds: rel(s.firing),
+        resolvedAfterSeconds: rel(s.resolved),
+        activations: s.activations,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name) || (a.member ?? '').localeCompare(b.member ?? ''));
+  }
 }
 
 export interface DrillResult {

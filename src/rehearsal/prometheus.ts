@@ -11,7 +11,7 @@ import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Progress } from './cluster.js';
 import type { Layout } from './layout.js';
-import type { ObservedAlert } from './measure.js';
+import { AlertTimeline, type ObservedAlert } from './measure.js';
 import { request } from './rest.js';
 import type { Supervisor } from './supervisor.js';
 import { sleep, waitFor } from './wait.js';
@@ -157,46 +157,35 @@ export class RehearsalPrometheus {
   }
 
   /**
-   * Polls the active alerts until `stop()`: which alerts went pending and firing, and when. Alerts already
-   * active when the watch starts are left out (they belong to an earlier state, not to what follows).
+   * Polls the active alerts until `stop()`: which alerts went pending, fired and resolved, and when (see
+   * `AlertTimeline`). `stop(origin)` gives the times relative to `origin` (ms epoch: the drill's fault), else
+   * to the start of the watch.
    */
-  watch(intervalMs = 1000): { stop: () => Promise<ObservedAlert[]> } {
+  watch(intervalMs = 1000): { stop: (origin?: number) => Promise<ObservedAlert[]> } {
     const started = Date.now();
-    const seen = new Map<string, { pending: number | null; firing: number | null }>();
-    let before: Set<string> | undefined;
+    const timeline = new AlertTimeline();
     let running = true;
     const loop = (async () => {
       while (running) {
         const now = await this.alerts().catch(() => undefined);
         if (now) {
-          const names = new Set(now.map((a) => a.name));
-          if (!before) before = names;
-          else {
-            for (const a of now) {
-              if (before.has(a.name)) continue;
-              const s = seen.get(a.name) ?? { pending: null, firing: null };
-              const at = Math.round((Date.now() - started) / 100) / 10;
-              if (a.state === 'pending') s.pending ??= at;
-              if (a.state === 'firing') {
-                s.pending ??= at;
-                s.firing ??= at;
-              }
-              seen.set(a.name, s);
-            }
-            // An alert that was active at the start and resolved may come back: it counts then.
-            for (const n of [...before]) if (!names.has(n)) before.delete(n);
-          }
+          timeline.observe(
+            Date.now(),
+            now.map((a) => ({
+              name: a.name,
+              state: a.state,
+              ...(a.labels.member !== undefined ? { member: a.labels.member } : {}),
+            })),
+          );
         }
         await sleep(intervalMs);
       }
     })();
     return {
-      stop: async () => {
+      stop: async (origin?: number) => {
         running = false;
         await loop;
-        return [...seen.entries()]
-          .map(([name, s]) => ({ name, pendingAfterSeconds: s.pending, firingAfterSeconds: s.firing }))
-          .sort((a, b) => a.name.localeCompare(b.name));
+        return timeline.result(origin ?? started);
       },
     };
   }

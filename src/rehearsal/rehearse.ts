@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { isEmptyPlan } from '../model/logical.js';
 import type { Topology } from '../model/types.js';
 import type { FailureAnalysis } from '../policy/types.js';
+import { ALERT_DRILLS } from './alert-drills.js';
 import { LocalCluster, type Progress } from './cluster.js';
 import { DRILLS, type DrillContext } from './drills.js';
 import { assertBindable, checkHost } from './host.js';
@@ -15,10 +16,18 @@ import { bindings, type Layout } from './layout.js';
 import { schemaSql } from './load.js';
 import { applyLogicalPlan, LogicalSecrets, primaryPlan } from './logical.js';
 import { SUBSCRIBER_PORT, UPGRADE_SOURCE_PORT } from './logical-drills.js';
-import { DRILL_NAMES, type DrillName, type DrillResult, round } from './measure.js';
+import {
+  ALERT_DRILL_NAMES,
+  type AlertDrillName,
+  DRILL_NAMES,
+  type DrillName,
+  type DrillResult,
+  round,
+} from './measure.js';
 import { LinkCutter } from './netcut.js';
 import { pitrRunner } from './pitr.js';
 import { planLayout } from './plan.js';
+import { RehearsalPrometheus } from './prometheus.js';
 import { ensureReleaseRoot, type ReleaseRoot } from './release-root.js';
 import type { RehearsalReport } from './report.js';
 import { Supervisor } from './supervisor.js';
@@ -38,10 +47,19 @@ export interface RehearsalOptions {
   readonly needIptables?: boolean;
   /** Leave everything running at the end, also when boot fails (for poking). */
   readonly keep?: boolean;
+  /**
+   * Start the rehearsal's Prometheus (and the members' exporters) once the cluster is up: every drill then
+   * reports the alerts it saw (pending, firing, resolved, relative to its fault), and the alert drills
+   * (`lag-spike`, `packet-loss`) can run. Default false.
+   */
+  readonly prometheus?: boolean;
 }
 
 /** Tools the release root must hold. */
 const TOOLS = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'pgbackrest', 'setpriv'];
+
+const isAlertDrill = (name: string): name is AlertDrillName =>
+  (ALERT_DRILL_NAMES as readonly string[]).includes(name);
 
 /** Canonical order: drills that leave the cluster healthy first, the destructive region promotion last. */
 export function orderDrills(names: readonly DrillName[]): DrillName[] {
@@ -67,6 +85,8 @@ export function parseDrills(text: string): DrillName[] {
 export class Rehearsal {
   private seqBlock = 0;
   readonly startedAt = new Date();
+  /** The rehearsal's Prometheus, when booted with `prometheus: true`. */
+  prometheus?: RehearsalPrometheus;
 
   private constructor(
     readonly topology: Topology,
@@ -119,6 +139,7 @@ export class Rehearsal {
     const cluster = new LocalCluster(layout, sup, progress);
     const secrets = new LogicalSecrets();
     const cutter = new LinkCutter(sup, runId);
+    let prometheus: RehearsalPrometheus | undefined;
     try {
       await assertBindable([
         ...bindings(layout),
@@ -153,6 +174,7 @@ export class Rehearsal {
           );
         }
       }
+      if (opts.prometheus) prometheus = await RehearsalPrometheus.start(layout, sup, progress);
     } catch (e) {
       if (opts.keep) {
         sup.detach();
@@ -163,7 +185,7 @@ export class Rehearsal {
       }
       throw e;
     }
-    return new Rehearsal(
+    const r = new Rehearsal(
       t,
       layout,
       sup,
@@ -174,14 +196,16 @@ export class Rehearsal {
       round((Date.now() - started) / 1000, 1),
       opts,
     );
+    r.prometheus = prometheus;
+    return r;
   }
 
   get runDir(): string {
     return this.layout.runDir;
   }
 
-  /** Runs one drill on the running cluster. */
-  async drill(name: DrillName): Promise<DrillResult> {
+  /** Runs one drill on the running cluster (an alert drill needs the rehearsal's Prometheus to assert its alerts). */
+  async drill(name: DrillName | AlertDrillName): Promise<DrillResult> {
     const progress = this.opts.progress ?? (() => undefined);
     progress(`drill ${name}`);
     const ctx: DrillContext = {
@@ -194,8 +218,9 @@ export class Rehearsal {
       logical: this.logical,
       firstSeq: ++this.seqBlock * 10_000_000,
       ...(this.layout.stanza ? { pitr: pitrRunner(this.pitrSetup()) } : {}),
+      ...(this.prometheus ? { prometheus: this.prometheus } : {}),
     };
-    const r = await DRILLS[name](ctx);
+    const r = await (isAlertDrill(name) ? ALERT_DRILLS[name] : DRILLS[name])(ctx);
     const why = [
       ...(r.error ? [r.error] : []),
       ...r.checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.detail}`),

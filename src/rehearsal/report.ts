@@ -1,7 +1,7 @@
 /**
  * The rehearsal report: a table for people, a stable JSON document for machines.
  */
-import type { DrillResult } from './measure.js';
+import type { DrillResult, ObservedAlert } from './measure.js';
 
 export interface RehearsalReport {
   readonly version: 1;
@@ -40,6 +40,20 @@ function pad(rows: string[][]): string[] {
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')
       .trimEnd(),
+  );
+}
+
+/** +12.3 s / -0.5 s. */
+const rel = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} s`;
+
+/** One line of an alert a drill saw: when it went pending, fired and resolved, relative to the fault. */
+export function formatAlert(a: ObservedAlert): string {
+  return (
+    `alert ${a.name}${a.member ? ` (${a.member})` : ''}: ` +
+    `pending ${a.pendingAfterSeconds === null ? '-' : rel(a.pendingAfterSeconds)}, ` +
+    `firing ${a.firingAfterSeconds === null ? 'never' : rel(a.firingAfterSeconds)}, ` +
+    `resolved ${a.resolvedAfterSeconds === null ? 'not yet' : rel(a.resolvedAfterSeconds)} after the fault` +
+    (a.activations > 1 ? `; its condition started ${a.activations} times` : '')
   );
 }
 
@@ -86,6 +100,7 @@ export function formatTable(r: RehearsalReport): string {
     if (d.status === 'skipped') lines.push(`${d.drill}: ${d.fault}`);
     if (d.error) lines.push(`${d.drill}: ${d.error}`);
     for (const c of bad) lines.push(`${d.drill}: ${c.id} failed: ${c.detail}`);
+    for (const a of d.alerts ?? []) lines.push(`${d.drill}: ${formatAlert(a)}`);
     if (d.pitr) {
       lines.push(
         `${d.drill}: target ${d.pitr.target}: ${d.pitr.beforeFound}/${d.pitr.beforeWritten} rows before, ` +

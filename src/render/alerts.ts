@@ -27,6 +27,8 @@ export interface AlertCase {
   readonly at: string;
   /** Label sets of the alerts expected to fire then (rule labels added by the test writer); empty: none. */
   readonly fires: readonly Readonly<Record<string, string>>[];
+  /** What the case is about, when an alert has more than one firing or quiet case. */
+  readonly title?: string;
 }
 
 export interface Alert {
@@ -84,10 +86,30 @@ export function slotCapBytes(t: Topology): number | undefined {
   return mb === undefined || mb < 0 ? undefined : mb * MIB;
 }
 
-/** Replay lag in bytes of each replica of a cluster behind its leader (shared by the alert and the dashboard). */
+/**
+ * How far back the lag reaches for each input's newest good sample. The WAL positions only grow (a leader's
+ * flush position, a replica's replay position), so the largest sample of the window is the newest good one: a
+ * failed scrape (which leaves the series stale), or Patroni's /metrics answering 0 when its status query fails,
+ * no longer empties or inflates the lag. Four scrapes at the rendered 15 s interval.
+ */
+export const LAG_GAP_WINDOW = '1m';
+/** The lag alert holds when the lag was above the bound in most of this window (its median). */
+export const LAG_MEDIAN_WINDOW_SECONDS = 180;
+/** ... and has held for this long. */
+export const LAG_FOR_SECONDS = 60;
+
+/**
+ * Replay lag in bytes of each replica of a cluster behind its leader (shared by the alert and the dashboard):
+ * the newest leader flush position (`patroni_xlog_location`, 0 on other members) minus the replica's newest
+ * replay position (`patroni_xlog_replayed_location`), the quantity Patroni's reader check `/replica?lag=`
+ * compares with its bound (leader's last LSN minus replayed location). A replica that reported no replay
+ * position for the whole window (0: PostgreSQL starting, or Patroni's status query failing) has an unknown lag,
+ * not one of the whole WAL: it is left out until it reports one.
+ */
 export function replicaLagExpr(t: Topology, c: Cluster): string {
   const sel = selector(t, { cluster: c.scope });
-  return `max by (topology, cluster) (${METRICS.walLocation}${sel}) - on (topology, cluster) group_right () (${METRICS.walReplayed}${sel} and on (topology, cluster, member) ${METRICS.replica}${sel} == 1)`;
+  const w = LAG_GAP_WINDOW;
+  return `max by (topology, cluster) (max_over_time(${METRICS.walLocation}${sel}[${w}])) - on (topology, cluster) group_right () ((max_over_time(${METRICS.walReplayed}${sel}[${w}]) > 0) and on (topology, cluster, member) last_over_time(${METRICS.replica}${sel}[${w}]) == 1)`;
 }
 
 /** Seconds since each member last reached etcd (shared by the alert and the dashboard). */
@@ -117,6 +139,88 @@ const series = (name: string, labels: Record<string, string>, values: string): T
   labels: { __name__: name, ...labels },
   values,
 });
+
+/** promtool's notation of explicit samples: numbers, `_` for a failed scrape. */
+const samples = (xs: readonly (number | null)[]) => xs.map((x) => (x === null ? '_' : String(x))).join(' ');
+
+type Pat = (m: string) => Record<string, string>;
+
+/** A lag alert case from the leader's flush positions and the replica's replay positions (null: no sample). */
+function lagCase(
+  pat: Pat,
+  leader: string,
+  replica: string,
+  c: {
+    title: string;
+    lead: readonly (number | null)[];
+    replayed: readonly (number | null)[];
+    isReplica?: readonly (number | null)[];
+    at: string;
+    fires: boolean;
+  },
+): AlertCase {
+  const n = c.lead.length;
+  return {
+    title: c.title,
+    series: [
+      series(METRICS.walLocation, pat(leader), samples(c.lead)),
+      series(METRICS.walLocation, pat(replica), `0x${n}`),
+      series(METRICS.walReplayed, pat(replica), samples(c.replayed)),
+      series(METRICS.replica, pat(replica), samples(c.isReplica ?? c.lead.map(() => 1))),
+    ],
+    at: c.at,
+    fires: c.fires ? [pat(replica)] : [],
+  };
+}
+
+const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
+/**
+ * The failure mode the lag alert must fire through, seen in the `lag-spike` drill: the replica's stream is
+ * stalled, it catches up from the archive every 105 s (7 scrapes) to where the leader was, so its lag climbs
+ * from 0 to 6 x the bound and drops again; one scrape of the leader fails (stale), one answers Patroni's
+ * fallback 0. Above the bound in 5 of 7 scrapes, never for 2 minutes at a stretch: an instant condition with
+ * `for: 2m` stays pending for ever.
+ */
+function lagSawtoothCase(pat: Pat, leader: string, replica: string, bound: number): AlertCase {
+  const pos = (i: number) => 100 * bound + i * bound;
+  return lagCase(pat, leader, replica, {
+    title: 'lag above the bound most of the time, dipping below it every 105 s, a failed scrape',
+    lead: range(50, (i) => (i === 20 ? null : i === 30 ? 0 : pos(i))),
+    replayed: range(50, (i) => pos(7 * Math.floor(i / 7))),
+    at: '10m',
+    fires: true,
+  });
+}
+
+/** A bulk write the replica replays within a minute: above the bound for 60 s, then caught up. Quiet. */
+function lagSpikeCase(pat: Pat, leader: string, replica: string, bound: number): AlertCase {
+  const pos = (i: number) => 100 * bound + i * Math.floor(bound / 10) + (i >= 10 ? 4 * bound : 0);
+  return lagCase(pat, leader, replica, {
+    title: 'a 60 s spike the replica catches up on',
+    lead: range(30, pos),
+    replayed: range(30, (i) => (i >= 10 && i < 14 ? pos(9) : pos(i))),
+    at: '4m',
+    fires: false,
+  });
+}
+
+/**
+ * A member rejoining as a replica (after a failover, a restart): Patroni reports it a replica with replay
+ * position 0 while its PostgreSQL starts (90 s here), then a caught-up position. Its lag was unknown, not the
+ * whole WAL: quiet.
+ */
+function lagRejoinCase(pat: Pat, leader: string, replica: string, bound: number): AlertCase {
+  const pos = 100 * bound;
+  return lagCase(pat, leader, replica, {
+    title: 'a replica rejoining, with no replay position while it starts',
+    lead: range(30, () => pos),
+    replayed: range(30, (i) => (i < 10 ? null : i < 16 ? 0 : pos)),
+    isReplica: range(30, (i) => (i < 10 ? null : 1)),
+    at: '4m',
+    fires: false,
+  });
+}
 
 /** Every alert of a topology. `dataMount` is the data volume's mount point on a node. */
 export function alertsOf(t: Topology, dataMount: string): Alert[] {
@@ -212,15 +316,21 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
       if (m2) {
         const bound = lagBoundBytes(t);
         const leaderAt = String(bound * 4);
+        const window = `${LAG_MEDIAN_WINDOW_SECONDS / 60} min`;
         alerts.push({
           name: 'PgtopoReplicaLagAboveBound',
           severity: 'ticket',
-          expr: `(${replicaLagExpr(t, c)}) > ${bound}`,
-          forSeconds: 120,
+          // The median over the window, not the instant lag: a replica whose stream is stalled catches up from
+          // the archive (restore_command) one segment at a time, so its lag dips below the bound for a few
+          // seconds after each archived segment and rises again; an instant condition restarts at every dip
+          // (and at every failed scrape) and its `for` never runs out, while the replica is behind most of
+          // the time. A short spike stays quiet: it is not most of the window.
+          expr: `quantile_over_time(0.5, (${replicaLagExpr(t, c)})[${LAG_MEDIAN_WINDOW_SECONDS}s:]) > ${bound}`,
+          forSeconds: LAG_FOR_SECONDS,
           labels: {},
           summary: 'Replica {{ $labels.member }} lags beyond the declared bound',
-          description: `Replica {{ $labels.member }} of ${c.scope} has replayed more than ${bound} bytes less WAL than its leader for 2 min; the bound is ${bound} bytes (maximum_lag_on_failover ${t.failover.timers.maximumLagOnFailover === UNBOUNDED_LAG_BYTES ? 'unbounded (rpo async)' : t.failover.timers.maximumLagOnFailover}, reader pool ${t.endpoints.readerMaxLagBytes}).`,
-          threshold: `replay lag > ${bound} bytes for 2 min`,
+          description: `Replica {{ $labels.member }} of ${c.scope} has replayed more than ${bound} bytes less WAL than its leader during most of the last ${window}, for ${LAG_FOR_SECONDS} s; the bound is ${bound} bytes (maximum_lag_on_failover ${t.failover.timers.maximumLagOnFailover === UNBOUNDED_LAG_BYTES ? 'unbounded (rpo async)' : t.failover.timers.maximumLagOnFailover}, reader pool ${t.endpoints.readerMaxLagBytes}).`,
+          threshold: `replay lag > ${bound} bytes in most of the last ${window} (median), for ${LAG_FOR_SECONDS} s`,
           runbook: {
             meaning:
               'A replica is further behind the leader than the topology promises: it would be refused promotion, and it has left the reader pool.',
@@ -228,12 +338,14 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
               'Fewer failover candidates; if it is the last one, a failover loses data or does not happen. Readers see fewer replicas.',
             diagnose: [
               '`patronictl list`: the lag of each member.',
-              'On the replica: is it streaming (`patroni_postgres_streaming`) or replaying from the archive? Is replay paused (`patroni_xlog_paused`)?',
+              'On the replica: is it streaming (`patroni_postgres_streaming`) or replaying from the archive (`patroni_postgres_in_archive_recovery`)? A replica that lost its stream catches up one archived segment at a time: its lag drops below the bound after each segment and climbs again (the alert looks at most of the window, not at the dips).',
+              'Is replay paused (`patroni_xlog_paused`)? Patroni resumes a paused replay on its next loop unless the cluster is in maintenance mode.',
               'Disk or CPU saturation on the replica (node_exporter), or a long query holding replay (`max_standby_streaming_delay`).',
               'Network between the leader and the replica (loss, bandwidth for the write rate).',
             ],
             mitigate: [
-              'Resume a paused replay: `SELECT pg_wal_replay_resume()`.',
+              'Restore the stream (network, `pg_hba.conf`, the replication slot on the leader): restoring from the archive alone never keeps a replica within the bound.',
+              'In maintenance mode, resume a paused replay: `SELECT pg_wal_replay_resume()`.',
               'Cancel queries holding replay, or move the replica to a larger instance or volume.',
               'If it cannot catch up, `patronictl reinit` the replica.',
             ],
@@ -243,7 +355,8 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
               series: [
                 series(METRICS.walLocation, pat(m1!), `${leaderAt}x40`),
                 series(METRICS.walLocation, pat(m2), '0x40'),
-                series(METRICS.walReplayed, pat(m2), '0x40'),
+                // Stuck a bound behind where the leader is 4 bounds on (0 would be "no position yet").
+                series(METRICS.walReplayed, pat(m2), `${bound}x40`),
                 series(METRICS.replica, pat(m2), '1x40'),
               ],
               at: '5m',
@@ -259,6 +372,9 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
               at: '5m',
               fires: [],
             },
+            lagSawtoothCase(pat, m1!, m2, bound),
+            lagSpikeCase(pat, m1!, m2, bound),
+            lagRejoinCase(pat, m1!, m2, bound),
           ],
         });
       }
@@ -695,7 +811,7 @@ function seriesText(s: TestSeries): string {
 export function renderAlertTests(t: Topology, dataMount: string, rulesFile: string): string {
   const tests = alertsOf(t, dataMount).flatMap((a) =>
     a.cases.map((c) => ({
-      name: `${a.name} ${c.fires.length > 0 ? 'fires' : 'stays quiet'}`,
+      name: `${a.name} ${c.fires.length > 0 ? 'fires' : 'stays quiet'}${c.title ? `: ${c.title}` : ''}`,
       interval: '15s',
       input_series: c.series.map((s) => ({ series: seriesText(s), values: s.values })),
       alert_rule_test: [
