@@ -61,25 +61,47 @@ const TOOLS = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'pgbackrest', 'setpriv
 const isAlertDrill = (name: string): name is AlertDrillName =>
   (ALERT_DRILL_NAMES as readonly string[]).includes(name);
 
-/** Canonical order: drills that leave the cluster healthy first, the destructive region promotion last. */
-export function orderDrills(names: readonly DrillName[]): DrillName[] {
-  return DRILL_NAMES.filter((d) => names.includes(d));
+/** A drill `rehearse` runs: a failure drill, or an alert drill on a rehearsal booted with Prometheus. */
+export type RehearseDrill = DrillName | AlertDrillName;
+
+/**
+ * Canonical order: drills that leave the cluster healthy first, then the alert drills (they degrade a
+ * healthy cluster and watch it recover), the destructive region promotion last.
+ */
+const DRILL_ORDER: readonly RehearseDrill[] = [
+  ...DRILL_NAMES.filter((d) => d !== 'region-promotion'),
+  ...ALERT_DRILL_NAMES,
+  'region-promotion',
+];
+
+export function orderDrills<D extends RehearseDrill>(names: readonly D[]): D[] {
+  return DRILL_ORDER.filter((d): d is D => (names as readonly RehearseDrill[]).includes(d));
 }
 
-/** Parses `kill-primary,switchover` or `all`. Unknown names throw with the list of known ones. */
-export function parseDrills(text: string): DrillName[] {
-  if (text.trim() === 'all') return [...DRILL_NAMES];
+/**
+ * Parses `kill-primary,switchover` or `all`. With `alerts` (a Prometheus in the rehearsal) the alert
+ * drills are known too, and `all` includes them. Unknown names throw with the list of known ones.
+ */
+export function parseDrills(text: string, opts: { alerts?: boolean } = {}): RehearseDrill[] {
+  const known: readonly RehearseDrill[] = opts.alerts ? DRILL_ORDER : DRILL_NAMES;
+  if (text.trim() === 'all') return [...known];
   const names = text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = names.filter((n) => !(DRILL_NAMES as readonly string[]).includes(n));
-  if (unknown.length > 0 || names.length === 0) {
+  const needAlerts = names.filter((n) => !opts.alerts && isAlertDrill(n));
+  if (needAlerts.length > 0) {
     throw new RangeError(
-      `unknown drill(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${DRILL_NAMES.join(', ')}, or all`,
+      `drill(s) ${needAlerts.map((n) => JSON.stringify(n)).join(', ')} assert alerts: they need a Prometheus in the rehearsal (--alerts)`,
     );
   }
-  return orderDrills(names as DrillName[]);
+  const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new RangeError(
+      `unknown drill(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${known.join(', ')}, or all`,
+    );
+  }
+  return orderDrills(names as RehearseDrill[]);
 }
 
 export class Rehearsal {
@@ -205,7 +227,7 @@ export class Rehearsal {
   }
 
   /** Runs one drill on the running cluster (an alert drill needs the rehearsal's Prometheus to assert its alerts). */
-  async drill(name: DrillName | AlertDrillName): Promise<DrillResult> {
+  async drill(name: RehearseDrill): Promise<DrillResult> {
     const progress = this.opts.progress ?? (() => undefined);
     progress(`drill ${name}`);
     const ctx: DrillContext = {
@@ -290,11 +312,12 @@ export class Rehearsal {
 /** Boots, runs the drills in order, reports, and stops everything (also on failure). */
 export async function rehearse(
   t: Topology,
-  drills: readonly DrillName[],
+  drills: readonly RehearseDrill[],
   opts: RehearsalOptions & { spec?: string } = {},
 ): Promise<RehearsalReport> {
   const r = await Rehearsal.boot(t, {
     ...opts,
+    prometheus: opts.prometheus || drills.some(isAlertDrill),
     needIptables: opts.needIptables ?? drills.includes('dcs-partition'),
   });
   const results: DrillResult[] = [];

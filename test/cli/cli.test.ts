@@ -94,3 +94,18 @@ describe('pgtopo schema', () => {
     });
   });
 });
+
+describe('pgtopo rehearse (command line only: nothing boots)', () => {
+  test('an alert drill without --alerts is a usage error that names the option', async () => {
+    const r = await run('rehearse', EXAMPLES.twoRegionStandby, '--drills', 'kill-primary,lag-spike');
+    expect(r.code).toBe(64);
+    expect(r.err).toContain('--alerts');
+  });
+  test('--help lists every drill and the alert drills', async () => {
+    const r = await run('rehearse', '--help');
+    expect(r.code).toBe(0);
+    for (const d of ['cdc-failover', 'subscription-failover', 'upgrade', 'lag-spike', 'packet-loss']) {
+      expect(r.out).toContain(d);
+    }
+  });
+});

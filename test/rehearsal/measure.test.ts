@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Ack } from '../../src/rehearsal/load.js';
 import {
+  ALERT_DRILL_NAMES,
   DRILL_NAMES,
   evaluate,
   longestGapSeconds,
@@ -137,6 +138,19 @@ describe('drill selection', () => {
   });
   test.each(['kill-primry', '', 'all,pitr'])('%j is refused', (text) => {
     expect(() => parseDrills(text)).toThrow(RangeError);
+  });
+  test('alert drills need a Prometheus: refused without --alerts, in all with it, before region promotion', () => {
+    expect(() => parseDrills('kill-primary,lag-spike')).toThrow(/--alerts/);
+    const all = parseDrills('all', { alerts: true });
+    expect(all).toEqual(expect.arrayContaining([...DRILL_NAMES, ...ALERT_DRILL_NAMES]));
+    expect(all).toHaveLength(DRILL_NAMES.length + ALERT_DRILL_NAMES.length);
+    expect(all.at(-1)).toBe('region-promotion');
+    expect(parseDrills('packet-loss,region-promotion,kill-primary,lag-spike', { alerts: true })).toEqual([
+      'kill-primary',
+      'lag-spike',
+      'packet-loss',
+      'region-promotion',
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { tryLoad } from '../../model/load.js';
 import { analyzeFailures } from '../../policy/index.js';
 import { HostError } from '../../rehearsal/host.js';
+import { ALERT_DRILL_NAMES, DRILL_NAMES } from '../../rehearsal/measure.js';
 import { parseDrills, rehearse } from '../../rehearsal/rehearse.js';
 import { formatTable } from '../../rehearsal/report.js';
 import { flag, oneOf, parse, str } from '../args.js';
@@ -12,7 +13,7 @@ export const command: Command = {
   name: 'rehearse',
   summary: 'Boot the rendered cluster locally and run failure drills',
   usage: [
-    'Usage: pgtopo rehearse <spec.yaml|spec.json> --drills <list|all> [--region-standby]',
+    'Usage: pgtopo rehearse <spec.yaml|spec.json> --drills <list|all> [--region-standby] [--alerts]',
     '                       [--format text|json] [--keep] [--base-dir DIR] [--subnet 127.0.10]',
     '',
     'Boots the primary region of the spec on this machine from the very files the renderers produce',
@@ -21,8 +22,11 @@ export const command: Command = {
     'client saw it, lost acknowledged writes and the most members that accepted writes at once, beside',
     'the failure-domain analysis\u2019 predicted RTO range.',
     '',
-    'Drills: kill-primary, switchover, etcd-member-loss, az-loss, dcs-partition, pitr, region-promotion',
+    `Drills: ${DRILL_NAMES.join(', ')}`,
     '        (region-promotion needs --region-standby: the first standby region boots too).',
+    `Alert drills: ${ALERT_DRILL_NAMES.join(', ')} (need --alerts).`,
+    '--alerts: a Prometheus scrapes the rehearsal with the rendered rules; every drill reports when each',
+    '        alert went pending, fired and resolved, and `all` includes the alert drills.',
     '',
     'Needs root (daemons run as user postgres), cgroup v2, iptables, and the packages of the README.',
     'Everything started is stopped and removed at the end, on failure and on Ctrl-C, unless --keep.',
@@ -32,6 +36,7 @@ export const command: Command = {
     const parsed = parse(args, {
       drills: { type: 'string', short: 'd' },
       'region-standby': { type: 'boolean' },
+      alerts: { type: 'boolean' },
       format: { type: 'string', short: 'f' },
       keep: { type: 'boolean' },
       'base-dir': { type: 'string' },
@@ -43,7 +48,7 @@ export const command: Command = {
     if (!drillsText) throw new UsageError('--drills is required: a comma-separated list, or all');
     let drills: ReturnType<typeof parseDrills>;
     try {
-      drills = parseDrills(drillsText);
+      drills = parseDrills(drillsText, { alerts: flag(parsed, 'alerts') });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -76,6 +81,7 @@ export const command: Command = {
         baseDir: str(parsed, 'base-dir'),
         subnet,
         regionStandby,
+        prometheus: flag(parsed, 'alerts'),
         progress,
         analysis: analyzeFailures(t, { endpoint: 'haproxy' }),
       });
