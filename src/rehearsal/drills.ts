@@ -3,6 +3,7 @@
  * one failure, measures what the client saw, and leaves a healthy cluster behind (it restarts what it
  * killed and heals what it cut) so the next drill can run on the same cluster.
  */
+import type { Topology } from '../model/types.js';
 import type { FailureAnalysis, FailureResult } from '../policy/types.js';
 import { CdcConsumer } from './cdc.js';
 import type { LocalCluster, Progress } from './cluster.js';
@@ -32,6 +33,7 @@ import {
 } from './measure.js';
 import type { LinkCutter } from './netcut.js';
 import type { RehearsalPrometheus } from './prometheus.js';
+import type { Rehearsal } from './rehearse.js';
 import { request } from './rest.js';
 import type { Supervisor } from './supervisor.js';
 import { sleep, waitFor } from './wait.js';
@@ -51,6 +53,8 @@ export interface DrillContext {
   readonly pitr?: (ctx: DrillContext) => Promise<PitrOutcome>;
   /** The rehearsal's Prometheus, when it runs one: the drill reports the alerts it saw. */
   readonly prometheus?: RehearsalPrometheus;
+  /** Boots a companion cluster beside the rehearsed one (companion.ts); the drill shuts it down. */
+  readonly companion?: (t: Topology, tag: string) => Promise<Rehearsal>;
 }
 
 export interface PitrOutcome {
