@@ -206,6 +206,7 @@ export async function runFault(
   } catch (e) {
     error ??= `observing the drill: ${(e as Error).message}`;
   }
+  const released = await endpointReleased(ctx, p.survivorScope ?? scope);
   const checks = evaluate({
     rtoSeconds: rto,
     lost,
@@ -214,7 +215,11 @@ export async function runFault(
     zeroLossPromised: t.durability.synchronousMode !== 'off' && !p.survivorScope,
     expectWrites: true,
   });
-  checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []), ...(observed?.checks ?? []));
+  checks.push(
+    ...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []),
+    ...(observed?.checks ?? []),
+    ...(released ? [released] : []),
+  );
   const alerts = await watch?.stop();
   return result(drill, started, {
     ...(alerts ? { alerts } : {}),
@@ -231,6 +236,28 @@ export async function runFault(
     checks,
     error,
   });
+}
+
+/**
+ * Once the drill's clients are gone (load, probe, observers), the writer endpoint holds no client session:
+ * none is left connected to a server that died or was marked down. Undefined when its stats do not answer.
+ */
+async function endpointReleased(ctx: DrillContext, scope: string): Promise<Check | undefined> {
+  let held: number | undefined;
+  await waitFor(
+    'the writer endpoint to release every client session',
+    async () => {
+      held = await ctx.cluster.endpointSessions(scope);
+      return held === undefined || held === 0;
+    },
+    { timeoutMs: 15_000, intervalMs: 500 },
+  ).catch(() => undefined);
+  if (held === undefined) return undefined;
+  return {
+    id: 'endpoint-released',
+    ok: held === 0,
+    detail: `the writer endpoint of ${scope} holds ${held} client session(s) after every client left`,
+  };
 }
 
 export function result(
