@@ -6,6 +6,7 @@
  */
 import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { PORTS } from '../model/constants.js';
 import type { EndpointLayout, EtcdLayout, Layout, MemberLayout } from './layout.js';
 import { type ConnInfo, client, destroy } from './load.js';
 import { type PatroniCluster, request } from './rest.js';
@@ -151,6 +152,29 @@ export class LocalCluster {
         members.map((m) => m.process.name),
       );
     });
+  }
+
+  /**
+   * Client sessions HAProxy holds on the writer listeners of a cluster's endpoint (its stats page:
+   * `scur` of each writer frontend). Once every client is gone it must be 0: a session left means the
+   * endpoint keeps a client connected to nothing (e.g. to a primary that died). Undefined when the stats
+   * page does not answer.
+   */
+  async endpointSessions(scope: string): Promise<number | undefined> {
+    const e = this.endpoint(scope);
+    try {
+      const r = await request(`http://${e.address}:${PORTS.haproxyStats}/;csv`, { timeoutMs: 2000 });
+      if (r.status !== 200) return undefined;
+      const [head, ...rows] = r.text.split('\n');
+      const cols = (head ?? '').replace(/^# /, '').split(',');
+      const [px, sv, scur] = ['pxname', 'svname', 'scur'].map((c) => cols.indexOf(c));
+      return rows
+        .map((l) => l.split(','))
+        .filter((f) => f[sv!] === 'FRONTEND' && f[px!]?.startsWith('writer'))
+        .reduce((n, f) => n + Number(f[scur!] ?? 0), 0);
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- Patroni -------------------------------------------------------------------------------------

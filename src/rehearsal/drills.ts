@@ -3,6 +3,7 @@
  * one failure, measures what the client saw, and leaves a healthy cluster behind (it restarts what it
  * killed and heals what it cut) so the next drill can run on the same cluster.
  */
+import type { Topology } from '../model/types.js';
 import type { FailureAnalysis, FailureResult } from '../policy/types.js';
 import { CdcConsumer } from './cdc.js';
 import type { LocalCluster, Progress } from './cluster.js';
@@ -32,6 +33,7 @@ import {
 } from './measure.js';
 import type { LinkCutter } from './netcut.js';
 import type { RehearsalPrometheus } from './prometheus.js';
+import type { Rehearsal } from './rehearse.js';
 import { request } from './rest.js';
 import type { Supervisor } from './supervisor.js';
 import { sleep, waitFor } from './wait.js';
@@ -51,6 +53,8 @@ export interface DrillContext {
   readonly pitr?: (ctx: DrillContext) => Promise<PitrOutcome>;
   /** The rehearsal's Prometheus, when it runs one: the drill reports the alerts it saw. */
   readonly prometheus?: RehearsalPrometheus;
+  /** Boots a companion cluster beside the rehearsed one (companion.ts); the drill shuts it down. */
+  readonly companion?: (t: Topology, tag: string) => Promise<Rehearsal>;
 }
 
 export interface PitrOutcome {
@@ -202,6 +206,7 @@ export async function runFault(
   } catch (e) {
     error ??= `observing the drill: ${(e as Error).message}`;
   }
+  const released = await endpointReleased(ctx, p.survivorScope ?? scope);
   const checks = evaluate({
     rtoSeconds: rto,
     lost,
@@ -210,7 +215,11 @@ export async function runFault(
     zeroLossPromised: t.durability.synchronousMode !== 'off' && !p.survivorScope,
     expectWrites: true,
   });
-  checks.push(...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []), ...(observed?.checks ?? []));
+  checks.push(
+    ...(p.extraChecks?.({ oldPrimary, newPrimary }) ?? []),
+    ...(observed?.checks ?? []),
+    ...(released ? [released] : []),
+  );
   const alerts = await watch?.stop(faultAt || undefined);
   return result(drill, started, {
     ...(alerts ? { alerts } : {}),
@@ -227,6 +236,36 @@ export async function runFault(
     checks,
     error,
   });
+}
+
+/**
+ * Once the drill's clients are gone (load, probe, observers), the writer endpoint holds no client session
+ * but the standby clusters' (a standby leader replicates through the writer endpoint of the cluster it
+ * follows): none is left connected to a server that died or was marked down. Undefined when its stats do
+ * not answer.
+ */
+async function endpointReleased(ctx: DrillContext, scope: string): Promise<Check | undefined> {
+  const standbys = ctx.layout.clusters.filter(
+    (c) =>
+      c.role === 'standby' &&
+      c.scope !== scope &&
+      ctx.cluster.membersOf(c.scope).some((m) => ctx.sup.running(m.patroni.name)),
+  ).length;
+  let held: number | undefined;
+  await waitFor(
+    'the writer endpoint to release every client session',
+    async () => {
+      held = await ctx.cluster.endpointSessions(scope);
+      return held === undefined || held <= standbys;
+    },
+    { timeoutMs: 15_000, intervalMs: 500 },
+  ).catch(() => undefined);
+  if (held === undefined) return undefined;
+  return {
+    id: 'endpoint-released',
+    ok: held <= standbys,
+    detail: `the writer endpoint of ${scope} holds ${held} client session(s) once the drill's clients left (${standbys} standby cluster(s) replicate through it)`,
+  };
 }
 
 export function result(

@@ -51,7 +51,8 @@ export interface Check {
     | 'alert-fired'
     | 'alert-resolved'
     | 'no-failover'
-    | 'no-paging-alert';
+    | 'no-paging-alert'
+    | 'endpoint-released';
   readonly ok: boolean;
   readonly detail: string;
 }

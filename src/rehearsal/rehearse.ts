@@ -15,7 +15,6 @@ import { assertBindable, checkHost } from './host.js';
 import { bindings, type Layout } from './layout.js';
 import { schemaSql } from './load.js';
 import { applyLogicalPlan, LogicalSecrets, primaryPlan } from './logical.js';
-import { SUBSCRIBER_PORT, UPGRADE_SOURCE_PORT } from './logical-drills.js';
 import {
   ALERT_DRILL_NAMES,
   type AlertDrillName,
@@ -53,6 +52,10 @@ export interface RehearsalOptions {
    * (`lag-spike`, `packet-loss`) can run. Default false.
    */
   readonly prometheus?: boolean;
+  /** Run id (cgroup, iptables chain, run directory). Default: random. A companion's is its parent's, tagged. */
+  readonly runId?: string;
+  /** Passwords of the logical roles. Default: new ones. A companion shares its parent's. */
+  readonly secrets?: LogicalSecrets;
 }
 
 /** Tools the release root must hold. */
@@ -133,7 +136,7 @@ export class Rehearsal {
       tools: TOOLS,
       root: root.dir,
     });
-    const runId = randomBytes(4).toString('hex');
+    const runId = opts.runId ?? randomBytes(4).toString('hex');
     let runDir: string;
     if (opts.baseDir) {
       runDir = join(opts.baseDir, `pgtopo-${runId}`);
@@ -159,15 +162,13 @@ export class Rehearsal {
     sup.keepRunning = opts.keep ?? false;
     if (!opts.keep) sup.onInterrupt(() => rmSync(runDir, { recursive: true, force: true }));
     const cluster = new LocalCluster(layout, sup, progress);
-    const secrets = new LogicalSecrets();
+    const secrets = opts.secrets ?? new LogicalSecrets();
     const cutter = new LinkCutter(sup, runId);
     let prometheus: RehearsalPrometheus | undefined;
     try {
       await assertBindable([
         ...bindings(layout),
         { host: layout.spareAddress, port: 5432, who: 'the PITR scratch instance' },
-        { host: layout.spareAddress, port: SUBSCRIBER_PORT, who: 'the subscriber scratch instance' },
-        { host: layout.spareAddress, port: UPGRADE_SOURCE_PORT, who: "the upgrade's old-major instance" },
       ]);
       progress(`booting ${t.name} in ${runDir}`);
       cluster.prepare();
@@ -239,6 +240,7 @@ export class Rehearsal {
       progress,
       logical: this.logical,
       firstSeq: ++this.seqBlock * 10_000_000,
+      companion: (t, tag) => this.companion(t, tag),
       ...(this.layout.stanza ? { pitr: pitrRunner(this.pitrSetup()) } : {}),
       ...(this.prometheus ? { prometheus: this.prometheus } : {}),
     };
@@ -251,6 +253,26 @@ export class Rehearsal {
       `drill ${name}: ${r.status}${r.rtoSeconds !== null ? `, RTO ${r.rtoSeconds} s` : ''}${why.length ? ` (${why.join('; ')})` : ''}`,
     );
     return r;
+  }
+
+  /**
+   * Boots a companion cluster (see companion.ts) beside this one, through the same boot: on the addresses
+   * after this run's spare address, its run directory inside this one's, its run id this one's tagged (so
+   * its cgroups and chain are found as this run's), sharing the logical roles' passwords. The caller shuts
+   * it down; this run's supervisor stopping does not reach it, its own exit hooks do.
+   */
+  async companion(t: Topology, tag: string): Promise<Rehearsal> {
+    const progress = this.opts.progress ?? (() => undefined);
+    const octets = this.layout.spareAddress.split('.');
+    return Rehearsal.boot(t, {
+      subnet: octets.slice(0, 3).join('.'),
+      hostOffset: Number(octets[3]) + 1,
+      baseDir: this.layout.runDir,
+      runId: `${this.sup.opts.runId}-${tag}`,
+      secrets: this.logical,
+      needIptables: false,
+      progress: (line) => progress(`${tag}: ${line}`),
+    });
   }
 
   private pitrSetup() {

@@ -56,7 +56,12 @@ export function renderHaproxy(t: Topology, scope: string, map: AddressMap): stri
     '    log global',
     '    option tcplog',
     '    option dontlognull',
-    '    retries 2',
+    // No connection retries: a retry waits out a turn-around on the server it failed on, and a stream in
+    // that wait when the server is marked down (shutdown-sessions) is closed on the server side only:
+    // HAProxy 3.0 then keeps the client connection open with no timer, forever. A client connecting the
+    // instant the primary dies (a subscription's walreceiver, which has no connect timeout) hung there.
+    // Retrying a failed primary helps nobody anyway: the client gets the error at once and reconnects.
+    '    retries 0',
     '    timeout connect 4s',
     '    timeout client 30m',
     '    timeout server 30m',

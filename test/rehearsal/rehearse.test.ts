@@ -1,7 +1,8 @@
 /**
  * The rehearsal against the real daemons (etcd, Patroni, PostgreSQL, PgBouncer, HAProxy, pgBackRest) on
  * example 1 (rpo zero-in-region: synchronous_mode on), booted once through `pgtopo rehearse`, drills in
- * sequence on the same cluster. Addresses: 127.0.30.1-14 (host.test.ts uses 127.0.30.240-249).
+ * sequence on the same cluster. Addresses: 127.0.30.1-18, and the companion clusters of the logical drills
+ * after them (host.test.ts uses 127.0.30.240-249).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -35,11 +36,12 @@ describe('pgtopo rehearse: command line', () => {
   });
 });
 
-/** Every drill, on one boot of example 2 with its standby region (region-promotion needs it, and ends it). */
-// subscription-failover is left out until its open defect is fixed: in two of four runs on this machine the
-// subscriber's apply worker, reconnecting to the writer endpoint the moment the publisher's primary died,
-// neither connected nor failed for minutes, and the rows written after the fault never arrived (issue #14).
-const DRILLS: readonly DrillName[] = DRILL_NAMES.filter((d) => d !== 'subscription-failover');
+/**
+ * Every drill, on one boot of example 2 with its standby region (region-promotion needs it, and ends it).
+ * subscription-failover and upgrade each boot a small companion cluster beside it for their duration
+ * after the rehearsed cluster's addresses: the subscriber, and the Debian 12 / PostgreSQL 15 old side.
+ */
+const DRILLS: readonly DrillName[] = DRILL_NAMES;
 
 const listening = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
@@ -177,9 +179,24 @@ describe('pgtopo rehearse examples/two-region-standby.yaml --region-standby on t
     expect(c.caughtUpSeconds).not.toBeNull();
   });
 
-  test('upgrade: PostgreSQL 15 into 17 by logical replication, cut over with no row lost', () => {
+  test('subscription-failover: a second cluster keeps its subscription across the publisher\u2019s failover', () => {
+    const r = drill('subscription-failover');
+    expect(r.fault).toMatch(/cluster orders-sub \(2 members, PostgreSQL 17\)/);
+    expect(r.newPrimary).not.toBe(r.oldPrimary);
+    expect(r.lostAcknowledgedWrites).toBe(0);
+    const l = r.logical!;
+    expect(l.kind).toBe('subscription');
+    expect(l.slotOwner).toBe('postgres-failover');
+    expect(l.gaps).toBe(0);
+    expect(l.received).toBeGreaterThanOrEqual(r.acknowledgedWrites);
+    expect(l.caughtUpSeconds).not.toBeNull();
+    expect(r.checks.find((c) => c.id === 'slot-survived')?.ok).toBe(true);
+  });
+
+  test('upgrade: a PostgreSQL 15 Patroni cluster into 17 by logical replication, cut over with no row lost', () => {
     const r = drill('upgrade');
-    expect(r.fault).toMatch(/PostgreSQL 15 \(debian-12\).*PostgreSQL 17/);
+    expect(r.fault).toMatch(/PostgreSQL 15 \(debian-12\) Patroni cluster of 2 members.*PostgreSQL 17/);
+    expect(r.logical?.slotOwner).toBe('patroni-permanent');
     expect(r.acknowledgedWrites).toBeGreaterThan(0);
     expect(r.lostAcknowledgedWrites).toBe(0);
     expect(r.logical?.writePauseSeconds).toBeGreaterThan(0);
@@ -195,7 +212,7 @@ describe('pgtopo rehearse examples/two-region-standby.yaml --region-standby on t
     const rules = spawnSync('iptables', ['-w', '5', '-S'], { encoding: 'utf8' }).stdout;
     expect(rules).not.toContain(`PGTOPO-${report.runId}`);
     const open: string[] = [];
-    for (let host = 1; host <= 30; host++) {
+    for (let host = 1; host <= 40; host++) {
       for (const port of [2379, 5432, 6432, 8008]) {
         if (await listening(`127.0.30.${host}`, port)) open.push(`127.0.30.${host}:${port}`);
       }

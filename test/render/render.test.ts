@@ -368,6 +368,16 @@ describe('haproxy.cfg', () => {
     );
   });
 
+  test('no connection retries, and sessions on a server marked down are cut', () => {
+    // A stream waiting to retry a server that shutdown-sessions then cuts kept its client connection open
+    // with no timer on HAProxy 3.0 (the rehearsal's subscription-failover caught a subscriber hung there).
+    const t = ex2();
+    const cfg = renderHaproxy(t, 'orders-us-east-1', aws(t));
+    const defaults = cfg.split('defaults\n')[1]!.split('\n\n')[0]!;
+    expect(defaults).toMatch(/^ {4}retries 0$/m);
+    expect(defaults).toContain('on-marked-down shutdown-sessions');
+  });
+
   test('writer checks /primary, reader /replica?lag=<readerMaxLagBytes>, pooled listeners go to PgBouncer', () => {
     const t = ex2();
     const cfg = renderHaproxy(t, 'orders-us-east-1', aws(t));
