@@ -471,13 +471,17 @@ function moveReferences(spec: ParsedFleetSpec, add: ReturnType<typeof issueColle
     } else if (st.kind === 'range' && m.range !== undefined) {
       const { lower, upper } = m.range;
       const numeric = spec.tables.some((t) => t.keyType === 'int4' || t.keyType === 'int8');
+      let typed = true;
       for (const [k, b] of [
         ['lower', lower],
         ['upper', upper],
       ] as const) {
-        if (b !== undefined && numeric !== (typeof b === 'number'))
+        if (b !== undefined && numeric !== (typeof b === 'number')) {
           add('invalid_type', at('range', k), describeValue(b), numeric ? 'an integer' : 'a string');
+          typed = false;
+        }
       }
+      if (!typed || st.bounds.some((b) => numeric !== (typeof b === 'number'))) return;
       // [lower, upper) lies within the target's [lo, hi); undefined is -inf for lower bounds, +inf for upper ones.
       const lo = m.to > 0 ? st.bounds[m.to - 1] : undefined;
       const hi = m.to < spec.shards - 1 ? st.bounds[m.to] : undefined;
