@@ -15,7 +15,7 @@ import {
   type PathSegment,
   type SpecIssue,
 } from './issues.js';
-import { type JsonSchema, knownKeysAt, SCHEMA_ID } from './json-schema.js';
+import { type JsonSchema, knownKeysAt, SCHEMA_ID, topologyJsonSchema } from './json-schema.js';
 import { didYouMean } from './suggest.js';
 import { fromZodIssues } from './zod-issues.js';
 
@@ -51,7 +51,7 @@ export const SlotAssignment = z
 
 export const HashStrategy = z
   .strictObject({
-    kind: z.literal('hash'),
+    kind: z.literal('hash').describe('Hash sharding.'),
     slots: z
       .number()
       .int()
@@ -72,7 +72,7 @@ const Bound = z.union([z.number().int(), z.string().min(1).max(200)]);
 
 export const RangeStrategy = z
   .strictObject({
-    kind: z.literal('range'),
+    kind: z.literal('range').describe('Range sharding.'),
     bounds: z
       .array(Bound)
       .describe(
@@ -83,9 +83,14 @@ export const RangeStrategy = z
 
 export const DirectoryStrategy = z
   .strictObject({
-    kind: z.literal('directory'),
+    kind: z.literal('directory').describe('Directory sharding.'),
     tenants: z
-      .array(z.strictObject({ tenant: z.string().min(1).max(200), shard: z.number().int().min(0) }))
+      .array(
+        z.strictObject({
+          tenant: z.string().min(1).max(200).describe('The tenant: a shard key value.'),
+          shard: z.number().int().min(0).describe('The shard index that owns it.'),
+        }),
+      )
       .default([])
       .describe('Tenant (shard key value) to shard. Default: none yet.'),
     defaultShard: z
@@ -97,16 +102,24 @@ export const DirectoryStrategy = z
   })
   .describe('Directory sharding: the catalog maps each tenant to a shard (Vitess lookup vindexes).');
 
-export const Strategy = z.discriminatedUnion('kind', [HashStrategy, RangeStrategy, DirectoryStrategy]);
+export const Strategy = z
+  .discriminatedUnion('kind', [HashStrategy, RangeStrategy, DirectoryStrategy])
+  .describe('How keys map to shards: hash over virtual slots, ranges, or a directory of tenants.');
 
 export const ShardedTable = z
   .strictObject({
-    name: ident('table name'),
+    name: ident('table name').describe('Table name (unquoted SQL identifier).'),
     key: ident('shard key column').describe('The shard key (distribution) column.'),
     keyType: z.enum(SHARD_KEY_TYPES).describe('Type of the shard key.'),
     columns: z
       .array(
-        z.strictObject({ name: ident('column name'), type: z.string().regex(COLUMN_TYPE, 'a column type') }),
+        z.strictObject({
+          name: ident('column name').describe('Column name.'),
+          type: z
+            .string()
+            .regex(COLUMN_TYPE, 'a column type')
+            .describe('Column type, e.g. int8, text, numeric(12,2).'),
+        }),
       )
       .min(1)
       .max(200)
@@ -124,7 +137,7 @@ export const ShardedTable = z
 
 export const ColocationGroup = z
   .strictObject({
-    name: ident('colocation group name'),
+    name: ident('colocation group name').describe('Colocation group name.'),
     tables: z
       .array(ident('table name'))
       .min(2)
@@ -256,8 +269,29 @@ export const FLEET_SCHEMA_ID = SCHEMA_ID.replace(/pgtopo\.schema\.json$/, 'fleet
 
 /** JSON Schema of the fleet document (input side: defaulted fields optional). */
 export function fleetJsonSchema(): JsonSchema {
-  fleetSchema ??= {
-    ...(z.toJSONSchema(FleetSpec, { io: 'input', unrepresentable: 'any' }) as JsonSchema),
+  if (fleetSchema) return fleetSchema;
+  const own = z.toJSONSchema(FleetSpec, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  // The embedded cluster specs are the topology schema itself (the template without `name`), so editors
+  // complete and check them too; the parse judges them through the topology parse (see model/fleet.ts).
+  const { $schema: _s, $id: _i, title: _t, ...cluster } = topologyJsonSchema();
+  const { name: _n, ...templateProperties } = cluster.properties ?? {};
+  const template = {
+    ...cluster,
+    properties: templateProperties,
+    required: ((cluster.required as string[] | undefined) ?? []).filter((k) => k !== 'name'),
+  };
+  const props = own.properties ?? {};
+  const ref = (key: string, def: string) =>
+    props[key] ? { [key]: { $ref: `#/$defs/${def}`, description: props[key].description } } : {};
+  fleetSchema = {
+    ...own,
+    properties: {
+      ...props,
+      ...ref('template', 'template'),
+      ...ref('catalog', 'cluster'),
+      ...ref('coordinator', 'cluster'),
+    },
+    $defs: { cluster, template },
     $id: FLEET_SCHEMA_ID,
     title: 'pgtopo fleet spec',
   };
