@@ -3,24 +3,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { fleetJsonSchema } from '../../src/spec/fleet.js';
+import { type SchemaNode, undocumented } from '../helpers/json-schema.js';
 import { FLEET_EXAMPLE, fleetVariant } from './helpers.js';
-
-type Node = {
-  properties?: Record<string, Node>;
-  items?: Node;
-  anyOf?: Node[];
-  oneOf?: Node[];
-  description?: string;
-};
-
-function undocumented(node: Node, path = ''): string[] {
-  const own = Object.entries(node.properties ?? {}).flatMap(([k, v]) => [
-    ...(v.description ? [] : [`${path}.${k}`]),
-    ...undocumented(v, `${path}.${k}`),
-  ]);
-  const nested = [...(node.items ? [node.items] : []), ...(node.anyOf ?? []), ...(node.oneOf ?? [])];
-  return [...own, ...nested.flatMap((n) => undocumented(n, path))];
-}
 
 describe('JSON Schema of the fleet document', () => {
   const schema = fleetJsonSchema();
@@ -34,7 +18,7 @@ describe('JSON Schema of the fleet document', () => {
   });
 
   test('every fleet field has a description', () => {
-    expect(undocumented(schema as Node)).toEqual([]);
+    expect(undocumented(schema as SchemaNode)).toEqual([]);
   });
 
   test('the example fleet validates, moves included', () => {

@@ -146,13 +146,9 @@ export const command: Command = {
     if (noSynth) {
       inventoryNote = 'Left out (`--no-synth`).';
     } else if (synthDir) {
-      try {
-        inventory = readInventory(synthDir);
-      } catch (e) {
-        if (!(e instanceof InventoryError)) throw e;
-        io.err(`${paint(io, 'red', 'invalid')} --synth-dir ${e.message}`);
-        return EXIT.invalid;
-      }
+      const read = inventoryFrom(synthDir, io);
+      if (typeof read === 'number') return read;
+      inventory = read;
     } else if (policy.errors > 0) {
       inventoryNote = `Not synthesized: ${policy.errors} policy error(s) make \`cdktf synth\` refuse the spec.`;
     } else {
@@ -196,6 +192,17 @@ function write(out: string, files: Parameters<typeof writeReviewDir>[1]): void {
   }
 }
 
+/** The AWS inventory of a cdktf output directory, or the exit code after saying why it is unusable. */
+function inventoryFrom(synthDir: string, io: CliIo): StackInventory[] | number {
+  try {
+    return readInventory(synthDir);
+  } catch (e) {
+    if (!(e instanceof InventoryError)) throw e;
+    io.err(`${paint(io, 'red', 'invalid')} --synth-dir ${e.message}`);
+    return EXIT.invalid;
+  }
+}
+
 /** One cluster tier's review in a fleet review: its rules, failures and (from `synthDir`) inventory. */
 async function reviewOf(
   t: Topology,
@@ -209,13 +216,9 @@ async function reviewOf(
     ? undefined
     : 'Left out: a fleet review reads the inventory from `--synth-dir` only.';
   if (synthDir) {
-    try {
-      inventory = readInventory(synthDir);
-    } catch (e) {
-      if (!(e instanceof InventoryError)) throw e;
-      io.err(`${paint(io, 'red', 'invalid')} --synth-dir ${e.message}`);
-      return EXIT.invalid;
-    }
+    const read = inventoryFrom(synthDir, io);
+    if (typeof read === 'number') return read;
+    inventory = read;
   }
   const review = await buildReview({
     topology: t,
