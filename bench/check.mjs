@@ -1,12 +1,19 @@
-// bench/check: `pgtopo check` on example 3 as a whole process, beside `node -e ''`.
+// bench/check: `pgtopo check` as a whole process, beside `node -e ''`.
 // Prints the medians and their ratio (target <= 3): check must not load cdktf or provider bindings.
-// Usage: npm run build && node bench/check.mjs [--runs N]
+// `--baseline <dir>`: also times the same check with the CLI of another build (a checkout of main with
+// `npm run build` done, its bin/pgtopo.js), interleaved, and prints this build's ratio to it on
+// example 2 (target <= 1.05: a cluster check loads no fleet code, so fleets cost it nothing).
+// Usage: npm run build && node bench/check.mjs [--runs N] [--baseline <dir>]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
+const arg = (name) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined;
+const runs = Number(arg('--runs')) || 15;
+const baselineDir = arg('--baseline');
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = [`${root}bin/pgtopo.js`, 'check', `${root}examples/three-region-stretched.yaml`];
+const check = (bin, example) => [bin, 'check', `${root}examples/${example}`];
+const here = `${root}bin/pgtopo.js`;
 
 function time(args) {
   const start = process.hrtime.bigint();
@@ -17,18 +24,25 @@ function time(args) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const baseline = [];
-const check = [];
-time(['-e', '']); // warm the file cache
-time(cli);
+const series = {
+  "node -e ''": ['-e', ''],
+  'pgtopo check (example 3)': check(here, 'three-region-stretched.yaml'),
+  'pgtopo check (example 2)': check(here, 'two-region-standby.yaml'),
+  ...(baselineDir
+    ? { 'baseline check (example 2)': check(`${baselineDir}/bin/pgtopo.js`, 'two-region-standby.yaml') }
+    : {}),
+};
+const times = Object.fromEntries(Object.keys(series).map((k) => [k, []]));
+for (const args of Object.values(series)) time(args); // warm the file cache
 for (let i = 0; i < runs; i++) {
-  // Interleave so machine noise hits both series alike.
-  baseline.push(time(['-e', '']));
-  check.push(time(cli));
+  // Interleave so machine noise hits every series alike.
+  for (const [k, args] of Object.entries(series)) times[k].push(time(args));
 }
-const b = median(baseline);
-const c = median(check);
+const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 console.log(`runs: ${runs}`);
-console.log(`node -e '' median:            ${b.toFixed(1)} ms`);
-console.log(`pgtopo check (example 3):     ${c.toFixed(1)} ms`);
-console.log(`ratio: ${(c / b).toFixed(2)} (target <= 3)`);
+for (const [k, v] of Object.entries(m)) console.log(`${`${k} median:`.padEnd(36)} ${v.toFixed(1)} ms`);
+console.log(`ratio: ${(m['pgtopo check (example 3)'] / m["node -e ''"]).toFixed(2)} (target <= 3)`);
+if (baselineDir)
+  console.log(
+    `ratio to baseline (example 2): ${(m['pgtopo check (example 2)'] / m['baseline check (example 2)']).toFixed(2)} (target <= 1.05)`,
+  );

@@ -1,7 +1,13 @@
-// Writes schema/pgtopo.schema.json from the zod schema (run after `npm run build`).
+// Writes schema/pgtopo.schema.json and schema/fleet.schema.json from the zod schemas (run after `npm run build`).
 import { writeFileSync } from 'node:fs';
+import { fleetJsonSchema } from '../dist/spec/fleet.js';
 import { topologyJsonSchema } from '../dist/spec/json-schema.js';
 
-const target = new URL('../schema/pgtopo.schema.json', import.meta.url);
-writeFileSync(target, `${JSON.stringify(topologyJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${target.pathname}`);
+for (const [file, schema] of [
+  ['pgtopo.schema.json', topologyJsonSchema()],
+  ['fleet.schema.json', fleetJsonSchema()],
+]) {
+  const target = new URL(`../schema/${file}`, import.meta.url);
+  writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${target.pathname}`);
+}

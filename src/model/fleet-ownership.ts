@@ -5,10 +5,7 @@
 import type { ShardKeyType } from '../spec/fleet.js';
 import type { Ownership } from './fleet.js';
 
-/** The default hash assignment: contiguous, equal blocks of slots in shard order. */
-export function defaultSlotOwner(slot: number, slots: number, shards: number): number {
-  return Math.floor((slot * shards) / slots);
-}
+export { defaultSlotOwner } from '../spec/fleet-kind.js';
 
 /**
  * A growth plan from the current hash ownership to `to` shards with the fewest slot moves: each shard keeps

@@ -3,17 +3,13 @@
  * ownership, computed exactly as the catalog's `shard_for` and the coordinator's partitions do.
  */
 import type { ShardKeyType } from '../spec/fleet.js';
+import { compareBound } from '../spec/fleet-kind.js';
 import type { Bound, Fleet, Ownership } from './fleet.js';
 import { type ShardKey, shardSlot } from './fleet-hash.js';
 
 /** Orders two range keys as PostgreSQL does for the fleet: integers numerically, text byte-wise (C collation). */
 export function compareKeys(a: ShardKey | Bound, b: ShardKey | Bound, type: ShardKeyType): number {
-  if (type === 'int4' || type === 'int8') {
-    const x = BigInt(a);
-    const y = BigInt(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  return Buffer.compare(Buffer.from(String(a), 'utf8'), Buffer.from(String(b), 'utf8'));
+  return compareBound(a, b, type === 'int4' || type === 'int8');
 }
 
 /** The shard index owning `key` under an ownership map, or undefined (an unowned slot, an unlisted tenant). */

@@ -9,10 +9,9 @@ import {
   type ParsedFleetSpec,
   type ShardedTableSpec,
 } from '../spec/fleet.js';
-import { slotRange } from '../spec/fleet-kind.js';
+import { slotClaims } from '../spec/fleet-kind.js';
 import type { PathSegment, SpecIssue } from '../spec/issues.js';
 import { type Decoded, type Locator, parseSpec } from '../spec/parse.js';
-import { defaultSlotOwner } from './fleet-ownership.js';
 import { type ResolveResult, resolveParsed } from './load.js';
 import type { Topology } from './types.js';
 
@@ -77,16 +76,7 @@ export function shardName(fleet: string, index: number, shards: number): string 
 export function resolveOwnership(spec: ParsedFleetSpec): Ownership {
   const st = spec.strategy;
   if (st.kind === 'hash') {
-    const owners: number[][] = Array.from({ length: st.slots }, () => []);
-    if (st.assignments === undefined) {
-      for (let s = 0; s < st.slots; s++) owners[s]!.push(defaultSlotOwner(s, st.slots, spec.shards));
-    } else {
-      for (const a of st.assignments) {
-        const [from, to] = slotRange(a.slots);
-        for (let s = from; s <= Math.min(to, st.slots - 1); s++) owners[s]!.push(a.shard);
-      }
-    }
-    return { kind: 'hash', slots: st.slots, owners };
+    return { kind: 'hash', slots: st.slots, owners: slotClaims(st.slots, spec.shards, st.assignments) };
   }
   if (st.kind === 'range') {
     return {

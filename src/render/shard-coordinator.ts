@@ -54,7 +54,7 @@ function textKey(type: ShardKeyType): boolean {
 }
 
 /** One partition per slot, range or shard's tenant list: `[suffix, FOR VALUES ..., owning shard index]`. */
-function partitions(f: Fleet, t: ShardedTableSpec): [string, string, number][] {
+export function partitions(f: Fleet, t: ShardedTableSpec): [string, string, number][] {
   const o = f.ownership;
   if (o.kind === 'hash') {
     return o.owners.flatMap((c, slot) =>
@@ -99,29 +99,40 @@ export function coordinatorSql(
   endpoint: (s: Shard) => ShardEndpoint = awsShardEndpoint,
   opts: { readonly sslmode?: 'verify-full' | 'disable' } = {},
 ): string {
-  const db = f.router.database;
   const sslmode = opts.sslmode ?? 'verify-full';
   const lines = [
     `-- pgtopo fleet ${f.name}: coordinator (postgres_fdw). Apply with psql -v ${ROUTER_PASSWORD_VARIABLE}=<the value of secret ${f.router.passwordSecret}>.`,
     'CREATE EXTENSION IF NOT EXISTS postgres_fdw;',
   ];
-  for (const s of f.shards) {
-    const e = endpoint(s);
-    lines.push(
-      `CREATE SERVER IF NOT EXISTS ${serverName(s)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${sqlString(e.host)}, port ${sqlString(String(e.port))}, dbname ${sqlString(db)}, sslmode ${sqlString(sslmode)}, application_name ${sqlString(`pgtopo-router-${f.name}`)});`,
-      `CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER ${serverName(s)} OPTIONS (user ${sqlString(ROUTER_ROLE)}, password :'${ROUTER_PASSWORD_VARIABLE}');`,
-    );
-  }
+  for (const s of f.shards) lines.push(...shardServerSql(f, s, endpoint(s), sslmode));
   for (const t of f.tables) {
     // No primary key on the coordinator: foreign partitions carry no index; each shard enforces its keys.
     lines.push(`CREATE TABLE IF NOT EXISTS ${t.name} (${columnsSql(t).join(', ')}) ${partitionBy(f, t)};`);
-    for (const [suffix, bound, shard] of partitions(f, t)) {
-      lines.push(
-        `CREATE FOREIGN TABLE IF NOT EXISTS ${t.name}_${suffix} PARTITION OF ${t.name} ${bound} SERVER ${serverName(f.shards[shard]!)} OPTIONS (schema_name 'public', table_name ${sqlString(`${t.name}_${suffix}`)});`,
-      );
-    }
+    for (const p of partitions(f, t)) lines.push(foreignPartitionSql(f, t, p));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The coordinator's postgres_fdw server and user mapping of one shard. */
+export function shardServerSql(
+  f: Fleet,
+  s: Shard,
+  e: ShardEndpoint,
+  sslmode: 'verify-full' | 'disable' = 'verify-full',
+): string[] {
+  return [
+    `CREATE SERVER IF NOT EXISTS ${serverName(s)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${sqlString(e.host)}, port ${sqlString(String(e.port))}, dbname ${sqlString(f.router.database)}, sslmode ${sqlString(sslmode)}, application_name ${sqlString(`pgtopo-router-${f.name}`)});`,
+    `CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER ${serverName(s)} OPTIONS (user ${sqlString(ROUTER_ROLE)}, password :'${ROUTER_PASSWORD_VARIABLE}');`,
+  ];
+}
+
+/** One foreign partition on the coordinator: the same-named partition on its owning shard. */
+export function foreignPartitionSql(
+  f: Fleet,
+  t: ShardedTableSpec,
+  [suffix, bound, shard]: readonly [string, string, number],
+): string {
+  return `CREATE FOREIGN TABLE IF NOT EXISTS ${t.name}_${suffix} PARTITION OF ${t.name} ${bound} SERVER ${serverName(f.shards[shard]!)} OPTIONS (schema_name 'public', table_name ${sqlString(`${t.name}_${suffix}`)});`;
 }
 
 /** A shard's DDL: the router role, and each table holding only the partitions this shard owns. */

@@ -8,10 +8,18 @@
  * as absent; no check depends on a default other than its absence.
  */
 import { overlaps, parseCidr } from './cidr.js';
-import { describeValue, type PathSegment, type SpecIssue, valueAt } from './issues.js';
+import {
+  type AddIssue,
+  describeValue,
+  firstDuplicates,
+  issueCollector,
+  type PathSegment,
+  type SpecIssue,
+  valueAt,
+} from './issues.js';
 import { type NodeRelease, RELEASE_NAMES, RELEASES, type ReleaseName, releaseNamed } from './releases.js';
 import { REGION } from './schema.js';
-import { closest } from './suggest.js';
+import { didYouMean } from './suggest.js';
 
 /** A hint naming the releases that have what the spec asked for. */
 function otherReleases(has: (r: NodeRelease) => boolean, what: string): string | undefined {
@@ -22,14 +30,7 @@ function otherReleases(has: (r: NodeRelease) => boolean, what: string): string |
 }
 
 export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecIssue[] = []): SpecIssue[] {
-  const issues: SpecIssue[] = [];
-  const add = (
-    code: SpecIssue['code'],
-    path: PathSegment[],
-    found: string,
-    expected: string,
-    hint?: string,
-  ) => issues.push({ code, path, found, expected, ...(hint ? { hint } : {}) });
+  const { issues, add } = issueCollector();
   const read = reader(spec, schemaIssues);
   const str = (path: PathSegment[]) => {
     const v = read.whole(path);
@@ -74,13 +75,12 @@ export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecI
     add('duplicate_name', ['regions', i, 'name'], JSON.stringify(n), 'a region name used once');
   }
   if (namesKnown && primaryRegion !== undefined && !regionNames.includes(primaryRegion)) {
-    const s = closest(primaryRegion, regionNames);
     add(
       'primary_region_missing',
       ['primaryRegion'],
       JSON.stringify(primaryRegion),
       `one of the regions: ${regionNames.join(', ')}`,
-      s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+      didYouMean(primaryRegion, regionNames),
     );
   }
 
@@ -123,26 +123,24 @@ export function crossReferenceIssues(spec: unknown, schemaIssues: readonly SpecI
   for (const { m, r } of members) {
     const azs = r.azs.filter((az): az is string => az !== undefined);
     if (r.azsWhole && r.name !== undefined && m.az !== undefined && !azs.includes(m.az)) {
-      const s = closest(m.az, azs);
       add(
         'unknown_az',
         ['regions', r.i, 'members', m.j, 'az'],
         JSON.stringify(m.az),
         `one of ${r.name}'s azs: ${azs.join(', ')}`,
-        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+        didYouMean(m.az, azs),
       );
     }
     if (membersKnown && m.replicateFrom !== undefined && !seen.has(m.replicateFrom)) {
-      const s = closest(
-        m.replicateFrom,
-        r.members.map((x) => x.name).filter((n): n is string => n !== undefined),
-      );
       add(
         'unknown_member',
         ['regions', r.i, 'members', m.j, 'replicateFrom'],
         JSON.stringify(m.replicateFrom),
         'the name of a member of the spec',
-        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+        didYouMean(
+          m.replicateFrom,
+          r.members.map((x) => x.name).filter((n): n is string => n !== undefined),
+        ),
       );
     }
     if (m.io2 && m.iopsMissing) {
@@ -313,7 +311,7 @@ const SECURITY_GROUP_LISTS: readonly PathSegment[][] = [
  * spec maps each region to its groups; a group given under two regions exists in (at most) one of them.
  */
 function securityGroups(
-  add: Add,
+  add: AddIssue,
   path: readonly PathSegment[],
   regionNames: readonly string[],
   value: readonly string[] | Readonly<Record<string, readonly string[]>>,
@@ -331,13 +329,12 @@ function securityGroups(
   const seen = new Map<string, string>();
   for (const [region, ids] of Object.entries(value as Readonly<Record<string, readonly string[]>>)) {
     if (!regionNames.includes(region)) {
-      const s = closest(region, regionNames);
       add(
         'unknown_region',
         [...path, region],
         JSON.stringify(region),
         `one of the regions: ${regionNames.join(', ')}`,
-        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+        didYouMean(region, regionNames),
       );
     }
     ids.forEach((id, k) => {
@@ -361,7 +358,7 @@ type Reader = ReturnType<typeof reader>;
  * did-you-mean), names are unique per kind, slots are unique across CDC feeds and subscriber slots, and a CDC
  * feed streams a publication of its own database as a replication role.
  */
-function logicalReferences(add: Add, read: Reader): void {
+function logicalReferences(add: AddIssue, read: Reader): void {
   const entries = (kind: string) => {
     const v = read.reachable(['logical', kind]);
     // Array.from visits holes too (a sparse list from a hostile input has entries map would skip).
@@ -401,7 +398,6 @@ function logicalReferences(add: Add, read: Reader): void {
     const value = str(path);
     const known = names[kind];
     if (value === undefined || known === undefined || known.includes(value)) return;
-    const s = closest(value, known);
     add(
       'unknown_reference',
       path,
@@ -409,7 +405,7 @@ function logicalReferences(add: Add, read: Reader): void {
       known.length > 0
         ? `one of logical.${kind}: ${known.join(', ')}`
         : `a name declared in logical.${kind} (none declared)`,
-      s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+      didYouMean(value, known),
     );
   };
   for (const i of entries('databases')) resolves(at('databases', i, 'owner'), 'roles');
@@ -521,20 +517,12 @@ function reader(root: unknown, schemaIssues: readonly SpecIssue[]) {
   };
 }
 
-type Add = (
-  code: SpecIssue['code'],
-  path: PathSegment[],
-  found: string,
-  expected: string,
-  hint?: string,
-) => void;
-
 /**
  * A setting whose values each exist in one region (AMI ids, bucket names, SNS topics): one value for a
  * single-region spec, else a map with exactly one value per region of the spec.
  */
 function regionalSetting(
-  add: Add,
+  add: AddIssue,
   regionNames: readonly string[],
   path: PathSegment[],
   value: string | Readonly<Record<string, string>> | undefined,
@@ -561,13 +549,12 @@ function regionalSetting(
   for (const [region, v] of Object.entries(value)) {
     const at = [...path, region];
     if (!regionNames.includes(region)) {
-      const s = closest(region, regionNames);
       add(
         'unknown_region',
         at,
         JSON.stringify(region),
         `one of the regions: ${regionNames.join(', ')}`,
-        s ? `did you mean ${JSON.stringify(s)}?` : undefined,
+        didYouMean(region, regionNames),
       );
     } else inRegion(v, region, at);
     const other = seen.get(v);
@@ -583,16 +570,4 @@ function regionalSetting(
       `no ${kind.noun} for ${missing.join(', ')}`,
       `a ${kind.noun} for every region, or none (pgtopo's default)`,
     );
-}
-
-/** Indices and values of repeated values; undefined (not judged) is never a repeat. */
-function firstDuplicates<T>(values: readonly (T | undefined)[]): [number, T][] {
-  const seen = new Set<T>();
-  const dups: [number, T][] = [];
-  values.forEach((v, i) => {
-    if (v === undefined) return;
-    if (seen.has(v)) dups.push([i, v]);
-    seen.add(v);
-  });
-  return dups;
 }

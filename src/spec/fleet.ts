@@ -7,10 +7,16 @@
  * model as any cluster, so every rule of a single cluster applies to each.
  */
 import { z } from 'zod';
-import { SLOT_RANGE, slotRange } from './fleet-kind.js';
-import { describeValue, type PathSegment, type SpecIssue } from './issues.js';
-import { type JsonSchema, knownKeysAt } from './json-schema.js';
-import { closest } from './suggest.js';
+import { compareBound, SLOT_RANGE, slotClaims, slotRange } from './fleet-kind.js';
+import {
+  describeValue,
+  firstDuplicates,
+  issueCollector,
+  type PathSegment,
+  type SpecIssue,
+} from './issues.js';
+import { type JsonSchema, knownKeysAt, SCHEMA_ID, topologyJsonSchema } from './json-schema.js';
+import { didYouMean } from './suggest.js';
 import { fromZodIssues } from './zod-issues.js';
 
 /** A fleet name: shard clusters are named `<fleet>-s<NN>`, so it is 8 characters shorter than a cluster's. */
@@ -45,7 +51,7 @@ export const SlotAssignment = z
 
 export const HashStrategy = z
   .strictObject({
-    kind: z.literal('hash'),
+    kind: z.literal('hash').describe('Hash sharding.'),
     slots: z
       .number()
       .int()
@@ -66,7 +72,7 @@ const Bound = z.union([z.number().int(), z.string().min(1).max(200)]);
 
 export const RangeStrategy = z
   .strictObject({
-    kind: z.literal('range'),
+    kind: z.literal('range').describe('Range sharding.'),
     bounds: z
       .array(Bound)
       .describe(
@@ -77,9 +83,14 @@ export const RangeStrategy = z
 
 export const DirectoryStrategy = z
   .strictObject({
-    kind: z.literal('directory'),
+    kind: z.literal('directory').describe('Directory sharding.'),
     tenants: z
-      .array(z.strictObject({ tenant: z.string().min(1).max(200), shard: z.number().int().min(0) }))
+      .array(
+        z.strictObject({
+          tenant: z.string().min(1).max(200).describe('The tenant: a shard key value.'),
+          shard: z.number().int().min(0).describe('The shard index that owns it.'),
+        }),
+      )
       .default([])
       .describe('Tenant (shard key value) to shard. Default: none yet.'),
     defaultShard: z
@@ -91,16 +102,24 @@ export const DirectoryStrategy = z
   })
   .describe('Directory sharding: the catalog maps each tenant to a shard (Vitess lookup vindexes).');
 
-export const Strategy = z.discriminatedUnion('kind', [HashStrategy, RangeStrategy, DirectoryStrategy]);
+export const Strategy = z
+  .discriminatedUnion('kind', [HashStrategy, RangeStrategy, DirectoryStrategy])
+  .describe('How keys map to shards: hash over virtual slots, ranges, or a directory of tenants.');
 
 export const ShardedTable = z
   .strictObject({
-    name: ident('table name'),
+    name: ident('table name').describe('Table name (unquoted SQL identifier).'),
     key: ident('shard key column').describe('The shard key (distribution) column.'),
     keyType: z.enum(SHARD_KEY_TYPES).describe('Type of the shard key.'),
     columns: z
       .array(
-        z.strictObject({ name: ident('column name'), type: z.string().regex(COLUMN_TYPE, 'a column type') }),
+        z.strictObject({
+          name: ident('column name').describe('Column name.'),
+          type: z
+            .string()
+            .regex(COLUMN_TYPE, 'a column type')
+            .describe('Column type, e.g. int8, text, numeric(12,2).'),
+        }),
       )
       .min(1)
       .max(200)
@@ -118,7 +137,7 @@ export const ShardedTable = z
 
 export const ColocationGroup = z
   .strictObject({
-    name: ident('colocation group name'),
+    name: ident('colocation group name').describe('Colocation group name.'),
     tables: z
       .array(ident('table name'))
       .min(2)
@@ -147,6 +166,47 @@ export const Router = z
   })
   .describe('The routing tier. Default: postgres-fdw coordinator on database app.');
 
+export const Move = z
+  .strictObject({
+    slots: z
+      .union([
+        z.number().int().min(0),
+        z.string().regex(SLOT_RANGE, 'a slot `n` or an inclusive range `from-to`'),
+      ])
+      .optional()
+      .describe('Hash fleets: the slot, or inclusive slot range `from-to`, that moves.'),
+    range: z
+      .strictObject({
+        lower: Bound.optional().describe('Lowest key that moves (inclusive). Default: from the lowest key.'),
+        upper: Bound.optional().describe('First key that stays (exclusive). Default: to the highest key.'),
+      })
+      .optional()
+      .describe('Range fleets: the keys [lower, upper) that move.'),
+    tenant: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Directory fleets: the tenant (shard key value) that moves.'),
+    from: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SHARDS - 1)
+      .describe('The shard index that owns it before the move.'),
+    to: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SHARDS - 1)
+      .describe('The shard index that owns it after the move.'),
+  })
+  .describe(
+    'A planned move: rows of slots, a key range or a tenant copied from one shard to another over logical replication, then ownership flipped in one transaction. Exactly one of slots, range, tenant.',
+  );
+
+export type MoveSpec = z.output<typeof Move>;
+
 export const FleetSpec = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors. Ignored.'),
@@ -174,6 +234,13 @@ export const FleetSpec = z
         'The coordinator cluster (a full topology spec) of the routing tier. Default: the catalog cluster coordinates.',
       ),
     router: Router.prefault({}),
+    moves: z
+      .array(Move)
+      .max(MAX_SLOTS)
+      .default([])
+      .describe(
+        'The moves this document makes against the deployed fleet: `pgtopo diff` refuses a slot, range or tenant that changes owner without one. Default: none.',
+      ),
   })
   .describe('A sharded fleet: many Patroni clusters as one dataset.');
 
@@ -197,10 +264,35 @@ export function fleetIssues(
 
 let fleetSchema: JsonSchema | undefined;
 
+/** The fleet schema's id, beside the topology schema's (`schema/fleet.schema.json`). */
+export const FLEET_SCHEMA_ID = SCHEMA_ID.replace(/pgtopo\.schema\.json$/, 'fleet.schema.json');
+
 /** JSON Schema of the fleet document (input side: defaulted fields optional). */
 export function fleetJsonSchema(): JsonSchema {
-  fleetSchema ??= {
-    ...(z.toJSONSchema(FleetSpec, { io: 'input', unrepresentable: 'any' }) as JsonSchema),
+  if (fleetSchema) return fleetSchema;
+  const own = z.toJSONSchema(FleetSpec, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  // The embedded cluster specs are the topology schema itself (the template without `name`), so editors
+  // complete and check them too; the parse judges them through the topology parse (see model/fleet.ts).
+  const { $schema: _s, $id: _i, title: _t, ...cluster } = topologyJsonSchema();
+  const { name: _n, ...templateProperties } = cluster.properties ?? {};
+  const template = {
+    ...cluster,
+    properties: templateProperties,
+    required: ((cluster.required as string[] | undefined) ?? []).filter((k) => k !== 'name'),
+  };
+  const props = own.properties ?? {};
+  const ref = (key: string, def: string) =>
+    props[key] ? { [key]: { $ref: `#/$defs/${def}`, description: props[key].description } } : {};
+  fleetSchema = {
+    ...own,
+    properties: {
+      ...props,
+      ...ref('template', 'template'),
+      ...ref('catalog', 'cluster'),
+      ...ref('coordinator', 'cluster'),
+    },
+    $defs: { cluster, template },
+    $id: FLEET_SCHEMA_ID,
     title: 'pgtopo fleet spec',
   };
   return fleetSchema;
@@ -212,14 +304,7 @@ function fleetKnownKeys(path: readonly PathSegment[], value: unknown): string[] 
 }
 
 function fleetCrossReferences(spec: ParsedFleetSpec): SpecIssue[] {
-  const issues: SpecIssue[] = [];
-  const add = (
-    code: SpecIssue['code'],
-    path: PathSegment[],
-    found: string,
-    expected: string,
-    hint?: string,
-  ) => issues.push({ code, path, found, expected, ...(hint ? { hint } : {}) });
+  const { issues, add } = issueCollector();
   const shardIndex = (path: PathSegment[], shard: number) => {
     if (shard >= spec.shards)
       add('invalid_value', path, describeValue(shard), `a shard index from 0 to ${spec.shards - 1}`);
@@ -284,21 +369,18 @@ function fleetCrossReferences(spec: ParsedFleetSpec): SpecIssue[] {
   }
 
   const tableNames = spec.tables.map((t) => t.name);
-  const seenTables = new Set<string>();
+  for (const [i, name] of firstDuplicates(tableNames))
+    add('duplicate_name', ['tables', i, 'name'], describeValue(name), 'a table name used once');
   spec.tables.forEach((t, i) => {
-    if (seenTables.has(t.name))
-      add('duplicate_name', ['tables', i, 'name'], describeValue(t.name), 'a table name used once');
-    seenTables.add(t.name);
     const columns = t.columns.map((c) => c.name);
     const known = (path: PathSegment[], col: string) => {
       if (!columns.includes(col)) {
-        const hint = closest(col, columns);
         add(
           'unknown_member',
           path,
           describeValue(col),
           `a column of ${t.name} (${columns.join(', ')})`,
-          hint ? `did you mean ${JSON.stringify(hint)}?` : undefined,
+          didYouMean(col, columns),
         );
       }
     };
@@ -326,13 +408,12 @@ function fleetCrossReferences(spec: ParsedFleetSpec): SpecIssue[] {
     g.tables.forEach((name, j) => {
       const path = ['colocation', i, 'tables', j];
       if (!tableNames.includes(name)) {
-        const hint = closest(name, tableNames);
         add(
           'unknown_member',
           path,
           describeValue(name),
           `one of the fleet's tables (${tableNames.join(', ')})`,
-          hint ? `did you mean ${JSON.stringify(hint)}?` : undefined,
+          didYouMean(name, tableNames),
         );
       } else if (grouped.has(name)) {
         add(
@@ -344,7 +425,125 @@ function fleetCrossReferences(spec: ParsedFleetSpec): SpecIssue[] {
       } else grouped.set(name, g.name);
     });
   });
+  moveReferences(spec, add);
   return issues;
+}
+
+const MOVE_UNIT = { hash: 'slots', range: 'range', directory: 'tenant' } as const;
+
+/**
+ * Each declared move names exactly the unit its strategy moves (slots, a key range, a tenant), two different
+ * shards, and a target that owns the unit in this document: a move declares where ownership ends up.
+ */
+function moveReferences(spec: ParsedFleetSpec, add: ReturnType<typeof issueCollector>['add']): void {
+  const st = spec.strategy;
+  const unit = MOVE_UNIT[st.kind];
+  spec.moves.forEach((m, i) => {
+    const at = (...rest: PathSegment[]) => ['moves', i, ...rest];
+    const given = (['slots', 'range', 'tenant'] as const).filter((k) => m[k] !== undefined);
+    for (const k of given.filter((k) => k !== unit)) {
+      add(
+        'inconsistent',
+        at(k),
+        `${k} in a ${st.kind} fleet`,
+        `${unit}: the unit a ${st.kind} fleet moves`,
+        `did you mean ${JSON.stringify(unit)}?`,
+      );
+    }
+    if (!given.includes(unit)) {
+      add('invalid_value', at(), `a move without ${unit}`, `${unit}: what moves in a ${st.kind} fleet`);
+      return;
+    }
+    if (given.length > 1) return;
+    if (m.from === m.to) {
+      add('inconsistent', at('to'), `shard ${m.to}, the same as from`, 'another shard than from');
+      return;
+    }
+    if (m.to >= spec.shards) {
+      add('invalid_value', at('to'), describeValue(m.to), `a shard index from 0 to ${spec.shards - 1}`);
+      return;
+    }
+    if (st.kind === 'hash' && m.slots !== undefined) {
+      const [from, to] = slotRange(m.slots);
+      if (from > to || to >= st.slots) {
+        add(
+          'invalid_value',
+          at('slots'),
+          describeValue(m.slots),
+          `slots from 0 to ${st.slots - 1}, ascending`,
+        );
+        return;
+      }
+      const owners = hashOwners(spec);
+      const elsewhere = [];
+      for (let s = from; s <= to; s++) if (owners[s] !== m.to) elsewhere.push(s);
+      if (elsewhere.length > 0) {
+        add(
+          'inconsistent',
+          at('to'),
+          `shard ${m.to}, but this document gives slot(s) ${elsewhere.slice(0, 8).join(', ')} to ${describeOwner(owners[elsewhere[0]!])}`,
+          `the shard that owns the moved slots in strategy (a move declares where they end up)`,
+        );
+      }
+    } else if (st.kind === 'directory' && m.tenant !== undefined) {
+      const listed = st.tenants.find((t) => t.tenant === m.tenant);
+      const owner = listed ? listed.shard : st.defaultShard;
+      if (owner !== m.to) {
+        add(
+          listed ? 'inconsistent' : 'unknown_member',
+          at('tenant'),
+          `${JSON.stringify(m.tenant)} owned by ${describeOwner(owner)} in this document`,
+          `a tenant that strategy.tenants gives to shard ${m.to}`,
+          listed
+            ? undefined
+            : didYouMean(
+                m.tenant,
+                st.tenants.map((t) => t.tenant),
+              ),
+        );
+      }
+    } else if (st.kind === 'range' && m.range !== undefined) {
+      const { lower, upper } = m.range;
+      const numeric = spec.tables.some((t) => t.keyType === 'int4' || t.keyType === 'int8');
+      let typed = true;
+      for (const [k, b] of [
+        ['lower', lower],
+        ['upper', upper],
+      ] as const) {
+        if (b !== undefined && numeric !== (typeof b === 'number')) {
+          add('invalid_type', at('range', k), describeValue(b), numeric ? 'an integer' : 'a string');
+          typed = false;
+        }
+      }
+      if (!typed || st.bounds.some((b) => numeric !== (typeof b === 'number'))) return;
+      // [lower, upper) lies within the target's [lo, hi); undefined is -inf for lower bounds, +inf for upper ones.
+      const lo = m.to > 0 ? st.bounds[m.to - 1] : undefined;
+      const hi = m.to < spec.shards - 1 ? st.bounds[m.to] : undefined;
+      const within =
+        (lo === undefined || (lower !== undefined && compareBound(lower, lo, numeric) >= 0)) &&
+        (hi === undefined || (upper !== undefined && compareBound(upper, hi, numeric) <= 0));
+      const empty = lower !== undefined && upper !== undefined && compareBound(lower, upper, numeric) >= 0;
+      if (!within || empty) {
+        add(
+          'inconsistent',
+          at('range'),
+          `[${lower ?? '-inf'}, ${upper ?? '+inf'})${empty ? ', an empty range' : `, outside shard ${m.to}'s range [${lo ?? '-inf'}, ${hi ?? '+inf'}) in strategy.bounds`}`,
+          `a non-empty key range that strategy.bounds give to shard ${m.to}`,
+        );
+      }
+    }
+  });
+}
+
+function describeOwner(owner: number | undefined): string {
+  return owner === undefined ? 'no shard' : `shard ${owner}`;
+}
+
+/** Slot -> its single owner under the spec's hash strategy (undefined where none or several claim it). */
+function hashOwners(spec: ParsedFleetSpec): (number | undefined)[] {
+  const st = spec.strategy;
+  if (st.kind !== 'hash') return [];
+  return slotClaims(st.slots, spec.shards, st.assignments).map((c) => (c.length === 1 ? c[0] : undefined));
 }
 
 /** The shard key type a column type names (aliases folded: integer -> int4, bigint -> int8). */

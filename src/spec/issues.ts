@@ -122,3 +122,34 @@ export function capIssues(issues: readonly SpecIssue[], max: number): readonly S
     },
   ];
 }
+
+/** Adds one issue: its code, path, what was found, what is expected, and an optional hint. */
+export type AddIssue = (
+  code: SpecIssueCode,
+  path: PathSegment[],
+  found: string,
+  expected: string,
+  hint?: string,
+) => void;
+
+/** A list of issues and the `add` that appends to it (the cluster and fleet cross-reference checks share it). */
+export function issueCollector(): { readonly issues: SpecIssue[]; readonly add: AddIssue } {
+  const issues: SpecIssue[] = [];
+  return {
+    issues,
+    add: (code, path, found, expected, hint) =>
+      issues.push({ code, path, found, expected, ...(hint ? { hint } : {}) }),
+  };
+}
+
+/** Indices and values of repeated values; undefined (not judged) is never a repeat. */
+export function firstDuplicates<T>(values: readonly (T | undefined)[]): [number, T][] {
+  const seen = new Set<T>();
+  const dups: [number, T][] = [];
+  values.forEach((v, i) => {
+    if (v === undefined) return;
+    if (seen.has(v)) dups.push([i, v]);
+    seen.add(v);
+  });
+  return dups;
+}

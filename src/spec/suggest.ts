@@ -43,3 +43,9 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** The did-you-mean hint for `word` among `candidates`, or undefined when none is close. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const s = closest(word, candidates);
+  return s === undefined ? undefined : `did you mean ${JSON.stringify(s)}?`;
+}

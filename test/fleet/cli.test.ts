@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -70,5 +70,142 @@ describe('pgtopo check <fleet>', () => {
     const sarif = JSON.parse((await run('check', file, '--format', 'sarif')).out);
     expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toContain('PGT-SHD-001');
     expect((await run('check', file, '--format', 'junit')).out).toContain('PGT-SHD-001');
+  });
+});
+
+const hashMoved = (moves: unknown[]) => (s: Record<string, any>) => {
+  s.strategy.assignments = [
+    { shard: 0, slots: '0-15' },
+    { shard: 3, slots: '16-19' },
+    { shard: 1, slots: '20-31' },
+    { shard: 2, slots: '32-47' },
+    { shard: 3, slots: '48-63' },
+  ];
+  s.moves = moves;
+};
+
+describe('pgtopo diff <fleet> <fleet>', () => {
+  test('an undeclared reassignment is refused: code, spec path, found and expected (exit 1)', async () => {
+    const r = await run('diff', FLEET_EXAMPLE, fleetFile(hashMoved([])), '--format', 'json');
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(doc.kind).toBe('fleet');
+    expect(doc.refused.map((x: { code: string; pathText: string }) => `${x.code} ${x.pathText}`)).toEqual([
+      'undeclared-move strategy.assignments[1]',
+    ]);
+    const text = await run('diff', FLEET_EXAMPLE, fleetFile(hashMoved([])));
+    expect(text.out).toMatch(/REFUSED\n {2}undeclared-move {2}strategy\.assignments\[1\]/);
+    expect(text.out).toContain('expected: a declared move under moves: {slots: "16-19",from: 1,to: 3}');
+  });
+
+  test('a declared move is listed as a move, nothing refused', async () => {
+    const r = await run('diff', FLEET_EXAMPLE, fleetFile(hashMoved([{ slots: '16-19', from: 1, to: 3 }])));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('1 move(s), 0 refused');
+    expect(r.out).toContain('slots 16-19: shard 1 → shard 3');
+    expect(r.out).not.toContain('REFUSED');
+  });
+
+  test('a fleet beside a cluster spec is an invalid pair (exit 2), an unchanged fleet exits 0', async () => {
+    const mixed = await run(
+      'diff',
+      FLEET_EXAMPLE,
+      `${FLEET_EXAMPLE.replace('fleet.yaml', 'single-region.yaml')}`,
+    );
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toContain('kind [inconsistent]');
+    expect((await run('diff', FLEET_EXAMPLE, FLEET_EXAMPLE)).code).toBe(0);
+  });
+});
+
+describe('pgtopo render / review / synth <fleet>', () => {
+  test('--moves writes the plan in order; refused without a declared move, writing nothing', async () => {
+    const out = join(dir, 'moves-ok');
+    const ok = await run(
+      'render',
+      fleetFile(hashMoved([{ slots: '16-19', from: 1, to: 3 }])),
+      '--moves',
+      FLEET_EXAMPLE,
+      '--out',
+      out,
+    );
+    expect(ok.code).toBe(0);
+    const files = readdirSync(join(out, 'moves'));
+    expect(files).toContain('plan.sql');
+    expect(files.filter((f) => /^\d\d-flip-commit-coordinator\.sql$/.test(f)).length).toBe(1);
+    const bad = join(dir, 'moves-bad');
+    const refused = await run('render', fleetFile(hashMoved([])), '--moves', FLEET_EXAMPLE, '--out', bad);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('undeclared-move');
+    expect(existsSync(bad)).toBe(false);
+  });
+
+  test('--routing writes the catalog, coordinator and shard SQL; --cluster picks one cluster with did-you-mean', async () => {
+    const out = join(dir, 'routing');
+    expect((await run('render', FLEET_EXAMPLE, '--routing', '--out', out)).code).toBe(0);
+    expect(readdirSync(join(out, 'routing', 'shards'))).toEqual([
+      'shop-s00.sql',
+      'shop-s01.sql',
+      'shop-s02.sql',
+      'shop-s03.sql',
+    ]);
+    const wrong = await run(
+      'render',
+      FLEET_EXAMPLE,
+      '--cluster',
+      'shop-s1',
+      '--member',
+      'use1-a',
+      '--out',
+      join(dir, 'm1'),
+    );
+    expect(wrong.code).toBe(64);
+    expect(wrong.err).toContain('did you mean "shop-s01"?');
+    const member = await run(
+      'render',
+      FLEET_EXAMPLE,
+      '--cluster',
+      'shop-s01',
+      '--member',
+      'use1-a',
+      '--out',
+      join(dir, 'm2'),
+    );
+    expect(member.code).toBe(0);
+    expect(
+      (
+        await run(
+          'render',
+          FLEET_EXAMPLE.replace('fleet.yaml', 'single-region.yaml'),
+          '--routing',
+          '--out',
+          join(dir, 'm3'),
+        )
+      ).code,
+    ).toBe(64);
+  });
+
+  test('review draws the fleet and its slot map before each tier', async () => {
+    const out = join(dir, 'review');
+    const r = await run('review', FLEET_EXAMPLE, '--out', out);
+    expect(r.code).toBe(0);
+    const md = readFileSync(join(out, 'review.md'), 'utf8');
+    expect(md).toContain('| shop-s01 | 3 | 16-31 | 25.0 % |');
+    expect(md).toContain('# Topology review: shop-s00');
+    expect(md).toContain('# Topology review: shop-catalog');
+    expect(readFileSync(join(out, 'topology.mmd'), 'utf8')).toContain('shop_catalog --> shop_s03');
+  }, 60_000);
+
+  test('synth of an invalid fleet exits 2 with fleet paths, writing nothing', async () => {
+    const out = join(dir, 'synth-bad');
+    const r = await run(
+      'synth',
+      fleetFile((s) => (s.tables[0].key = 'customerid')),
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('tables[0].key [unknown_member]');
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -4,29 +4,13 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { topologyJsonSchema } from '../../src/spec/json-schema.js';
 import { EXAMPLE_NAMES, EXAMPLES } from '../helpers/examples.js';
-
-type Node = {
-  properties?: Record<string, Node>;
-  items?: Node;
-  anyOf?: Node[];
-  oneOf?: Node[];
-  description?: string;
-};
-
-function undocumented(node: Node, path = ''): string[] {
-  const own = Object.entries(node.properties ?? {}).flatMap(([k, v]) => [
-    ...(v.description ? [] : [`${path}.${k}`]),
-    ...undocumented(v, `${path}.${k}`),
-  ]);
-  const nested = [...(node.items ? [node.items] : []), ...(node.anyOf ?? []), ...(node.oneOf ?? [])];
-  return [...own, ...nested.flatMap((n) => undocumented(n, path))];
-}
+import { type SchemaNode, undocumented } from '../helpers/json-schema.js';
 
 describe('JSON Schema for YAML users', () => {
   const schema = topologyJsonSchema();
 
   test('every field has a description', () => {
-    expect(undocumented(schema as Node)).toEqual([]);
+    expect(undocumented(schema as SchemaNode)).toEqual([]);
   });
 
   test('the shipped schema/pgtopo.schema.json is current (regenerate: npm run schema)', () => {

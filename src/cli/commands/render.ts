@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { tryLoad } from '../../model/load.js';
+import { resolveParsed } from '../../model/load.js';
 import type { Topology } from '../../model/types.js';
 import {
   type AddressMap,
@@ -14,7 +14,8 @@ import {
   renderMonitoring,
   renderUserData,
 } from '../../render/index.js';
-import { STDIN_NAME } from '../../spec/parse.js';
+import { isFleetDocument } from '../../spec/fleet-kind.js';
+import { decodeSpecFile, parseDecoded, STDIN_NAME } from '../../spec/parse.js';
 import { closest } from '../../spec/suggest.js';
 import { writeStaged } from '../../util/staged-output.js';
 import { flag, oneOf, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
@@ -85,6 +86,16 @@ export const command: Command = {
     'Nothing is written unless every file renders and is written: the files go to a staging directory',
     'beside <dir> first and move in whole. <dir> must not exist or be empty.',
     'No file holds a secret value: credentials are read at boot from Secrets Manager.',
+    '',
+    'A fleet document (kind: fleet):',
+    '  --cluster <name>   with --member, --monitoring or --logical: one cluster of the fleet (a shard, the',
+    '                     catalog or the coordinator)',
+    '  --routing          the routing tier under <dir>/routing: catalog schema and seed, coordinator.sql',
+    '                     (postgres_fdw), shards/<shard>.sql; apply with psql -v router_password=<secret>',
+    '  --moves <deployed> the move plan from the deployed fleet document to this one under <dir>/moves:',
+    '                     NN-<phase>-<cluster>.sql in order, plan.sql, plan.json; refused (exit 1) when a',
+    '                     reassignment is not declared under moves:',
+    '  --generation <n>   the catalog generation deployed now (default 1); the flip writes n + 1',
     ...SPEC_INPUT_USAGE,
     'Exit codes: 0 written, 2 invalid spec, 64 bad command line, unknown member or unusable <dir>.',
   ].join('\n'),
@@ -95,6 +106,10 @@ export const command: Command = {
       logical: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
       target: { type: 'string', short: 't' },
+      cluster: { type: 'string' },
+      routing: { type: 'boolean' },
+      moves: { type: 'string' },
+      generation: { type: 'string' },
       ...SPEC_INPUT_OPTIONS,
     });
     const target = oneOf('target', str(parsed, 'target'), ['aws', 'local'] as const, 'aws');
@@ -102,10 +117,20 @@ export const command: Command = {
     const member = str(parsed, 'member');
     const monitoring = flag(parsed, 'monitoring');
     const logical = flag(parsed, 'logical');
-    if ([member !== undefined, monitoring, logical].filter(Boolean).length > 1)
-      throw new UsageError('give one of --member <name>, --monitoring or --logical');
-    if (!member && !monitoring && !logical)
-      throw new UsageError('--member <name> (or --monitoring, or --logical) is required');
+    const routing = flag(parsed, 'routing');
+    const moves = str(parsed, 'moves');
+    const modes = [member !== undefined, monitoring, logical, routing, moves !== undefined];
+    if (modes.filter(Boolean).length > 1)
+      throw new UsageError(
+        'give one of --member <name>, --monitoring, --logical, --routing or --moves <spec>',
+      );
+    if (!modes.some(Boolean))
+      throw new UsageError(
+        '--member <name> (or --monitoring, --logical, --routing, --moves <spec>) is required',
+      );
+    const generation = str(parsed, 'generation') ?? '1';
+    if (!/^[1-9]\d{0,15}$/.test(generation))
+      throw new UsageError(`--generation must be a positive whole number; got ${JSON.stringify(generation)}`);
     const outArg = str(parsed, 'out');
     if (!outArg) throw new UsageError('--out <dir> is required');
     const outDir = resolve(outArg);
@@ -120,13 +145,29 @@ export const command: Command = {
 
     const source = parsed.positionals[0]!;
     const file = source === '-' ? STDIN_NAME : source;
-    const result = tryLoad(source, specLimits(parsed));
-    if (!result.ok) {
-      io.err(`${paint(io, 'red', 'invalid')} ${file}: ${result.issues.length} issue(s)`);
-      printIssues(io, result.issues);
-      return EXIT.invalid;
+    const limits = specLimits(parsed);
+    const doc = decodeSpecFile(source, limits);
+    let t: Topology;
+    if (doc.ok && isFleetDocument(doc.value)) {
+      const fleet = await import('../fleet.js');
+      const r = fleet.loadFleet(doc, file, io);
+      if (typeof r === 'number') return r;
+      if (routing) return fleet.renderRouting(r, outDir, io);
+      if (moves !== undefined) return fleet.renderMoves(r, moves, limits, Number(generation), outDir, io);
+      const c = fleet.fleetCluster(r, str(parsed, 'cluster'), io);
+      if (typeof c === 'number') return c;
+      t = c;
+    } else {
+      if (routing || moves !== undefined || str(parsed, 'cluster') !== undefined)
+        throw new UsageError('--cluster, --routing and --moves apply to a fleet document (kind: fleet) only');
+      const result = resolveParsed(parseDecoded(doc));
+      if (!result.ok) {
+        io.err(`${paint(io, 'red', 'invalid')} ${file}: ${result.issues.length} issue(s)`);
+        printIssues(io, result.issues);
+        return EXIT.invalid;
+      }
+      t = result.topology;
     }
-    const t = result.topology;
     const hosts = renderableHosts(t);
     if (member !== undefined && !hosts.includes(member)) {
       const suggestion = closest(member, hosts);

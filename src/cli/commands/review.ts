@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tryLoad } from '../../model/load.js';
+import { resolveParsed } from '../../model/load.js';
+import type { Topology } from '../../model/types.js';
 import { analyzeFailures, ruleById, runPolicy } from '../../policy/index.js';
 import { failureHeadline } from '../../review/failures.js';
 import { InventoryError, readInventory, type StackInventory } from '../../review/inventory.js';
@@ -9,7 +10,8 @@ import { duration } from '../../review/markdown.js';
 import { OutputDirError, writeReviewDir } from '../../review/output.js';
 import { PlanFormatError, type PlanSummary, parsePlan } from '../../review/plan.js';
 import { buildReview } from '../../review/report.js';
-import { STDIN_NAME } from '../../spec/parse.js';
+import { isFleetDocument } from '../../spec/fleet-kind.js';
+import { decodeSpecFile, parseDecoded, STDIN_NAME } from '../../spec/parse.js';
 import type { ParsedSpec } from '../../spec/schema.js';
 import { OutputPathError } from '../../util/staged-output.js';
 import { flag, parse, SPEC_INPUT_OPTIONS, SPEC_INPUT_USAGE, specLimits, str } from '../args.js';
@@ -72,6 +74,11 @@ export const command: Command = {
     '  --synth-dir <dir>    read the AWS inventory from an existing cdktf output directory',
     '  --no-synth           leave the AWS inventory out (default: synthesize into a temporary directory)',
     '',
+    'A fleet document (kind: fleet): review.md opens with the fleet (its slot map, the fleet checks and a',
+    'diagram of the routing tier, also in topology.mmd), then the review of every cluster tier: the shards',
+    '(shown for the first; all are built from the template), the catalog and the coordinator. The AWS',
+    'inventory of a fleet is read from `--synth-dir <pgtopo synth out>/<cluster>` only.',
+    '',
     ...SPEC_INPUT_USAGE,
     'Exit codes: 0 written, 2 invalid spec or plan file, 64 bad command line or output directory.',
   ].join('\n'),
@@ -93,7 +100,30 @@ export const command: Command = {
     const source = parsed.positionals[0]!;
     const specFile = source === '-' ? STDIN_NAME : source;
 
-    const loaded = tryLoad(source, specLimits(parsed));
+    const doc = decodeSpecFile(source, specLimits(parsed));
+    if (doc.ok && isFleetDocument(doc.value)) {
+      const fleet = await import('../fleet.js');
+      const r = fleet.loadFleet(doc, specFile, io);
+      if (typeof r === 'number') return r;
+      const tiers = r.clusters.filter((c, i) => c.role !== 'shard' || i === 0).map((c) => c.topology);
+      const head = fleet.fleetReviewMarkdown(r, specFile);
+      const reviews = [];
+      for (const t of tiers) {
+        const one = await reviewOf(t, specFile, synthDir ? join(synthDir, t.name) : undefined, io);
+        if (typeof one === 'number') return one;
+        reviews.push(one);
+      }
+      write(out, {
+        'review.md': [head.markdown, ...reviews.map((x) => x.review.markdown)].join('\n'),
+        [SVG_FILE]: reviews[0]!.review.svg,
+        'topology.mmd': head.mermaid,
+      });
+      io.out(
+        `${paint(io, 'green', 'wrote')} ${join(out, 'review.md')}: fleet ${r.fleet.name} and ${tiers.map((t) => t.name).join(', ')}`,
+      );
+      return EXIT.ok;
+    }
+    const loaded = resolveParsed(parseDecoded(doc));
     if (!loaded.ok) {
       io.err(`${paint(io, 'red', 'invalid')} ${specFile}: ${loaded.issues.length} issue(s)`);
       printIssues(io, loaded.issues);
@@ -116,13 +146,9 @@ export const command: Command = {
     if (noSynth) {
       inventoryNote = 'Left out (`--no-synth`).';
     } else if (synthDir) {
-      try {
-        inventory = readInventory(synthDir);
-      } catch (e) {
-        if (!(e instanceof InventoryError)) throw e;
-        io.err(`${paint(io, 'red', 'invalid')} --synth-dir ${e.message}`);
-        return EXIT.invalid;
-      }
+      const read = inventoryFrom(synthDir, io);
+      if (typeof read === 'number') return read;
+      inventory = read;
     } else if (policy.errors > 0) {
       inventoryNote = `Not synthesized: ${policy.errors} policy error(s) make \`cdktf synth\` refuse the spec.`;
     } else {
@@ -144,23 +170,69 @@ export const command: Command = {
       plans,
       svgFile: SVG_FILE,
     });
-    try {
-      writeReviewDir(out, {
-        'review.md': review.markdown,
-        [SVG_FILE]: review.svg,
-        'topology.mmd': review.mermaid,
-      } as const);
-    } catch (e) {
-      // A path that cannot hold the review (a file, a foreign directory, no permission) is the caller's.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (e instanceof OutputDirError || e instanceof OutputPathError) throw new UsageError(e.message);
-      if (code) throw new UsageError(`cannot write ${out} (${code})`);
-      throw e;
-    }
+    write(out, {
+      'review.md': review.markdown,
+      [SVG_FILE]: review.svg,
+      'topology.mmd': review.mermaid,
+    });
     report(io, out, policy, failures, plans, inventory, inventoryNote);
     return EXIT.ok;
   },
 };
+
+function write(out: string, files: Parameters<typeof writeReviewDir>[1]): void {
+  try {
+    writeReviewDir(out, files);
+  } catch (e) {
+    // A path that cannot hold the review (a file, a foreign directory, no permission) is the caller's.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof OutputDirError || e instanceof OutputPathError) throw new UsageError(e.message);
+    if (code) throw new UsageError(`cannot write ${out} (${code})`);
+    throw e;
+  }
+}
+
+/** The AWS inventory of a cdktf output directory, or the exit code after saying why it is unusable. */
+function inventoryFrom(synthDir: string, io: CliIo): StackInventory[] | number {
+  try {
+    return readInventory(synthDir);
+  } catch (e) {
+    if (!(e instanceof InventoryError)) throw e;
+    io.err(`${paint(io, 'red', 'invalid')} --synth-dir ${e.message}`);
+    return EXIT.invalid;
+  }
+}
+
+/** One cluster tier's review in a fleet review: its rules, failures and (from `synthDir`) inventory. */
+async function reviewOf(
+  t: Topology,
+  specFile: string,
+  synthDir: string | undefined,
+  io: CliIo,
+): Promise<{ review: Awaited<ReturnType<typeof buildReview>> } | number> {
+  const policy = runPolicy(t);
+  let inventory: StackInventory[] | undefined;
+  const inventoryNote = synthDir
+    ? undefined
+    : 'Left out: a fleet review reads the inventory from `--synth-dir` only.';
+  if (synthDir) {
+    const read = inventoryFrom(synthDir, io);
+    if (typeof read === 'number') return read;
+    inventory = read;
+  }
+  const review = await buildReview({
+    topology: t,
+    specFile,
+    policy,
+    ruleTitle: (id) => ruleById(id)?.title,
+    failures: analyzeFailures(t),
+    ...(inventory ? { inventory } : {}),
+    ...(inventoryNote ? { inventoryNote } : {}),
+    plans: [],
+    svgFile: SVG_FILE,
+  });
+  return { review };
+}
 
 function report(
   io: CliIo,

@@ -7,7 +7,9 @@ import {
   synthesisErrorLines,
   synthesize,
 } from '../../aws/index.js';
+import { isFleetDocument } from '../../spec/fleet-kind.js';
 import { SpecError } from '../../spec/issues.js';
+import { decodeSpecFile } from '../../spec/parse.js';
 import { OutputPathError } from '../../util/staged-output.js';
 import { type ParsedArgs, parse, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -23,6 +25,8 @@ export const command: Command = {
     'Validates the spec, runs the policy rules and writes one Terraform JSON per stack:',
     '<out>/stacks/<name>-<region>/cdk.tf.json for each region, then <out>/stacks/<name>-global.',
     'Apply region stacks first, the global stack last. Plan any stack offline with',
+    'A fleet document (kind: fleet) synthesizes every cluster (each shard, the catalog, the coordinator)',
+    'into <out>/<cluster>/stacks/..., all or nothing; a fleet rule error (PGT-SHD-*) stops it.',
     '`terraform plan -var offline_plan=true`.',
     '--out            output directory (default: cdktf.out)',
     "--state-bucket   keep every stack's state in this S3 bucket (encrypted, locked with an S3 lock file),",
@@ -47,6 +51,14 @@ export const command: Command = {
     const outdir = resolve(str(parsed, 'out') ?? 'cdktf.out');
     const state = stateOptions(parsed);
     try {
+      const doc = decodeSpecFile(file);
+      if (doc.ok && isFleetDocument(doc.value)) {
+        const [{ synthFleet }, { resolveFleetDecoded }] = await Promise.all([
+          import('../fleet.js'),
+          import('../../model/fleet.js'),
+        ]);
+        return await synthFleet(resolveFleetDecoded(doc), outdir, state ? { state } : {}, io);
+      }
       const result = synthesize(file, outdir, state ? { state } : {});
       for (const s of result.stacks) io.out(`${paint(io, 'green', 'synthesized')} ${s.id}: ${s.file}`);
       if (result.policy.warnings > 0)
