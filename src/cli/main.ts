@@ -81,7 +81,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
   const { command } = await entry.load();
   // A run parses one spec: zod's JIT (one compiled parser per object schema) costs more than it saves,
-  // about 5% of `pgtopo check` (bench/check-against.mjs). Set here, not in spec/: a library must not
+  // about 5% of `pgtopo check` (bench/check.mjs --baseline). Set here, not in spec/: a library must not
   // change its users' zod.
   (await import('zod/v4/core')).config({ jitless: true });
   if (rest.includes('--help') || rest.includes('-h')) {
