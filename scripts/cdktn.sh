@@ -72,11 +72,12 @@ lap
 
 echo "== cdktn: type check and run test/aws (AWS constructs, synth, snapshots, terraform) against cdktn@$CDKTN"
 # The tests and what they read, next to the cdktn build of src/; `cdktf` resolves to cdktn from there.
-rm -rf "$work/test" "$work/examples" "$work/schema"
-mkdir -p "$work/test"
+rm -rf "$work/test" "$work/examples" "$work/schema" "$work/stacks"
+mkdir -p "$work/test" "$work/stacks"
 cp -r test/aws test/helpers "$work/test/"
+cp stacks/main.ts "$work/stacks/"
 cp -r examples schema "$work/"
-printf '{"type":"module"}\n' >"$work/test/package.json"
+printf '{"type":"module"}\n' | tee "$work/test/package.json" >"$work/stacks/package.json"
 printf '{"extends":"./tsconfig.json","compilerOptions":{"noEmit":true},"include":["src","test/aws","test/helpers"]}\n' \
   >"$work/tsconfig.cdktn.json"
 (cd "$work" && node "$repo/node_modules/typescript/bin/tsc" -p tsconfig.cdktn.json)
