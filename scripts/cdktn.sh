@@ -81,7 +81,9 @@ printf '{"type":"module"}\n' | tee "$work/test/package.json" >"$work/stacks/pack
 printf '{"extends":"./tsconfig.json","compilerOptions":{"noEmit":true},"include":["src","test/aws","test/helpers"]}\n' \
   >"$work/tsconfig.cdktn.json"
 (cd "$work" && node "$repo/node_modules/typescript/bin/tsc" -p tsconfig.cdktn.json)
-# The repo's vitest settings without its global setup (that builds the repo's dist/ for the CLI tests).
+# The repo's vitest settings without its global setup (that builds the repo's dist/ for the CLI tests),
+# and more time per test: this step runs beside other CI work (the tests that spawn a child process
+# timed out at 30 s on a loaded 2-core machine).
 cat >"$work/vitest.config.mjs" <<'EOF_CONFIG'
 import { defineConfig } from 'vitest/config';
 export default defineConfig({
@@ -89,8 +91,8 @@ export default defineConfig({
     include: ['test/aws/**/*.test.ts'],
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 30_000,
-    hookTimeout: 600_000,
+    testTimeout: 120_000,
+    hookTimeout: 900_000,
   },
 });
 EOF_CONFIG
