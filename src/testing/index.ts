@@ -20,3 +20,4 @@ export {
 } from './matchers.js';
 export { pgtopoSerializer, stableReview, stableTerraform } from './serializer.js';
 export type { SpecSubject } from './subject.js';
+export { PLUGIN_DIR_ENV, type TerraformValidateOptions } from './terraform.js';

@@ -9,6 +9,7 @@ import { findingLines, issueLines, rpoText, rtoText } from '../policy/format/tex
 import type { CheckOptions, CheckReport } from '../policy/report.js';
 import type { FailureResult, RpoBound, Severity } from '../policy/types.js';
 import { isSpecSubject, reportOf } from './subject.js';
+import { stackDirs, type TerraformValidateOptions, validateStacks } from './terraform.js';
 
 export interface MatcherResult {
   readonly pass: boolean;
@@ -53,6 +54,14 @@ export interface PgtopoMatchers<R = unknown> {
    * a stack's Terraform JSON object, or the path of a `cdk.tf.json`.
    */
   toSynthesizeResource(type: string, props?: Record<string, unknown>): R;
+  /**
+   * Every synthesized stack passes `terraform init -backend=false` and `terraform validate` with the
+   * real AWS provider. Received: a `synthesize()` result, a cdktf output directory, a stack directory
+   * or a `cdk.tf.json` path. Providers from `pluginDir` (or PGTOPO_TERRAFORM_PLUGIN_DIR) offline,
+   * otherwise a plain `terraform init`. Asynchronous: `await expect(x).toPassTerraformValidate()`,
+   * and allow it tens of seconds per stack.
+   */
+  toPassTerraformValidate(options?: TerraformValidateOptions): Promise<R>;
 }
 
 type Json = Record<string, unknown>;
@@ -266,5 +275,38 @@ function toSynthesizeResource(
   };
 }
 
+async function toPassTerraformValidate(
+  this: MatcherContext,
+  received: unknown,
+  options: TerraformValidateOptions = {},
+): Promise<MatcherResult> {
+  const stacks = stackDirs(received);
+  if (typeof stacks === 'string') throw new MatcherInputError(`toPassTerraformValidate: ${stacks}`);
+  if (stacks.length === 0) throw new MatcherInputError('toPassTerraformValidate: no stack to validate');
+  let results: Awaited<ReturnType<typeof validateStacks>>;
+  try {
+    results = await validateStacks(stacks, options);
+  } catch (e) {
+    throw new MatcherInputError(`toPassTerraformValidate: ${(e as Error).message}`);
+  }
+  const invalid = results.filter((r) => !r.valid);
+  return {
+    pass: invalid.length === 0,
+    message: () =>
+      invalid.length === 0
+        ? `expected ${results.map((r) => r.id).join(', ')} ${not(this)}to pass terraform validate; every stack is valid`
+        : [
+            `expected ${not(this)}to pass terraform validate; ${invalid.length} of ${results.length} stack(s) invalid:`,
+            ...invalid.flatMap((r) => [`  ${r.id}:`, ...r.diagnostics.map((d) => `    ${d}`)]),
+          ].join('\n'),
+  };
+}
+
 /** Pass to `expect.extend(...)` in jest or vitest. */
-export const pgtopoMatchers = { toPassPolicy, toHaveFinding, toRecoverFrom, toSynthesizeResource };
+export const pgtopoMatchers = {
+  toPassPolicy,
+  toHaveFinding,
+  toRecoverFrom,
+  toSynthesizeResource,
+  toPassTerraformValidate,
+};

@@ -39,6 +39,12 @@ describe('orders topology', () => {
     });
   });
 
+  // terraform init + validate of every stack with the real AWS provider: offline from the plugin
+  // directory in PGTOPO_TERRAFORM_PLUGIN_DIR when set, otherwise a plain `terraform init`.
+  test('the synthesized stacks pass terraform validate', async () => {
+    await expect(synth()).toPassTerraformValidate();
+  }, 600_000);
+
   test('the global stack, as reviewed (snapshot without the cdktf/cdktn version stamp)', async () => {
     const { readFile } = await import('node:fs/promises');
     const global = synth().stacks.find((s) => s.id === 'orders-global')!;
