@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeUserData } from '../../src/aws/index.js';
 import { ALL_SECRET_KEYS, AWAITING_VALUE_TAG, secretEnvName, tlsParameters } from '../../src/render/index.js';
-import { EXAMPLE_NAMES, type ExampleName, example } from '../helpers/examples.js';
+import { type ExampleName, example, slowProofExamples } from '../helpers/examples.js';
 import {
   type Json,
   pool,
@@ -19,6 +19,9 @@ import {
   terraform,
   terraformEnv,
 } from './helpers.js';
+
+/** Every example, or those PGTOPO_SLOW_EXAMPLES names (the cdktn run plans one). */
+const EXAMPLE_NAMES = slowProofExamples();
 
 const tmp = tempDir('terraform');
 const synthesized = {} as Record<ExampleName, SynthesizedExample>;

@@ -23,6 +23,23 @@ export const EXAMPLES = {
 export type ExampleName = keyof typeof EXAMPLES;
 export const EXAMPLE_NAMES = Object.keys(EXAMPLES) as ExampleName[];
 
+/**
+ * The examples a slow proof covers: every one by default, or those `PGTOPO_SLOW_EXAMPLES` names
+ * (comma-separated keys of EXAMPLES). A second run of the same proof in another toolchain (cdktn) whose
+ * output is already shown equal to the first's runs it on one example; a misspelt name fails loudly.
+ */
+export function slowProofExamples(env = process.env.PGTOPO_SLOW_EXAMPLES): ExampleName[] {
+  if (!env) return EXAMPLE_NAMES;
+  const names = env.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(EXAMPLE_NAMES as string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(
+      `PGTOPO_SLOW_EXAMPLES: unknown ${unknown.join(', ')}; known: ${EXAMPLE_NAMES.join(', ')}`,
+    );
+  }
+  return names as ExampleName[];
+}
+
 const cache = new Map<ExampleName, Topology>();
 export function example(name: ExampleName): Topology {
   let t = cache.get(name);
