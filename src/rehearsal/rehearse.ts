@@ -184,7 +184,21 @@ export class Rehearsal {
   async drill(name: DrillName): Promise<DrillResult> {
     const progress = this.opts.progress ?? (() => undefined);
     progress(`drill ${name}`);
-    const ctx: DrillContext = {
+    const r = await DRILLS[name](this.context());
+    const why = [
+      ...(r.error ? [r.error] : []),
+      ...r.checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.detail}`),
+    ];
+    progress(
+      `drill ${name}: ${r.status}${r.rtoSeconds !== null ? `, RTO ${r.rtoSeconds} s` : ''}${why.length ? ` (${why.join('; ')})` : ''}`,
+    );
+    return r;
+  }
+
+  /** What a drill on this cluster works with; each call hands out the next range of sequence numbers. */
+  context(): DrillContext {
+    const progress = this.opts.progress ?? (() => undefined);
+    return {
       cluster: this.cluster,
       sup: this.sup,
       cutter: this.cutter,
@@ -195,15 +209,6 @@ export class Rehearsal {
       firstSeq: ++this.seqBlock * 10_000_000,
       ...(this.layout.stanza ? { pitr: pitrRunner(this.pitrSetup()) } : {}),
     };
-    const r = await DRILLS[name](ctx);
-    const why = [
-      ...(r.error ? [r.error] : []),
-      ...r.checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.detail}`),
-    ];
-    progress(
-      `drill ${name}: ${r.status}${r.rtoSeconds !== null ? `, RTO ${r.rtoSeconds} s` : ''}${why.length ? ` (${why.join('; ')})` : ''}`,
-    );
-    return r;
   }
 
   private pitrSetup() {

@@ -97,7 +97,14 @@ function partitions(f: Fleet, t: ShardedTableSpec): [string, string, number][] {
 export function coordinatorSql(
   f: Fleet,
   endpoint: (s: Shard) => ShardEndpoint = awsShardEndpoint,
-  opts: { readonly sslmode?: 'verify-full' | 'disable' } = {},
+  opts: {
+    readonly sslmode?: 'verify-full' | 'disable';
+    /**
+     * Roles that get a user mapping to each shard (a role without one cannot read or write the foreign
+     * partitions). Default: the role applying the script (`CURRENT_USER`).
+     */
+    readonly mappedRoles?: readonly string[];
+  } = {},
 ): string {
   const db = f.router.database;
   const sslmode = opts.sslmode ?? 'verify-full';
@@ -109,19 +116,56 @@ export function coordinatorSql(
     const e = endpoint(s);
     lines.push(
       `CREATE SERVER IF NOT EXISTS ${serverName(s)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${sqlString(e.host)}, port ${sqlString(String(e.port))}, dbname ${sqlString(db)}, sslmode ${sqlString(sslmode)}, application_name ${sqlString(`pgtopo-router-${f.name}`)});`,
-      `CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER ${serverName(s)} OPTIONS (user ${sqlString(ROUTER_ROLE)}, password :'${ROUTER_PASSWORD_VARIABLE}');`,
+      ...(opts.mappedRoles ?? ['CURRENT_USER']).map(
+        (role) =>
+          `CREATE USER MAPPING IF NOT EXISTS FOR ${role} SERVER ${serverName(s)} OPTIONS (user ${sqlString(ROUTER_ROLE)}, password :'${ROUTER_PASSWORD_VARIABLE}');`,
+      ),
     );
   }
   for (const t of f.tables) {
     // No primary key on the coordinator: foreign partitions carry no index; each shard enforces its keys.
     lines.push(`CREATE TABLE IF NOT EXISTS ${t.name} (${columnsSql(t).join(', ')}) ${partitionBy(f, t)};`);
     for (const [suffix, bound, shard] of partitions(f, t)) {
-      lines.push(
-        `CREATE FOREIGN TABLE IF NOT EXISTS ${t.name}_${suffix} PARTITION OF ${t.name} ${bound} SERVER ${serverName(f.shards[shard]!)} OPTIONS (schema_name 'public', table_name ${sqlString(`${t.name}_${suffix}`)});`,
-      );
+      lines.push(foreignPartitionSql(f, t, suffix, bound, shard));
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function foreignPartitionSql(
+  f: Fleet,
+  t: ShardedTableSpec,
+  suffix: string,
+  bound: string,
+  shard: number,
+): string {
+  return `CREATE FOREIGN TABLE IF NOT EXISTS ${t.name}_${suffix} PARTITION OF ${t.name} ${bound} SERVER ${serverName(f.shards[shard]!)} OPTIONS (schema_name 'public', table_name ${sqlString(`${t.name}_${suffix}`)});`;
+}
+
+/** The partitions (one per sharded table) that hold a hash slot, as coordinator and shards name them. */
+export function slotPartitions(f: Fleet, slot: number): string[] {
+  return f.tables.map((t) => `${t.name}_p${slot}`);
+}
+
+/**
+ * The coordinator's half of a slot move, for a transaction that also holds the catalog cutover: each sharded
+ * table's partition of the slot detached, and created again as a foreign table on the slot's owner under
+ * `f`'s ownership (the new one). The caller locks the partitioned tables first (ACCESS EXCLUSIVE: writes
+ * wait) and checks the new owner holds every row.
+ */
+export function slotRepointSql(f: Fleet, slot: number): string[] {
+  if (f.ownership.kind !== 'hash')
+    throw new RangeError(`fleet ${f.name} is not hash-sharded: no slot ${slot}`);
+  return f.tables.flatMap((t) => {
+    const part = partitions(f, t).find(([suffix]) => suffix === `p${slot}`);
+    if (!part) throw new RangeError(`slot ${slot} of fleet ${f.name} has no single owner`);
+    const name = `${t.name}_p${slot}`;
+    return [
+      `ALTER TABLE ${t.name} DETACH PARTITION ${name};`,
+      `DROP FOREIGN TABLE ${name};`,
+      foreignPartitionSql(f, t, ...part),
+    ];
+  });
 }
 
 /** A shard's DDL: the router role, and each table holding only the partitions this shard owns. */
