@@ -16,20 +16,43 @@ import { ownerOf } from '../model/fleet-route.js';
 import { analyzeFailures } from '../policy/failures.js';
 import { serverName, slotPartitions } from '../render/shard-coordinator.js';
 import { type DrillObserver, predictedFor, result, runFault, unmeasured } from './drills.js';
-import type { FleetRehearsal, FleetRehearsalOptions, FleetRehearsalReport } from './fleet.js';
-import { FleetRehearsal as Fleets } from './fleet.js';
+import { FleetRehearsal, type FleetRehearsalOptions, type FleetRehearsalReport } from './fleet.js';
 import { type MoveOutcome, moveSlot } from './fleet-move.js';
-import { WriteLoad } from './load.js';
+import { WriteLoad, WriterProbe } from './load.js';
 import { type Check, type DrillResult, type FleetDrillName, longestGapSeconds, round } from './measure.js';
+import type { Rehearsal } from './rehearse.js';
 import { sleep, waitFor } from './wait.js';
 
 const HEAL_MS = 180_000;
 
-/** Reads every shard directly once the drill is over and judges the acknowledged writes. */
-function shardVerifier(f: FleetRehearsal): DrillObserver {
+/**
+ * Reads every shard directly once the drill is over and judges the acknowledged writes; with a faulted
+ * shard, also probes that shard's members for two writers at once, from before the fault until it healed.
+ */
+function shardVerifier(f: FleetRehearsal, faulted?: Rehearsal): DrillObserver {
+  let probe: WriterProbe | undefined;
   return {
-    start: async () => undefined,
-    finish: async ({ acked }) => ({ checks: (await f.verify(acked)).checks }),
+    start: async () => {
+      if (!faulted) return;
+      const c = faulted.cluster;
+      probe = new WriterProbe(
+        c.membersOf(c.primaryScope).map((m) => ({ name: m.name, conn: c.memberConn(m.name) })),
+      );
+      probe.start();
+    },
+    finish: async ({ acked }) => {
+      await probe?.stop();
+      const checks = (await f.verify(acked)).checks;
+      if (probe && faulted) {
+        const most = probe.maxConcurrentWriters();
+        checks.push({
+          id: 'single-writer',
+          ok: most <= 1,
+          detail: `shard ${faulted.topology.name}: at most ${most} member(s) accepted writes at the same time`,
+        });
+      }
+      return { checks };
+    },
   };
 }
 
@@ -66,7 +89,7 @@ export async function shardFailover(f: FleetRehearsal): Promise<DrillResult> {
       await sc.waitHealthy(scope, HEAL_MS);
     },
     load: loadTarget(f),
-    observer: shardVerifier(f),
+    observer: shardVerifier(f, shard),
   }));
   // The coordinator's leader never moved: report the shard's.
   return { ...r, oldPrimary: leader.name, newPrimary: await sc.leader(scope) };
@@ -254,7 +277,7 @@ export async function rehearseFleet(
   drills: readonly FleetDrillName[],
   opts: FleetRehearsalOptions & { spec?: string } = {},
 ): Promise<FleetRehearsalReport> {
-  const f = await Fleets.boot(fleet, opts);
+  const f = await FleetRehearsal.boot(fleet, opts);
   const results: DrillResult[] = [];
   let ownership: FleetRehearsalReport['ownership'] = { generation: f.generation, slots: [] };
   let failed = false;

@@ -73,6 +73,10 @@ describe('a fleet of two shards and a coordinator, booted once, drilled three ti
         expect(r.rtoSeconds).not.toBeNull();
         expect(r.rtoSeconds!).toBeLessThanOrEqual(r.predicted!.worstSeconds);
         expect(r.oldPrimary).not.toBe(r.newPrimary);
+        // The coordinator's members, and in shard-failover the faulted shard's too: never two writers.
+        const single = r.checks.filter((c) => c.id === 'single-writer');
+        expect(single).toHaveLength(name === 'shard-failover' ? 2 : 1);
+        expect(single.every((c) => c.ok)).toBe(true);
       }
     },
   );
