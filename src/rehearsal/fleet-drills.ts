@@ -157,6 +157,7 @@ export async function shardMove(f: FleetRehearsal): Promise<DrillResult> {
         coordinator: f.coordinator,
         secrets: f.secrets,
         psql: (r, name, text) => f.psql(r, name, text),
+        trust: (consumer, provider) => f.trust(consumer, provider),
         progress: ctx.progress,
       },
       slot,
@@ -164,6 +165,7 @@ export async function shardMove(f: FleetRehearsal): Promise<DrillResult> {
     );
     f.fleet = moved.fleet;
     f.generation = moved.generation;
+    if (moved.cleanupError) error = `cleaning up after the cutover: ${moved.cleanupError}`;
     const committedAt = moved.committedAt;
     resumedAt = await waitFor(
       `a write of slot ${slot} acknowledged after the cutover`,

@@ -9,8 +9,14 @@
  *  4. clean-up: the subscription, the publication, the slot and the source's now stale partitions dropped.
  * A failure before COMMIT leaves ownership as it was, and drops what the move created on the target.
  */
+import type pg from 'pg';
 import type { Fleet, Ownership } from '../model/fleet.js';
-import type { LogicalPlan, LogicalSecret } from '../model/logical.js';
+import {
+  generatedRoleSecretName,
+  type LogicalPlan,
+  type LogicalSecret,
+  rolePasswordEnv,
+} from '../model/logical.js';
 import { renderLogicalSql } from '../render/logical-sql.js';
 import { cutoverStatements } from '../render/shard-catalog.js';
 import { shardSql, slotPartitions, slotRepointSql } from '../render/shard-coordinator.js';
@@ -24,11 +30,6 @@ import { waitFor } from './wait.js';
 
 /** The role a target shard's subscription logs in to the source shard as. */
 export const MOVER_ROLE = 'pgtopo_mover';
-const MOVER_SECRET: LogicalSecret = {
-  source: 'generate',
-  id: 'pgtopo/fleet/mover',
-  env: 'PGTOPO_MOVER_PASSWORD',
-};
 
 /** Publication, subscription and slot name of a slot's move. */
 export function moveName(slot: number): string {
@@ -67,6 +68,11 @@ export function movePlans(
 ): { readonly publisher: LogicalPlan; readonly subscriber: LogicalPlan } {
   const db = f.router.database;
   const name = moveName(slot);
+  const secret: LogicalSecret = {
+    source: 'generate',
+    id: generatedRoleSecretName(f.name, MOVER_ROLE),
+    env: rolePasswordEnv(MOVER_ROLE),
+  };
   const tables = slotPartitions(f, slot).map((table) => ({ schema: 'public', table }));
   const empty = {
     postgresMajor: o.postgresMajor,
@@ -86,7 +92,7 @@ export function movePlans(
     publisher: {
       ...empty,
       cluster: o.sourceScope,
-      roles: [{ name: MOVER_ROLE, login: true, replication: true, password: MOVER_SECRET, path: [] }],
+      roles: [{ name: MOVER_ROLE, login: true, replication: true, password: secret, path: [] }],
       grants: [
         {
           role: MOVER_ROLE,
@@ -124,7 +130,7 @@ export function movePlans(
             port: o.source.port,
             database: db,
             user: MOVER_ROLE,
-            password: MOVER_SECRET,
+            password: secret,
             slotFailover: true,
           },
           slot: name,
@@ -155,6 +161,8 @@ export interface MoveOutcome {
   /** ms epoch, client clock: lock requested, and cutover committed. */
   readonly lockRequestedAt: number;
   readonly committedAt: number;
+  /** The clean-up after COMMIT failed (the move itself took effect). */
+  readonly cleanupError?: string;
 }
 
 export interface MoveContext {
@@ -164,6 +172,8 @@ export interface MoveContext {
   readonly shards: readonly Rehearsal[];
   readonly coordinator: Rehearsal;
   readonly secrets: LogicalSecrets;
+  /** The CA file `consumer`'s daemons verify `provider`'s certificates with (undefined without TLS). */
+  readonly trust: (consumer: Rehearsal, provider: Rehearsal) => string | undefined;
   /** Applies a psql script (the fleet's DDL) on a booted cluster's writer, in the fleet database. */
   readonly psql: (r: Rehearsal, name: string, text: string) => Promise<void>;
   readonly progress: Progress;
@@ -174,21 +184,41 @@ function digestSql(table: string): string {
   return `SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(x::text, 0)::numeric), 0)::text AS h FROM public.${table} x`;
 }
 
-async function digest(r: Rehearsal, db: string, tables: readonly string[]): Promise<string> {
+async function digest(c: pg.Client, tables: readonly string[]): Promise<string> {
   const parts: string[] = [];
   for (const t of tables) {
-    const [row] = await r.cluster.sql<{ n: string; h: string }>(
-      r.cluster.writerDirectConn(r.cluster.primaryScope, db),
-      digestSql(t),
-      [],
-      10_000,
-    );
+    const [row] = (await c.query<{ n: string; h: string }>(digestSql(t))).rows;
     parts.push(`${t}:${row!.n}:${row!.h}`);
   }
   return parts.join(' ');
 }
 
+/** A session on a cluster's writer, straight to PostgreSQL, in the fleet database. */
+async function session(r: Rehearsal, db: string, app: string): Promise<pg.Client> {
+  const c = client(r.cluster.writerDirectConn(r.cluster.primaryScope, db), {
+    connectMs: 3000,
+    queryMs: 60_000,
+    app,
+  });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+  } catch (e) {
+    destroy(c);
+    throw e;
+  }
+  return c;
+}
+
 const rowsOf = (d: string) => d.split(' ').reduce((n, p) => n + Number(p.split(':')[1]), 0);
+
+async function currentGeneration(r: Rehearsal, db: string): Promise<number> {
+  const [row] = await r.cluster.sql<{ g: string }>(
+    r.cluster.writerDirectConn(r.cluster.primaryScope, db),
+    `SELECT generation::text AS g FROM ${CATALOG_SCHEMA}.current_generation`,
+  );
+  return Number(row!.g);
+}
 
 /** Moves one hash slot to shard `to` under the write load (see the module comment). */
 export async function moveSlot(ctx: MoveContext, slot: number, to: number): Promise<MoveOutcome> {
@@ -208,14 +238,20 @@ export async function moveSlot(ctx: MoveContext, slot: number, to: number): Prom
     source: { host: endpoint.address, port: endpoint.directPort },
     postgresMajor: source.topology.postgres.version,
   });
+  // The target's subscription verifies the source's certificate as production does, with the source's CA.
+  const sourceCa = ctx.trust(target, source);
   const apply = (r: Rehearsal, side: 'publisher' | 'subscriber', plan: LogicalPlan) =>
     applyGroups(r.sup, {
       name: `${name}-${side}`,
       dir: r.layout.runDir,
       psql: `${r.layout.binPath[0] ?? '/usr/bin'}/psql`,
       conn: r.cluster.writerDirectConn(r.cluster.primaryScope),
+      ...(r.topology.security.tls && r.layout.tls ? { caFile: r.layout.tls.caFile } : {}),
       env: ctx.secrets.env(plans.publisher),
-      groups: renderLogicalSql(plan, { sslmode: 'disable' }).filter((g) => g.side === side),
+      groups: renderLogicalSql(
+        plan,
+        sourceCa ? { sslmode: 'verify-full', sslrootcert: sourceCa } : { sslmode: 'disable' },
+      ).filter((g) => g.side === side),
     });
   const onTarget = (sql: string) =>
     target.cluster.sql(target.cluster.writerDirectConn(target.cluster.primaryScope, db), sql, [], 30_000);
@@ -234,6 +270,7 @@ export async function moveSlot(ctx: MoveContext, slot: number, to: number): Prom
   );
   await ctx.psql(target, `move-${slot}-target`, shardSql(next, next.shards[to]!));
   let committed = false;
+  let generation: number | undefined;
   try {
     await apply(source, 'publisher', plans.publisher);
     const subscribed = Date.now();
@@ -253,29 +290,28 @@ export async function moveSlot(ctx: MoveContext, slot: number, to: number): Prom
     ctx.progress(`move slot ${slot}: initial copy done in ${copySeconds} s; cutover`);
 
     // The cutover: one transaction on the coordinator, which is also the catalog.
-    const coord = ctx.coordinator.cluster;
-    const c = client(coord.writerDirectConn(coord.primaryScope, db), {
-      connectMs: 3000,
-      queryMs: 60_000,
-      app: 'pgtopo-fleet-move',
-    });
-    c.on('error', () => undefined);
-    await c.connect();
+    // Sessions opened before the lock: the catch-up checks under it cost a query each, not a connection.
+    const sessions: pg.Client[] = [];
+    const open = async (r: Rehearsal) => {
+      const c = await session(r, db, 'pgtopo-fleet-move');
+      sessions.push(c);
+      return c;
+    };
     try {
-      const [gen] = (
-        await c.query<{ g: string }>(`SELECT generation::text AS g FROM ${CATALOG_SCHEMA}.current_generation`)
-      ).rows;
-      const generation = Number(gen!.g) + 1;
+      const c = await open(ctx.coordinator);
+      const sourceSession = await open(source);
+      const targetSession = await open(target);
+      generation = (await currentGeneration(ctx.coordinator, db)) + 1;
       await c.query('BEGIN');
       await c.query(`SET LOCAL lock_timeout = '10s'`);
       const lockRequestedAt = Date.now();
       await c.query(`LOCK TABLE ${f.tables.map((t) => t.name).join(', ')} IN ACCESS EXCLUSIVE MODE`);
       const lockedAt = Date.now();
       // Every write through the coordinator has committed or waits: the source's partitions are still.
-      const want = await digest(source, db, partitions);
+      const want = await digest(sourceSession, partitions);
       await waitFor(
         `${target.topology.name} to hold every row of slot ${slot}`,
-        async () => (await digest(target, db, partitions)) === want,
+        async () => (await digest(targetSession, partitions)) === want,
         { timeoutMs: 30_000, intervalMs: 20 },
       );
       const catchUpSeconds = round((Date.now() - lockedAt) / 1000, 3);
@@ -293,9 +329,17 @@ export async function moveSlot(ctx: MoveContext, slot: number, to: number): Prom
       committed = true;
       const committedAt = Date.now();
       ctx.progress(`move slot ${slot}: committed generation ${generation}; cleaning up`);
-      await dropMove();
-      for (const p of partitions) await onSource(`DROP TABLE IF EXISTS public.${p}`);
+      // Ownership moved: a failed clean-up leaves litter (a subscription, the stale rows on the source,
+      // which no longer own the slot), never a wrong owner. It is reported, not thrown.
+      let cleanupError: string | undefined;
+      try {
+        await dropMove();
+        for (const p of partitions) await onSource(`DROP TABLE IF EXISTS public.${p}`);
+      } catch (e) {
+        cleanupError = (e as Error).message;
+      }
       return {
+        ...(cleanupError ? { cleanupError } : {}),
         slot,
         from: f.shards[from]!.name,
         to: f.shards[to]!.name,
@@ -309,12 +353,16 @@ export async function moveSlot(ctx: MoveContext, slot: number, to: number): Prom
         committedAt,
       };
     } finally {
-      if (!committed) await c.query('ROLLBACK').catch(() => undefined);
-      destroy(c);
+      // Without COMMIT, the coordinator session's end rolls the cutover back.
+      for (const x of sessions) destroy(x);
     }
   } catch (e) {
-    if (!committed) {
-      // Ownership unchanged: undo what the move created on the target.
+    // A COMMIT whose answer was lost may still have happened: only the catalog knows. Undo only what
+    // certainly did not take over (ownership unchanged): what the move created on the target.
+    const current = committed
+      ? generation
+      : await currentGeneration(ctx.coordinator, db).catch(() => undefined);
+    if (current !== undefined && current !== generation) {
       await dropMove().catch(() => undefined);
       for (const p of partitions) await onTarget(`DROP TABLE IF EXISTS public.${p}`).catch(() => undefined);
     }

@@ -8,7 +8,7 @@
  * move flips the catalog and the coordinator's partitions in one transaction.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fleet } from '../model/fleet.js';
 import { ownerOf } from '../model/fleet-route.js';
@@ -20,6 +20,7 @@ import { LogicalSecrets, pgEnv } from './logical.js';
 import { type Check, type DrillResult, type FleetDrillName, round } from './measure.js';
 import { Rehearsal } from './rehearse.js';
 import { ensureReleaseRoot } from './release-root.js';
+import type { RehearsalReport } from './report.js';
 
 export interface FleetRehearsalOptions {
   /** First three octets of the loopback /24 every cluster shares (each has its own block). Default `127.0.10`. */
@@ -34,10 +35,13 @@ const HOST_BLOCK = 40;
 /** Environment variable the fleet's psql scripts read the router role's password from. */
 const ROUTER_PASSWORD_ENV = 'PGTOPO_ROUTER_PASSWORD';
 
-export interface FleetRehearsalReport {
-  readonly version: 1;
+/** The fleet's report: the cluster report's common fields, the clusters of the fleet, the final ownership. */
+export interface FleetRehearsalReport
+  extends Pick<
+    RehearsalReport,
+    'version' | 'spec' | 'release' | 'startedAt' | 'bootSeconds' | 'drills' | 'passed'
+  > {
   readonly kind: 'fleet';
-  readonly spec: string;
   readonly fleet: string;
   readonly strategy: { readonly kind: string; readonly slots: number };
   readonly clusters: readonly {
@@ -50,11 +54,6 @@ export interface FleetRehearsalReport {
     /** The cluster rehearsal's run id (its cgroups are `pgtopo-<runId>`). */
     readonly runId: string;
   }[];
-  readonly release: { readonly name: string; readonly packages: Readonly<Record<string, string>> };
-  readonly startedAt: string;
-  readonly bootSeconds: number;
-  readonly drills: readonly DrillResult[];
-  readonly passed: boolean;
   /** The catalog generation current at the end, and each slot's owner under it. */
   readonly ownership: { readonly generation: number; readonly slots: readonly string[] };
 }
@@ -167,13 +166,30 @@ export class FleetRehearsal {
         command: join(r.layout.binPath[0] ?? '/usr/bin', 'psql'),
         args: ['-X', '-q', '-f', file],
         env: {
-          ...pgEnv(r.cluster.writerDirectConn(r.cluster.primaryScope, this.database), undefined),
+          ...pgEnv(
+            r.cluster.writerDirectConn(r.cluster.primaryScope, this.database),
+            r.topology.security.tls ? r.layout.tls?.caFile : undefined,
+          ),
           [ROUTER_PASSWORD_ENV]: this.routerPassword,
         },
       },
       120_000,
     );
     if (res.code !== 0) throw new Error(`applying ${file} failed (exit ${res.code}):\n${res.output}`);
+  }
+
+  /**
+   * Where `consumer`'s daemons find the CA of `provider`'s certificates, when `provider` speaks TLS: each
+   * cluster's rehearsal has a CA of its own, and a daemon sees only its own run directory, so the CA is
+   * copied there. Undefined without TLS.
+   */
+  trust(consumer: Rehearsal, provider: Rehearsal): string | undefined {
+    if (!provider.topology.security.tls || !provider.layout.tls) return undefined;
+    const dir = join(consumer.layout.runDir, 'fleet-ca');
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const file = join(dir, `${provider.topology.name}.crt`);
+    writeFileSync(file, provider.layout.tls.ca, { mode: 0o644 });
+    return file;
   }
 
   private async setUp(): Promise<void> {
@@ -200,7 +216,11 @@ export class FleetRehearsal {
           // Straight to PostgreSQL through the shard's HAProxy: postgres_fdw prepares statements.
           return { host: e.address, port: e.directPort };
         },
-        { sslmode: 'disable', mappedRoles: ['CURRENT_USER', app] },
+        {
+          sslmode: this.shards.every((r) => r.topology.security.tls) ? 'verify-full' : 'disable',
+          sslrootcert: (s) => this.trust(coord, this.shards[s.index]!),
+          mappedRoles: ['CURRENT_USER', app],
+        },
       ),
     );
     for (const t of this.fleet.tables) {

@@ -104,6 +104,8 @@ export function coordinatorSql(
      * partitions). Default: the role applying the script (`CURRENT_USER`).
      */
     readonly mappedRoles?: readonly string[];
+    /** CA file each shard's certificate is verified against (verify-full). Default: libpq's own default. */
+    readonly sslrootcert?: (s: Shard) => string | undefined;
   } = {},
 ): string {
   const db = f.router.database;
@@ -114,8 +116,9 @@ export function coordinatorSql(
   ];
   for (const s of f.shards) {
     const e = endpoint(s);
+    const root = sslmode === 'verify-full' ? opts.sslrootcert?.(s) : undefined;
     lines.push(
-      `CREATE SERVER IF NOT EXISTS ${serverName(s)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${sqlString(e.host)}, port ${sqlString(String(e.port))}, dbname ${sqlString(db)}, sslmode ${sqlString(sslmode)}, application_name ${sqlString(`pgtopo-router-${f.name}`)});`,
+      `CREATE SERVER IF NOT EXISTS ${serverName(s)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${sqlString(e.host)}, port ${sqlString(String(e.port))}, dbname ${sqlString(db)}, sslmode ${sqlString(sslmode)}${root ? `, sslrootcert ${sqlString(root)}` : ''}, application_name ${sqlString(`pgtopo-router-${f.name}`)});`,
       ...(opts.mappedRoles ?? ['CURRENT_USER']).map(
         (role) =>
           `CREATE USER MAPPING IF NOT EXISTS FOR ${role} SERVER ${serverName(s)} OPTIONS (user ${sqlString(ROUTER_ROLE)}, password :'${ROUTER_PASSWORD_VARIABLE}');`,

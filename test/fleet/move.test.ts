@@ -107,8 +107,13 @@ describe('the move as logical plans, rendered by the logical layer', () => {
     );
     // The connection string is built in SQL from a literal (quotes doubled) and the psql variable.
     expect(st!.prepare).toContain("host=''127.0.43.12'' port=''5433'' dbname=''app'' user=''pgtopo_mover''");
-    expect(st!.prepare).toContain(":'pgtopo_mover_password'");
-    expect(st!.env).toEqual([{ variable: 'pgtopo_mover_password', env: 'PGTOPO_MOVER_PASSWORD' }]);
+    expect(st!.prepare).toContain(":'pgtopo_logical_role_pgtopo_mover_password'");
+    expect(st!.env).toEqual([
+      {
+        variable: 'pgtopo_logical_role_pgtopo_mover_password',
+        env: 'PGTOPO_LOGICAL_ROLE_PGTOPO_MOVER_PASSWORD',
+      },
+    ]);
   });
 });
 
