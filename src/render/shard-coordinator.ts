@@ -60,7 +60,7 @@ function partitions(f: Fleet, t: ShardedTableSpec): [string, string, number][] {
     return o.owners.flatMap((c, slot) =>
       c.length === 1
         ? [
-            [`p${slot}`, `FOR VALUES WITH (MODULUS ${o.slots}, REMAINDER ${slot})`, c[0]!] as [
+            [slotSuffix(slot), `FOR VALUES WITH (MODULUS ${o.slots}, REMAINDER ${slot})`, c[0]!] as [
               string,
               string,
               number,
@@ -145,9 +145,14 @@ function foreignPartitionSql(
   return `CREATE FOREIGN TABLE IF NOT EXISTS ${t.name}_${suffix} PARTITION OF ${t.name} ${bound} SERVER ${serverName(f.shards[shard]!)} OPTIONS (schema_name 'public', table_name ${sqlString(`${t.name}_${suffix}`)});`;
 }
 
+/** The suffix of a hash slot's partition of each table (`orders_p5`). */
+function slotSuffix(slot: number): string {
+  return `p${slot}`;
+}
+
 /** The partitions (one per sharded table) that hold a hash slot, as coordinator and shards name them. */
 export function slotPartitions(f: Fleet, slot: number): string[] {
-  return f.tables.map((t) => `${t.name}_p${slot}`);
+  return f.tables.map((t) => `${t.name}_${slotSuffix(slot)}`);
 }
 
 /**
@@ -160,9 +165,9 @@ export function slotRepointSql(f: Fleet, slot: number): string[] {
   if (f.ownership.kind !== 'hash')
     throw new RangeError(`fleet ${f.name} is not hash-sharded: no slot ${slot}`);
   return f.tables.flatMap((t) => {
-    const part = partitions(f, t).find(([suffix]) => suffix === `p${slot}`);
+    const part = partitions(f, t).find(([suffix]) => suffix === slotSuffix(slot));
     if (!part) throw new RangeError(`slot ${slot} of fleet ${f.name} has no single owner`);
-    const name = `${t.name}_p${slot}`;
+    const name = `${t.name}_${part[0]}`;
     return [
       `ALTER TABLE ${t.name} DETACH PARTITION ${name};`,
       `DROP FOREIGN TABLE ${name};`,

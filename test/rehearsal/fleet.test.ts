@@ -1,17 +1,16 @@
 /**
  * A sharded fleet on the real daemons (etcd, Patroni, PostgreSQL 17, PgBouncer, HAProxy of the debian-13
- * root): two shards and the coordinator (which also holds the catalog), each a Patroni cluster of two
- * members (test/rehearsal/fixtures/fleet.yaml), booted once; then shard-failover, coordinator-failover and
- * shard-move, three runs each, under a write load through the coordinator, every acknowledged write read
- * back from the shards directly. Addresses: 127.0.43.1-120. The report goes to
- * $PGTOPO_FLEET_REPORT when set.
+ * root), through `pgtopo rehearse <fleet.yaml>`: two shards and the coordinator (which also holds the
+ * catalog), each a Patroni cluster of two members (test/rehearsal/fixtures/fleet.yaml), booted once; then
+ * shard-failover, coordinator-failover and shard-move, three runs each, under a write load through the
+ * coordinator, every acknowledged write read back from the shards directly. Addresses: 127.0.43.1-120.
+ * The report goes to $PGTOPO_FLEET_REPORT when set, the progress to the console with $PGTOPO_PROGRESS.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parse } from 'yaml';
-import { resolveFleet } from '../../src/model/fleet.js';
+import { command } from '../../src/cli/commands/rehearse.js';
+import { EXIT, memoryIo, UsageError } from '../../src/cli/io.js';
 import type { FleetRehearsalReport } from '../../src/rehearsal/fleet.js';
-import { rehearseFleet } from '../../src/rehearsal/fleet-drills.js';
 import { cgroup2Root } from '../../src/rehearsal/host.js';
 import { type DrillResult, FLEET_DRILL_NAMES, type FleetDrillName } from '../../src/rehearsal/measure.js';
 import { ROOT_BUILD_TIMEOUT_MS } from '../render/helpers.js';
@@ -20,6 +19,18 @@ const SPEC = 'test/rehearsal/fixtures/fleet.yaml';
 const RUNS = 3;
 /** Interleaved, so each kind of drill starts from what the others left behind. */
 const DRILLS: FleetDrillName[] = Array.from({ length: RUNS }, () => [...FLEET_DRILL_NAMES]).flat();
+
+describe('pgtopo rehearse <fleet>: command line', () => {
+  test.each([
+    [[SPEC, '--drills', 'shard-falover']],
+    [[SPEC, '--drills', 'kill-primary']],
+    [[SPEC, '--drills', 'all', '--keep']],
+    [[SPEC, '--drills', 'all', '--region-standby']],
+    [[SPEC, '--drills', 'all', '--subnet', '10.0.0']],
+  ])('%j is a usage error, before anything boots', async (args) => {
+    await expect(command.run(args, memoryIo())).rejects.toBeInstanceOf(UsageError);
+  });
+});
 
 describe('a fleet of two shards and a coordinator, booted once, drilled three times each', () => {
   let report: FleetRehearsalReport;
@@ -30,16 +41,26 @@ describe('a fleet of two shards and a coordinator, booted once, drilled three ti
 
   beforeAll(
     async () => {
-      const r = resolveFleet(parse(readFileSync(SPEC, 'utf8')));
-      if (!r.ok) throw new Error(`${SPEC}: ${JSON.stringify(r.issues)}`);
-      report = await rehearseFleet(r.fleet, DRILLS, {
-        subnet: '127.0.43',
-        spec: SPEC,
-        progress: (line) => {
-          progress.push(`${new Date().toISOString()} ${line}`);
-          if (process.env.PGTOPO_PROGRESS) console.log(line);
-        },
-      });
+      const mem = memoryIo();
+      // stderr carries the progress; with PGTOPO_PROGRESS it is also printed as it comes.
+      const io = process.env.PGTOPO_PROGRESS
+        ? {
+            ...mem,
+            err: (t: string) => {
+              mem.err(t);
+              console.log(t);
+            },
+          }
+        : mem;
+      const code = await command.run(
+        [SPEC, '--drills', DRILLS.join(','), '--format', 'json', '--subnet', '127.0.43'],
+        io,
+      );
+      progress.push(...mem.stderr);
+      if (mem.stdout.length !== 1)
+        throw new Error(`exit ${code}, no report:\n${mem.stderr.slice(-20).join('\n')}`);
+      report = JSON.parse(mem.stdout[0]!) as FleetRehearsalReport;
+      expect(code).toBe(report.passed ? EXIT.ok : EXIT.findings);
       if (process.env.PGTOPO_FLEET_REPORT)
         writeFileSync(process.env.PGTOPO_FLEET_REPORT, `${JSON.stringify(report, null, 2)}\n`);
     },
