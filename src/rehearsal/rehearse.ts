@@ -50,18 +50,26 @@ export function orderDrills(names: readonly DrillName[]): DrillName[] {
 
 /** Parses `kill-primary,switchover` or `all`. Unknown names throw with the list of known ones. */
 export function parseDrills(text: string): DrillName[] {
-  if (text.trim() === 'all') return [...DRILL_NAMES];
+  return orderDrills(parseNames(text, DRILL_NAMES));
+}
+
+/**
+ * Parses a comma-separated list of names out of `known`, in the order given, repeats kept; `all` is every
+ * known name. Unknown names (or none) throw a RangeError listing the known ones.
+ */
+export function parseNames<T extends string>(text: string, known: readonly T[], what = 'drill'): T[] {
+  if (text.trim() === 'all') return [...known];
   const names = text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = names.filter((n) => !(DRILL_NAMES as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
     throw new RangeError(
-      `unknown drill(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${DRILL_NAMES.join(', ')}, or all`,
+      `unknown ${what}(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${known.join(', ')}, or all`,
     );
   }
-  return orderDrills(names as DrillName[]);
+  return names as T[];
 }
 
 export class Rehearsal {

@@ -29,27 +29,22 @@ export interface FleetRehearseOptions {
   readonly regionStandby: boolean;
 }
 
+/** Runs the fleet drills of a fleet document; the exit codes of `pgtopo rehearse`. */
 export async function rehearseFleetFile(file: string, o: FleetRehearseOptions, io: CliIo): Promise<number> {
-  const [{ resolveFleetDecoded }, { rehearseFleet }, { FLEET_DRILL_NAMES }, { HostError }] =
+  const [{ resolveFleetDecoded }, { rehearseFleet }, { FLEET_DRILL_NAMES }, { HostError }, { parseNames }] =
     await Promise.all([
       import('../../model/fleet.js'),
       import('../../rehearsal/fleet-drills.js'),
       import('../../rehearsal/measure.js'),
       import('../../rehearsal/host.js'),
+      import('../../rehearsal/rehearse.js'),
     ]);
-  type Name = (typeof FLEET_DRILL_NAMES)[number];
-  const names =
-    o.drills.trim() === 'all'
-      ? [...FLEET_DRILL_NAMES]
-      : o.drills
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-  const unknown = names.filter((n) => !(FLEET_DRILL_NAMES as readonly string[]).includes(n));
-  if (unknown.length > 0 || names.length === 0) {
-    throw new UsageError(
-      `unknown fleet drill(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${FLEET_DRILL_NAMES.join(', ')} (in the order given, repeats allowed), or all`,
-    );
+  let names: (typeof FLEET_DRILL_NAMES)[number][];
+  try {
+    // In the order given, repeats allowed.
+    names = parseNames(o.drills, FLEET_DRILL_NAMES, 'fleet drill');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   if (o.keep || o.regionStandby)
     throw new UsageError('--keep and --region-standby are for a cluster spec, not a fleet');
@@ -65,7 +60,7 @@ export async function rehearseFleetFile(file: string, o: FleetRehearseOptions, i
     return EXIT.invalid;
   }
   try {
-    const report = await rehearseFleet(resolved.fleet, names as Name[], {
+    const report = await rehearseFleet(resolved.fleet, names, {
       spec: file,
       ...(o.subnet ? { subnet: o.subnet } : {}),
       ...(o.baseDir ? { baseDir: o.baseDir } : {}),
