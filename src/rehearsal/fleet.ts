@@ -53,6 +53,8 @@ export interface FleetRehearsalReport
     readonly synchronousMode: string;
     /** The cluster rehearsal's run id (its cgroups are `pgtopo-<runId>`). */
     readonly runId: string;
+    /** Its files and logs (kept when a drill did not pass). */
+    readonly runDir: string;
   }[];
   /** The catalog generation current at the end, and each slot's owner under it. */
   readonly ownership: { readonly generation: number; readonly slots: readonly string[] };
@@ -70,6 +72,8 @@ export class FleetRehearsal {
   fleet: Fleet;
   generation = 1;
   readonly secrets = new LogicalSecrets();
+  /** Boot to the fleet joined, seconds. */
+  bootSeconds = 0;
   private runs = new Map<FleetDrillName, number>();
 
   private constructor(
@@ -77,7 +81,6 @@ export class FleetRehearsal {
     readonly shards: readonly Rehearsal[],
     readonly coordinator: Rehearsal,
     private readonly routerPassword: string,
-    readonly bootSeconds: number,
     readonly progress: Progress,
   ) {
     this.fleet = fleet;
@@ -125,7 +128,6 @@ export class FleetRehearsal {
       up.slice(0, fleet.shards.length),
       up[fleet.shards.length]!,
       randomBytes(18).toString('base64url'),
-      0,
       progress,
     );
     try {
@@ -134,7 +136,7 @@ export class FleetRehearsal {
       await f.shutdown();
       throw e;
     }
-    (f as { bootSeconds: number }).bootSeconds = round((Date.now() - started) / 1000, 1);
+    f.bootSeconds = round((Date.now() - started) / 1000, 1);
     return f;
   }
 
@@ -341,6 +343,7 @@ export class FleetRehearsal {
         profile: r.topology.failover.profile,
         synchronousMode: r.topology.durability.synchronousMode,
         runId: r.sup.opts.runId,
+        runDir: r.layout.runDir,
       })),
       release: { name: this.coordinator.root.release.name, packages: this.coordinator.root.versions },
       startedAt: this.startedAt.toISOString(),

@@ -6,7 +6,7 @@
  * coordinator, every acknowledged write read back from the shards directly. Addresses: 127.0.43.1-120.
  * The report goes to $PGTOPO_FLEET_REPORT when set, the progress to the console with $PGTOPO_PROGRESS.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { command } from '../../src/cli/commands/rehearse.js';
 import { EXIT, memoryIo, UsageError } from '../../src/cli/io.js';
@@ -125,9 +125,11 @@ describe('a fleet of two shards and a coordinator, booted once, drilled three ti
     expect(report.ownership.generation).toBe(4);
   });
 
-  test('everything started is stopped: no cgroup of any of the clusters is left', () => {
+  test('everything started is stopped and removed: no cgroup and no run directory of any cluster is left', () => {
     const root = cgroup2Root()!;
-    for (const c of report.clusters)
+    for (const c of report.clusters) {
       expect(readdirSync(root).filter((d) => d.startsWith(`pgtopo-${c.runId}`))).toEqual([]);
+      expect(existsSync(c.runDir)).toBe(false);
+    }
   });
 });
