@@ -24,6 +24,7 @@ import {
   type DrillName,
   type DrillResult,
   evaluate,
+  type FleetDrillName,
   longestGapSeconds,
   lostWrites,
   type PitrCounts,
@@ -98,6 +99,11 @@ export interface FaultPlan {
   readonly load?: LoadTarget;
   /** Watches the drill from outside (e.g. a CDC consumer): started before the load, asked after restore. */
   readonly observer?: DrillObserver;
+  /**
+   * The writes the outage is measured on (RTO, longest gap), when not all: through a fleet's coordinator,
+   * only the keys the faulted shard owns stop.
+   */
+  readonly measured?: (a: Ack) => boolean;
 }
 
 export interface LoadTarget {
@@ -117,7 +123,7 @@ export interface DrillObserver {
 /** The shape every drill shares: load and probe, fault, recovery, measurements, restore. */
 export async function runFault(
   ctx: DrillContext,
-  drill: DrillName,
+  drill: DrillName | FleetDrillName,
   plan: (leader: MemberLayout) => FaultPlan,
 ) {
   const started = Date.now();
@@ -146,6 +152,7 @@ export async function runFault(
   let newPrimary: string | undefined;
   let recoveredAt = 0;
   let observed: Pick<DrillResult, 'checks' | 'logical'> | undefined;
+  const measured = () => (p.measured ? load.acks.filter(p.measured) : load.acks);
   try {
     await p.observer?.start();
     probe.start();
@@ -159,11 +166,11 @@ export async function runFault(
     const budget = Math.max(60_000, (p.predicted?.worstSeconds ?? 60) * 2000 + 30_000);
     await waitFor(
       'the first write acknowledged after the fault',
-      () => rtoSeconds(load.acks, faultAt, { oldServer: leader.address, moved: p.moved }) !== null,
+      () => rtoSeconds(measured(), faultAt, { oldServer: leader.address, moved: p.moved }) !== null,
       { timeoutMs: budget, intervalMs: 100 },
     );
     recoveredAt = Date.now();
-    rto = rtoSeconds(load.acks, faultAt, { oldServer: leader.address, moved: p.moved });
+    rto = rtoSeconds(measured(), faultAt, { oldServer: leader.address, moved: p.moved });
     ctx.progress(`${drill}: writes resumed after ${rto} s`);
     await sleep(2000);
   } catch (e) {
@@ -173,7 +180,7 @@ export async function runFault(
     await probe.stop();
   }
   const stoppedAt = Date.now();
-  if (faultAt > 0) gap = longestGapSeconds(load.acks, faultAt, recoveredAt || stoppedAt);
+  if (faultAt > 0) gap = longestGapSeconds(measured(), faultAt, recoveredAt || stoppedAt);
   try {
     const survivor = p.survivorScope ?? scope;
     newPrimary = await waitFor(
@@ -269,7 +276,7 @@ async function endpointReleased(ctx: DrillContext, scope: string): Promise<Check
 }
 
 export function result(
-  drill: DrillName,
+  drill: DrillName | FleetDrillName,
   started: number,
   r: Omit<DrillResult, 'drill' | 'status' | 'durationSeconds'>,
   skipped = false,
@@ -286,7 +293,7 @@ export function result(
 
 /** A drill that measured nothing: skipped, or failed before its fault. */
 export function unmeasured(
-  drill: DrillName,
+  drill: DrillName | FleetDrillName,
   started: number,
   o: { fault: string; error?: string; skipped?: boolean },
 ): DrillResult {

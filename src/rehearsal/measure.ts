@@ -25,6 +25,10 @@ export type DrillName = (typeof DRILL_NAMES)[number];
 export const ALERT_DRILL_NAMES = ['lag-spike', 'packet-loss'] as const;
 export type AlertDrillName = (typeof ALERT_DRILL_NAMES)[number];
 
+/** Drills of a sharded fleet (`fleet-drills.ts`): run on a booted fleet, not on one cluster. */
+export const FLEET_DRILL_NAMES = ['shard-failover', 'coordinator-failover', 'shard-move'] as const;
+export type FleetDrillName = (typeof FLEET_DRILL_NAMES)[number];
+
 /** The failure-domain analysis' prediction for the failure a drill injects. */
 export interface PredictedRto {
   /** Failure domain the prediction is for, e.g. `member:use1-a`, `az:us-east-1a`. */
@@ -52,7 +56,10 @@ export interface Check {
     | 'alert-resolved'
     | 'no-failover'
     | 'no-paging-alert'
-    | 'endpoint-released';
+    | 'endpoint-released'
+    | 'no-duplicated-writes'
+    | 'rows-on-owner'
+    | 'move-cutover';
   readonly ok: boolean;
   readonly detail: string;
 }
@@ -195,7 +202,7 @@ export class AlertTimeline {
 }
 
 export interface DrillResult {
-  readonly drill: DrillName | AlertDrillName;
+  readonly drill: DrillName | AlertDrillName | FleetDrillName;
   readonly status: 'passed' | 'failed' | 'error' | 'skipped';
   /** What was done, in words. */
   readonly fault: string;

@@ -86,25 +86,37 @@ export function orderDrills<D extends RehearseDrill>(names: readonly D[]): D[] {
  * drills are known too, and `all` includes them. Unknown names throw with the list of known ones.
  */
 export function parseDrills(text: string, opts: { alerts?: boolean } = {}): RehearseDrill[] {
-  const known: readonly RehearseDrill[] = opts.alerts ? DRILL_ORDER : DRILL_NAMES;
+  if (!opts.alerts) {
+    const needAlerts = text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(isAlertDrill);
+    if (needAlerts.length > 0) {
+      throw new RangeError(
+        `drill(s) ${needAlerts.map((n) => JSON.stringify(n)).join(', ')} assert alerts: they need a Prometheus in the rehearsal (--alerts)`,
+      );
+    }
+  }
+  return orderDrills(parseNames(text, opts.alerts ? DRILL_ORDER : DRILL_NAMES));
+}
+
+/**
+ * Parses a comma-separated list of names out of `known`, in the order given, repeats kept; `all` is every
+ * known name. Unknown names (or none) throw a RangeError listing the known ones.
+ */
+export function parseNames<T extends string>(text: string, known: readonly T[], what = 'drill'): T[] {
   if (text.trim() === 'all') return [...known];
   const names = text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const needAlerts = names.filter((n) => !opts.alerts && isAlertDrill(n));
-  if (needAlerts.length > 0) {
-    throw new RangeError(
-      `drill(s) ${needAlerts.map((n) => JSON.stringify(n)).join(', ')} assert alerts: they need a Prometheus in the rehearsal (--alerts)`,
-    );
-  }
   const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
     throw new RangeError(
-      `unknown drill(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${known.join(', ')}, or all`,
+      `unknown ${what}(s) ${unknown.map((u) => JSON.stringify(u)).join(', ') || '(none given)'}; known: ${known.join(', ')}, or all`,
     );
   }
-  return orderDrills(names as RehearseDrill[]);
+  return names as T[];
 }
 
 export class Rehearsal {
@@ -227,11 +239,10 @@ export class Rehearsal {
     return this.layout.runDir;
   }
 
-  /** Runs one drill on the running cluster (an alert drill needs the rehearsal's Prometheus to assert its alerts). */
-  async drill(name: RehearseDrill): Promise<DrillResult> {
+  /** What a drill on this cluster works with; each call hands out the next range of sequence numbers. */
+  context(): DrillContext {
     const progress = this.opts.progress ?? (() => undefined);
-    progress(`drill ${name}`);
-    const ctx: DrillContext = {
+    return {
       cluster: this.cluster,
       sup: this.sup,
       cutter: this.cutter,
@@ -244,6 +255,13 @@ export class Rehearsal {
       ...(this.layout.stanza ? { pitr: pitrRunner(this.pitrSetup()) } : {}),
       ...(this.prometheus ? { prometheus: this.prometheus } : {}),
     };
+  }
+
+  /** Runs one drill on the running cluster (an alert drill needs the rehearsal's Prometheus to assert its alerts). */
+  async drill(name: RehearseDrill): Promise<DrillResult> {
+    const progress = this.opts.progress ?? (() => undefined);
+    progress(`drill ${name}`);
+    const ctx = this.context();
     const r = await (isAlertDrill(name) ? ALERT_DRILLS[name] : DRILLS[name])(ctx);
     const why = [
       ...(r.error ? [r.error] : []),

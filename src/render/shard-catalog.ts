@@ -131,14 +131,24 @@ export function catalogSeedSql(f: Fleet): string {
  * coverage trigger runs at COMMIT: an incomplete map rolls the whole transaction back.
  */
 export function cutoverSql(f: Fleet, ownership: Ownership, generation: number, note: string): string {
+  return ['BEGIN;', ...cutoverStatements(f, ownership, generation, note), 'COMMIT;', ''].join('\n');
+}
+
+/**
+ * The statements of a cutover without its BEGIN and COMMIT, for a caller that runs them in a transaction of
+ * its own (a slot move re-points the coordinator's partitions in the same one).
+ */
+export function cutoverStatements(
+  f: Fleet,
+  ownership: Ownership,
+  generation: number,
+  note: string,
+): string[] {
   return [
-    'BEGIN;',
     `INSERT INTO ${S}.generation (generation, note) VALUES (${generation}, ${sqlString(note)});`,
     ...ownershipRowsSql(f, ownership, generation),
     `UPDATE ${S}.current_generation SET generation = ${generation};`,
-    'COMMIT;',
-    '',
-  ].join('\n');
+  ];
 }
 
 /** A rollback: the pointer back to an earlier generation (its rows are kept), one statement. */

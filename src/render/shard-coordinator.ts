@@ -60,7 +60,7 @@ export function partitions(f: Fleet, t: ShardedTableSpec): [string, string, numb
     return o.owners.flatMap((c, slot) =>
       c.length === 1
         ? [
-            [`p${slot}`, `FOR VALUES WITH (MODULUS ${o.slots}, REMAINDER ${slot})`, c[0]!] as [
+            [slotSuffix(slot), `FOR VALUES WITH (MODULUS ${o.slots}, REMAINDER ${slot})`, c[0]!] as [
               string,
               string,
               number,
@@ -97,14 +97,23 @@ export function partitions(f: Fleet, t: ShardedTableSpec): [string, string, numb
 export function coordinatorSql(
   f: Fleet,
   endpoint: (s: Shard) => ShardEndpoint = awsShardEndpoint,
-  opts: { readonly sslmode?: 'verify-full' | 'disable' } = {},
+  opts: {
+    readonly sslmode?: 'verify-full' | 'disable';
+    /**
+     * Roles that get a user mapping to each shard (a role without one cannot read or write the foreign
+     * partitions). Default: the role applying the script (`CURRENT_USER`).
+     */
+    readonly mappedRoles?: readonly string[];
+    /** CA file each shard's certificate is verified against (verify-full). Default: libpq's own default. */
+    readonly sslrootcert?: (s: Shard) => string | undefined;
+  } = {},
 ): string {
   const sslmode = opts.sslmode ?? 'verify-full';
   const lines = [
     `-- pgtopo fleet ${f.name}: coordinator (postgres_fdw). Apply with psql -v ${ROUTER_PASSWORD_VARIABLE}=<the value of secret ${f.router.passwordSecret}>.`,
     'CREATE EXTENSION IF NOT EXISTS postgres_fdw;',
   ];
-  for (const s of f.shards) lines.push(...shardServerSql(f, s, endpoint(s), sslmode));
+  for (const s of f.shards) lines.push(...shardServerSql(f, s, endpoint(s), { ...opts, sslmode }));
   for (const t of f.tables) {
     // No primary key on the coordinator: foreign partitions carry no index; each shard enforces its keys.
     lines.push(`CREATE TABLE IF NOT EXISTS ${t.name} (${columnsSql(t).join(', ')}) ${partitionBy(f, t)};`);
@@ -113,16 +122,25 @@ export function coordinatorSql(
   return `${lines.join('\n')}\n`;
 }
 
-/** The coordinator's postgres_fdw server and user mapping of one shard. */
+/** The coordinator's postgres_fdw server of one shard and the user mappings to it. */
 export function shardServerSql(
   f: Fleet,
   s: Shard,
   e: ShardEndpoint,
-  sslmode: 'verify-full' | 'disable' = 'verify-full',
+  opts: {
+    readonly sslmode?: 'verify-full' | 'disable';
+    readonly mappedRoles?: readonly string[];
+    readonly sslrootcert?: (s: Shard) => string | undefined;
+  } = {},
 ): string[] {
+  const sslmode = opts.sslmode ?? 'verify-full';
+  const root = sslmode === 'verify-full' ? opts.sslrootcert?.(s) : undefined;
   return [
-    `CREATE SERVER IF NOT EXISTS ${serverName(s)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${sqlString(e.host)}, port ${sqlString(String(e.port))}, dbname ${sqlString(f.router.database)}, sslmode ${sqlString(sslmode)}, application_name ${sqlString(`pgtopo-router-${f.name}`)});`,
-    `CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER ${serverName(s)} OPTIONS (user ${sqlString(ROUTER_ROLE)}, password :'${ROUTER_PASSWORD_VARIABLE}');`,
+    `CREATE SERVER IF NOT EXISTS ${serverName(s)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ${sqlString(e.host)}, port ${sqlString(String(e.port))}, dbname ${sqlString(f.router.database)}, sslmode ${sqlString(sslmode)}${root ? `, sslrootcert ${sqlString(root)}` : ''}, application_name ${sqlString(`pgtopo-router-${f.name}`)});`,
+    ...(opts.mappedRoles ?? ['CURRENT_USER']).map(
+      (role) =>
+        `CREATE USER MAPPING IF NOT EXISTS FOR ${role} SERVER ${serverName(s)} OPTIONS (user ${sqlString(ROUTER_ROLE)}, password :'${ROUTER_PASSWORD_VARIABLE}');`,
+    ),
   ];
 }
 
@@ -133,6 +151,37 @@ export function foreignPartitionSql(
   [suffix, bound, shard]: readonly [string, string, number],
 ): string {
   return `CREATE FOREIGN TABLE IF NOT EXISTS ${t.name}_${suffix} PARTITION OF ${t.name} ${bound} SERVER ${serverName(f.shards[shard]!)} OPTIONS (schema_name 'public', table_name ${sqlString(`${t.name}_${suffix}`)});`;
+}
+
+/** The suffix of a hash slot's partition of each table (`orders_p5`). */
+function slotSuffix(slot: number): string {
+  return `p${slot}`;
+}
+
+/** The partitions (one per sharded table) that hold a hash slot, as coordinator and shards name them. */
+export function slotPartitions(f: Fleet, slot: number): string[] {
+  return f.tables.map((t) => `${t.name}_${slotSuffix(slot)}`);
+}
+
+/**
+ * The coordinator's half of a slot move, for a transaction that also holds the catalog cutover: each sharded
+ * table's partition of the slot detached, and created again as a foreign table on the slot's owner under
+ * `f`'s ownership (the new one). The caller locks the partitioned tables first (ACCESS EXCLUSIVE: writes
+ * wait) and checks the new owner holds every row.
+ */
+export function slotRepointSql(f: Fleet, slot: number): string[] {
+  if (f.ownership.kind !== 'hash')
+    throw new RangeError(`fleet ${f.name} is not hash-sharded: no slot ${slot}`);
+  return f.tables.flatMap((t) => {
+    const part = partitions(f, t).find(([suffix]) => suffix === slotSuffix(slot));
+    if (!part) throw new RangeError(`slot ${slot} of fleet ${f.name} has no single owner`);
+    const name = `${t.name}_${part[0]}`;
+    return [
+      `ALTER TABLE ${t.name} DETACH PARTITION ${name};`,
+      `DROP FOREIGN TABLE ${name};`,
+      foreignPartitionSql(f, t, part),
+    ];
+  });
 }
 
 /** A shard's DDL: the router role, and each table holding only the partitions this shard owns. */

@@ -176,7 +176,7 @@ export function renderMovePlan(
     add(
       'prepare',
       coordinator,
-      newShards.flatMap((s) => shardServerSql(to, s, endpoint(s), sslmode)),
+      newShards.flatMap((s) => shardServerSql(to, s, endpoint(s), { sslmode })),
       'the coordinator reaches the new shards (postgres_fdw servers and user mappings)',
     );
   }

@@ -8,6 +8,7 @@ import { flag, oneOf, parse, str } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
+import { isFleetFile, rehearseFleetFile } from './rehearse-fleet.js';
 
 export const command: Command = {
   name: 'rehearse',
@@ -46,6 +47,19 @@ export const command: Command = {
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
     const drillsText = str(parsed, 'drills');
     if (!drillsText) throw new UsageError('--drills is required: a comma-separated list, or all');
+    if (isFleetFile(parsed.positionals[0]!))
+      return rehearseFleetFile(
+        parsed.positionals[0]!,
+        {
+          drills: drillsText,
+          format,
+          subnet: str(parsed, 'subnet'),
+          baseDir: str(parsed, 'base-dir'),
+          keep: flag(parsed, 'keep'),
+          regionStandby: flag(parsed, 'region-standby'),
+        },
+        io,
+      );
     let drills: ReturnType<typeof parseDrills>;
     try {
       drills = parseDrills(drillsText, { alerts: flag(parsed, 'alerts') });
