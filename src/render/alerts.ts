@@ -284,6 +284,10 @@ function leaderBlipSeries(t: Topology, c: Cluster): TestSeries[] {
   return leaderSeries(t, c, values, n);
 }
 
+/**
+ * The leader series of cluster `c` (`values` of each member), and of every other cluster, whose leader stays in
+ * the tests (their no-leader rules share the alert name): `n` samples.
+ */
 function leaderSeries(t: Topology, c: Cluster, values: (m: string) => string, n: number): TestSeries[] {
   const metric = (x: Cluster) => (x.role === 'primary' ? METRICS.primary : METRICS.standbyLeader);
   const pat = (m: string) => target(t, m, 'patroni');
@@ -329,16 +333,7 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
     const leaderMetric = c.role === 'primary' ? METRICS.primary : METRICS.standbyLeader;
     const leaderWord = c.role === 'primary' ? 'writable leader' : 'standby leader';
     const noLeaderExpr = `(sum(${leaderMetric}${sel}) or vector(0)) < 1`;
-    // Every other cluster keeps its leader in the tests: their no-leader rules share this alert name.
-    const others = t.clusters
-      .filter((o) => o.scope !== c.scope)
-      .map((o) =>
-        series(o.role === 'primary' ? METRICS.primary : METRICS.standbyLeader, pat(o.members[0]!), '1x40'),
-      );
-    const oneLeader = [
-      ...others,
-      ...c.members.map((m, i) => series(leaderMetric, pat(m), i === 0 ? '1x40' : '0x40')),
-    ];
+    const oneLeader = leaderSeries(t, c, (m) => (m === m1 ? '1x40' : '0x40'), 40);
     const bound = noLeaderBoundSeconds(t);
     const gap = (ends: boolean) => leaderGapSeries(t, c, ends);
     const prolonged = leaderGapProlongedCases(gap, bound);
