@@ -364,7 +364,7 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
         description: `No member of ${c.scope} has reported holding the leader lock for ${loopWait} s (one Patroni loop_wait): writes through the writer endpoint fail. An automatic failover ends this within ${boundWords}; past that, PgtopoNoWritableLeaderProlonged pages.`,
         threshold: `no ${leaderMetric} = 1 for ${loopWait} s (loop_wait)`,
         runbook: {
-          meaning: `No member of the cluster (label \`cluster\`) reports holding the leader lock for longer than one Patroni loop: there is no writable primary. Most often an automatic failover is under way (the primary crashed, or lost etcd), which Patroni ends within ${boundWords}; the alert then resolves by itself. A planned switchover that takes longer than one loop fires it too.`,
+          meaning: `No member of the cluster (label \`cluster\`) reports holding the leader lock for longer than one Patroni loop: there is no writable primary. Most often an automatic failover is under way (the primary crashed, or lost etcd), which Patroni ends within ${boundWords}; the alert then resolves by itself. A planned switchover that takes longer than one loop fires it too. Prometheus sees it at its scrape and evaluation interval (${SCRAPE_INTERVAL_SECONDS} s as rendered): it fires at the second evaluation in a row without a leader, so a gap shorter than one interval can pass unseen, and one failed scrape of the leader fires nothing.`,
           impact: `Writes through the writer endpoint fail while it lasts: an outage, usually as long as a failover. It is a ticket, not a page: the follow-up (why the primary was lost, whether it rejoined, whether writes were lost) is work for business hours. If no leader is back within ${bound} s, PgtopoNoWritableLeaderProlonged pages.`,
           diagnose: [
             'Resolved already? A failover completed: `patronictl -c /etc/pgtopo/patroni.yml list <cluster>` shows the new leader, the new timeline, and whether the old primary runs again as a replica.',
@@ -373,7 +373,7 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
           ],
           mitigate: [
             `While it lasts less than ${bound} s: nothing, Patroni is electing a leader (see PgtopoNoWritableLeaderProlonged past that).`,
-            'Afterwards, if the old primary did not rejoin: `patronictl reinit <cluster> <member>`.',
+            'Afterwards, if the old primary did not rejoin: `patronictl -c /etc/pgtopo/patroni.yml reinit <cluster> <member>`.',
             'For a planned switchover, silence the alert in Alertmanager for the maintenance window.',
           ],
         },
