@@ -396,8 +396,13 @@ export async function packetLoss(ctx: AlertDrillContext): Promise<DrillResult> {
   });
 }
 
-/** Alerts that must stay quiet while a link is merely lossy. */
-const PAGING = new Set(['PgtopoNoWritableLeader', 'PgtopoMultipleLeaders', 'PgtopoEtcdNoLeader']);
+/** Alerts that must stay quiet while a link is merely lossy (the writer outage's ticket included: no failover). */
+const PAGING = new Set([
+  'PgtopoNoWritableLeader',
+  'PgtopoNoWritableLeaderProlonged',
+  'PgtopoMultipleLeaders',
+  'PgtopoEtcdNoLeader',
+]);
 
 export const ALERT_DRILLS: Readonly<
   Record<AlertDrillName, (ctx: AlertDrillContext) => Promise<DrillResult>>

@@ -10,7 +10,7 @@ import { ARCHIVE_TIMEOUT_SECONDS, UNBOUNDED_LAG_BYTES } from '../model/constants
 import type { Cluster, Topology } from '../model/types.js';
 import { numberIn } from '../policy/postgres-parameters.js';
 import { runsPgbouncerExporter } from './exporter.js';
-import { METRICS, selector } from './prometheus.js';
+import { METRICS, SCRAPE_INTERVAL_SECONDS, selector } from './prometheus.js';
 import { toYaml11 } from './yaml.js';
 
 export type AlertSeverity = 'page' | 'ticket';
@@ -29,6 +29,8 @@ export interface AlertCase {
   readonly fires: readonly Readonly<Record<string, string>>[];
   /** What the case is about, when an alert has more than one firing or quiet case. */
   readonly title?: string;
+  /** Seconds between the input samples; default 15 (the rendered scrape interval). */
+  readonly intervalSeconds?: number;
 }
 
 export interface Alert {
@@ -222,6 +224,103 @@ function lagRejoinCase(pat: Pat, leader: string, replica: string, bound: number)
   });
 }
 
+/** promtool's rule evaluation interval in the rendered unit tests: fine enough to resolve a `for` of one loop_wait. */
+export const TEST_EVALUATION_SECONDS = 5;
+/** Where the leader's series ends in the no-leader tests (an evaluation time). */
+const GAP_START_SECONDS = 30;
+
+/**
+ * Longer than an automatic failover takes: ttl (the lost leader's key expires) + 2 x loop_wait (a candidate's
+ * next loop sees the key gone, and it has promoted by the one after). Past it, Patroni is not ending it by itself.
+ */
+export function noLeaderBoundSeconds(t: Topology): number {
+  const { ttl, loopWait } = t.failover.timers;
+  return ttl + 2 * loopWait;
+}
+
+const ceilTo = (x: number, step: number) => Math.ceil(x / step) * step;
+
+interface LeaderGap {
+  readonly series: TestSeries[];
+  /** Seconds without a leader (when it ends). */
+  readonly seconds: number;
+  /** The last evaluation without a leader, and the first with one again (when it ends). */
+  readonly lastInside: number;
+  readonly end: number;
+}
+
+/**
+ * The leader series of cluster `c`, one sample per test evaluation: the leader's node is killed at
+ * GAP_START_SECONDS (its scrape fails and Prometheus marks its series stale), the other members report 0. With
+ * `ends`, a failover: the next member (the leader itself in a one-member cluster) reports the lock once the dead
+ * leader's key has expired (ttl; at least one loop_wait and one evaluation), which is always before
+ * ttl + 2 x loop_wait. Other clusters keep their leader.
+ */
+function leaderGapSeries(t: Topology, c: Cluster, ends: boolean): LeaderGap {
+  const step = TEST_EVALUATION_SECONDS;
+  const { ttl, loopWait } = t.failover.timers;
+  const seconds = ceilTo(Math.max(ttl, loopWait + step), step);
+  const end = GAP_START_SECONDS + seconds;
+  const n = (GAP_START_SECONDS + ceilTo(noLeaderBoundSeconds(t), step) + 120) / step;
+  const [k, e] = [GAP_START_SECONDS / step, end / step];
+  const leader = c.members[0]!;
+  const next = c.members[1] ?? leader;
+  const values = (m: string) =>
+    range(n, (i) => {
+      if (ends && m === next && i >= e) return '1';
+      if (m === leader) return i < k ? '1' : i === k ? 'stale' : '_';
+      return '0';
+    }).join(' ');
+  return { series: leaderSeries(t, c, values, n), seconds, lastInside: end - step, end };
+}
+
+/** One failed scrape of the leader (stale for one scrape interval, as long as an evaluation interval). */
+function leaderBlipSeries(t: Topology, c: Cluster): TestSeries[] {
+  const step = TEST_EVALUATION_SECONDS;
+  const n = (GAP_START_SECONDS + 120) / step;
+  const k = GAP_START_SECONDS / step;
+  const values = (m: string) =>
+    range(n, (i) => (m !== c.members[0] ? '0' : i === k ? 'stale' : '1')).join(' ');
+  return leaderSeries(t, c, values, n);
+}
+
+/**
+ * The leader series of cluster `c` (`values` of each member), and of every other cluster, whose leader stays in
+ * the tests (their no-leader rules share the alert name): `n` samples.
+ */
+function leaderSeries(t: Topology, c: Cluster, values: (m: string) => string, n: number): TestSeries[] {
+  const metric = (x: Cluster) => (x.role === 'primary' ? METRICS.primary : METRICS.standbyLeader);
+  const pat = (m: string) => target(t, m, 'patroni');
+  return [
+    ...t.clusters.filter((o) => o !== c).map((o) => series(metric(o), pat(o.members[0]!), `1x${n}`)),
+    ...c.members.map((m) => series(metric(c), pat(m), values(m))),
+  ];
+}
+
+/** The cases of the alert on no leader past ttl + 2 x loop_wait: quiet through a failover, fires only past the bound. */
+function leaderGapProlongedCases(gap: (ends: boolean) => LeaderGap, bound: number): AlertCase[] {
+  const step = TEST_EVALUATION_SECONDS;
+  const [failover, stuck] = [gap(true), gap(false)];
+  const past = GAP_START_SECONDS + ceilTo(bound, step);
+  const at = (title: string, g: LeaderGap, s: number, fires: boolean): AlertCase => ({
+    title,
+    series: g.series,
+    intervalSeconds: step,
+    at: `${s}s`,
+    fires: fires ? [{}] : [],
+  });
+  return [
+    at(
+      `a failover: the leader gone for ${failover.seconds} s, then a new leader`,
+      failover,
+      failover.lastInside,
+      false,
+    ),
+    at(`no leader returns: quiet until ${bound} s`, stuck, past - step, false),
+    at(`no leader returns: fires past ${bound} s`, stuck, past, true),
+  ];
+}
+
 /** Every alert of a topology. `dataMount` is the data volume's mount point on a node. */
 export function alertsOf(t: Topology, dataMount: string): Alert[] {
   const alerts: Alert[] = [];
@@ -233,49 +332,98 @@ export function alertsOf(t: Topology, dataMount: string): Alert[] {
     const pat = (m: string) => target(t, m, 'patroni');
     const leaderMetric = c.role === 'primary' ? METRICS.primary : METRICS.standbyLeader;
     const leaderWord = c.role === 'primary' ? 'writable leader' : 'standby leader';
-    const noLeaderFor = ttl + 2 * loopWait;
-    // Every other cluster keeps its leader in the tests: their no-leader rules share this alert name.
-    const others = t.clusters
-      .filter((o) => o.scope !== c.scope)
-      .map((o) =>
-        series(o.role === 'primary' ? METRICS.primary : METRICS.standbyLeader, pat(o.members[0]!), '1x40'),
-      );
-    const noneAll = [...others, ...c.members.map((m) => series(leaderMetric, pat(m), '0x40'))];
-    const oneLeader = [
-      ...others,
-      ...c.members.map((m, i) => series(leaderMetric, pat(m), i === 0 ? '1x40' : '0x40')),
+    const noLeaderExpr = `(sum(${leaderMetric}${sel}) or vector(0)) < 1`;
+    const oneLeader = leaderSeries(t, c, (m) => (m === m1 ? '1x40' : '0x40'), 40);
+    const bound = noLeaderBoundSeconds(t);
+    const gap = (ends: boolean) => leaderGapSeries(t, c, ends);
+    const prolonged = leaderGapProlongedCases(gap, bound);
+    const stillLeader = { title: 'a leader is reported', series: oneLeader, fires: [] };
+    const diagnoseNoLeader = [
+      '`patronictl -c /etc/pgtopo/patroni.yml list <cluster>` on any member: who is running, who lags, is the cluster paused?',
+      'Is etcd reachable from the members (`PgtopoEtcdQuorumAtRisk`)? Without the DCS no leader can be elected.',
+      'Are the members up (`up{job=~"pgtopo-.*-patroni"}`)? All scrapes failing looks the same as no leader.',
+      'Is every failover candidate refused for lag beyond `maximum_lag_on_failover` (Patroni log: "is lagging")?',
     ];
+    const mitigateNoLeader = [
+      'If the cluster is paused (maintenance mode), `patronictl resume` it.',
+      'If candidates lag too far, accept the loss deliberately: `patronictl failover --candidate <member>` after weighing the RPO.',
+      'If etcd lost quorum, restore etcd first (see PgtopoEtcdQuorumAtRisk).',
+    ];
+    const boundWords = `ttl ${ttl} s + 2 x loop_wait ${loopWait} s = ${bound} s`;
+    if (c.role === 'primary') {
+      // The writer is down from the first Patroni loop without a leader: an outage even when a failover ends
+      // it, so it fires (and resolves by itself). What wakes someone is a failover that does not finish.
+      const gapSeries = gap(true);
+      alerts.push({
+        name: 'PgtopoNoWritableLeader',
+        severity: 'ticket',
+        expr: noLeaderExpr,
+        forSeconds: loopWait,
+        labels,
+        summary: `No writable leader in ${c.scope}: writes fail`,
+        description: `No member of ${c.scope} has reported holding the leader lock for ${loopWait} s (one Patroni loop_wait): writes through the writer endpoint fail. An automatic failover ends this within ${boundWords}; past that, PgtopoNoWritableLeaderProlonged pages.`,
+        threshold: `no ${leaderMetric} = 1 for ${loopWait} s (loop_wait)`,
+        runbook: {
+          meaning: `No member of the cluster (label \`cluster\`) reports holding the leader lock for longer than one Patroni loop: there is no writable primary. Most often an automatic failover is under way (the primary crashed, or lost etcd), which Patroni ends within ${boundWords}; the alert then resolves by itself. A planned switchover that takes longer than one loop fires it too. Prometheus sees it at its scrape and evaluation interval (${SCRAPE_INTERVAL_SECONDS} s as rendered): it fires at the second evaluation in a row without a leader, so a gap shorter than one interval can pass unseen, and one failed scrape of the leader fires nothing.`,
+          impact: `Writes through the writer endpoint fail while it lasts: an outage, usually as long as a failover. It is a ticket, not a page: the follow-up (why the primary was lost, whether it rejoined, whether writes were lost) is work for business hours. If no leader is back within ${bound} s, PgtopoNoWritableLeaderProlonged pages.`,
+          diagnose: [
+            'Resolved already? A failover completed: `patronictl -c /etc/pgtopo/patroni.yml list <cluster>` shows the new leader, the new timeline, and whether the old primary runs again as a replica.',
+            'Why was the primary lost: its node (`up`, node_exporter), its Patroni log (`journalctl -u pgtopo-patroni`), its etcd contact (`PgtopoEtcdQuorumAtRisk`)?',
+            'Were acknowledged writes lost: with a synchronous standby none; otherwise the old primary\u2019s Patroni log shows what pg_rewind discarded.',
+          ],
+          mitigate: [
+            `While it lasts less than ${bound} s: nothing, Patroni is electing a leader (see PgtopoNoWritableLeaderProlonged past that).`,
+            'Afterwards, if the old primary did not rejoin: `patronictl -c /etc/pgtopo/patroni.yml reinit <cluster> <member>`.',
+            'For a planned switchover, silence the alert in Alertmanager for the maintenance window.',
+          ],
+        },
+        cases: [
+          {
+            title: `a failover: the leader gone for ${gapSeries.seconds} s, then a new leader`,
+            series: gapSeries.series,
+            intervalSeconds: TEST_EVALUATION_SECONDS,
+            at: `${gapSeries.lastInside}s`,
+            fires: [{}],
+          },
+          {
+            title: 'a failover: resolved once the new leader reports',
+            series: gapSeries.series,
+            intervalSeconds: TEST_EVALUATION_SECONDS,
+            at: `${gapSeries.end}s`,
+            fires: [],
+          },
+          {
+            title: 'one failed scrape of the leader',
+            series: leaderBlipSeries(t, c),
+            intervalSeconds: TEST_EVALUATION_SECONDS,
+            at: `${GAP_START_SECONDS}s`,
+            fires: [],
+          },
+          { ...stillLeader, at: `${loopWait + 60}s` },
+        ],
+      });
+    }
     alerts.push({
-      name: c.role === 'primary' ? 'PgtopoNoWritableLeader' : 'PgtopoNoStandbyLeader',
+      name: c.role === 'primary' ? 'PgtopoNoWritableLeaderProlonged' : 'PgtopoNoStandbyLeader',
       severity: c.role === 'primary' ? 'page' : 'ticket',
-      expr: `(sum(${leaderMetric}${sel}) or vector(0)) < 1`,
-      forSeconds: noLeaderFor,
+      expr: noLeaderExpr,
+      forSeconds: bound,
       labels,
-      summary: `No ${leaderWord} in ${c.scope}`,
-      description: `No member of ${c.scope} has reported holding the ${leaderWord} lock for ${noLeaderFor} s (ttl ${ttl} s + 2 x loop_wait ${loopWait} s: longer than an automatic failover takes).`,
-      threshold: `no ${leaderMetric} = 1 for ${noLeaderFor} s`,
+      summary: `No ${leaderWord} in ${c.scope} for longer than a failover takes`,
+      description: `No member of ${c.scope} has reported holding the ${leaderWord} lock for ${bound} s (${boundWords}: longer than an automatic failover takes).`,
+      threshold: `no ${leaderMetric} = 1 for ${bound} s (ttl + 2 x loop_wait)`,
       runbook: {
-        meaning: `Patroni reports no ${leaderWord} for the cluster (label \`cluster\`), longer than a failover should take.`,
+        meaning: `Patroni reports no ${leaderWord} for the cluster (label \`cluster\`) for longer than an automatic failover takes: it cannot elect one by itself.`,
         impact:
           c.role === 'primary'
-            ? 'Writes fail through the writer endpoint: this is an outage.'
-            : 'The standby cluster does not follow its source: the disaster-recovery copy is falling behind.',
-        diagnose: [
-          '`patronictl -c /etc/pgtopo/patroni.yml list <cluster>` on any member: who is running, who lags, is the cluster paused?',
-          'Is etcd reachable from the members (`PgtopoEtcdQuorumAtRisk`)? Without the DCS no leader can be elected.',
-          'Are the members up (`up{job=~"pgtopo-.*-patroni"}`)? All scrapes failing looks the same as no leader.',
-          'Is every failover candidate refused for lag beyond `maximum_lag_on_failover` (Patroni log: "is lagging")?',
-        ],
-        mitigate: [
-          'If the cluster is paused (maintenance mode), `patronictl resume` it.',
-          'If candidates lag too far, accept the loss deliberately: `patronictl failover --candidate <member>` after weighing the RPO.',
-          'If etcd lost quorum, restore etcd first (see PgtopoEtcdQuorumAtRisk).',
-        ],
+            ? 'Writes fail through the writer endpoint, and Patroni will not end it by itself: an outage that needs someone now.'
+            : // No fast twin for a standby cluster: nothing writes through its leader, so a gap during its own
+              // failover is no outage; only a leader that stays away matters.
+              'The standby cluster does not follow its source: the disaster-recovery copy is falling behind. Nothing writes through a standby leader, so a gap shorter than this is no outage and raises nothing.',
+        diagnose: diagnoseNoLeader,
+        mitigate: mitigateNoLeader,
       },
-      cases: [
-        { series: noneAll, at: `${noLeaderFor + 60}s`, fires: [{}] },
-        { series: oneLeader, at: `${noLeaderFor + 60}s`, fires: [] },
-      ],
+      cases: [...prolonged, { ...stillLeader, at: `${bound + 60}s` }],
     });
     if (c.role === 'primary') {
       const twoFor = 2 * loopWait;
@@ -812,7 +960,7 @@ export function renderAlertTests(t: Topology, dataMount: string, rulesFile: stri
   const tests = alertsOf(t, dataMount).flatMap((a) =>
     a.cases.map((c) => ({
       name: `${a.name} ${c.fires.length > 0 ? 'fires' : 'stays quiet'}${c.title ? `: ${c.title}` : ''}`,
-      interval: '15s',
+      interval: `${c.intervalSeconds ?? SCRAPE_INTERVAL_SECONDS}s`,
       input_series: c.series.map((s) => ({ series: seriesText(s), values: s.values })),
       alert_rule_test: [
         {
@@ -835,7 +983,7 @@ export function renderAlertTests(t: Topology, dataMount: string, rulesFile: stri
   );
   return `# promtool test rules of topology ${t.name}. Generated by pgtopo: do not edit.\n${toYaml11({
     rule_files: [rulesFile],
-    evaluation_interval: '15s',
+    evaluation_interval: `${TEST_EVALUATION_SECONDS}s`,
     tests,
   })}`;
 }

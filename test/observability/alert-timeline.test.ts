@@ -9,6 +9,8 @@ import { formatAlert } from '../../src/rehearsal/report.js';
 
 const LAG = 'PgtopoReplicaLagAboveBound';
 const NO_LEADER = 'PgtopoNoWritableLeader';
+/** Same condition as NO_LEADER with the failover bound as its `for`: a failover that finishes leaves it pending. */
+const PROLONGED = 'PgtopoNoWritableLeaderProlonged';
 const pending = (name: string, member?: string): AlertSample => ({
   name,
   state: 'pending',
@@ -49,9 +51,9 @@ describe('AlertTimeline', () => {
   });
 
   test('an alert that resolves without firing (a failover inside its `for`)', () => {
-    expect(fold([[], [pending(NO_LEADER)], [pending(NO_LEADER)], []])).toEqual([
+    expect(fold([[], [pending(PROLONGED)], [pending(PROLONGED)], []])).toEqual([
       {
-        name: NO_LEADER,
+        name: PROLONGED,
         pendingAfterSeconds: 1,
         firingAfterSeconds: null,
         resolvedAfterSeconds: 3,
@@ -130,13 +132,23 @@ describe('formatAlert', () => {
   test.each([
     [
       {
-        name: NO_LEADER,
+        name: PROLONGED,
         pendingAfterSeconds: 2.5,
         firingAfterSeconds: null,
-        resolvedAfterSeconds: 31,
+        resolvedAfterSeconds: 21,
         activations: 1,
       },
-      'alert PgtopoNoWritableLeader: pending +2.5 s, firing never, resolved +31.0 s after the fault',
+      'alert PgtopoNoWritableLeaderProlonged: pending +2.5 s, firing never, resolved +21.0 s after the fault',
+    ],
+    [
+      {
+        name: NO_LEADER,
+        pendingAfterSeconds: 1.3,
+        firingAfterSeconds: 6.4,
+        resolvedAfterSeconds: 21.5,
+        activations: 1,
+      },
+      'alert PgtopoNoWritableLeader: pending +1.3 s, firing +6.4 s, resolved +21.5 s after the fault',
     ],
     [
       {

@@ -15,6 +15,8 @@ import { RELEASE_NAMES } from '../../src/spec/releases.js';
 import { exampleOn } from '../helpers/examples.js';
 import { ROOT_BUILD_TIMEOUT_MS, run, useReleaseRoot } from '../render/helpers.js';
 
+/** A `promtool test rules` run, at most. */
+const PROMTOOL_TEST_MS = 120_000;
 const EXAMPLES = ['single-region', 'two-region-standby', 'three-region-stretched'] as const;
 const EXAMPLE_KEYS = {
   'single-region': 'singleRegion',
@@ -57,19 +59,27 @@ describe.each(RELEASE_NAMES)('%s', (release) => {
       );
     });
 
-    test('promtool test rules: every alert fires on its failing input and not on its healthy one', async () => {
-      const dir = join(base, `${release}-${example}-tests`);
-      const files = renderMonitoring(t, awsAddressMap(t));
-      write(dir, files);
-      const tests = files.find((f) => f.rel.endsWith('.test.yml'))!;
-      const out = await run('promtool', ['test', 'rules', join(dir, tests.rel)]);
-      expect(out.stdout).toMatch(/SUCCESS/);
-      // Each alert has a firing and a quiet case in the file promtool passed.
-      for (const a of alertsOf(t, dataMountOf(t, awsAddressMap(t)))) {
-        expect(tests.content).toContain(`${a.name} fires`);
-        expect(tests.content).toContain(`${a.name} stays quiet`);
-      }
-    });
+    test(
+      'promtool test rules: every alert fires on its failing input and not on its healthy one',
+      async () => {
+        const dir = join(base, `${release}-${example}-tests`);
+        const files = renderMonitoring(t, awsAddressMap(t));
+        write(dir, files);
+        const tests = files.find((f) => f.rel.endsWith('.test.yml'))!;
+        // Evaluations every TEST_EVALUATION_SECONDS up to the longest case (the disk trend's 90 min): 15-20 s of
+        // CPU per file on a loaded machine.
+        const out = await run('promtool', ['test', 'rules', join(dir, tests.rel)], {
+          timeoutMs: PROMTOOL_TEST_MS,
+        });
+        expect(out.stdout).toMatch(/SUCCESS/);
+        // Each alert has a firing and a quiet case in the file promtool passed.
+        for (const a of alertsOf(t, dataMountOf(t, awsAddressMap(t)))) {
+          expect(tests.content).toContain(`${a.name} fires`);
+          expect(tests.content).toContain(`${a.name} stays quiet`);
+        }
+      },
+      PROMTOOL_TEST_MS + 10_000,
+    );
 
     test('the local (rehearsal) file_sd variant passes promtool check config', async () => {
       const dir = join(base, `${release}-${example}-local`);

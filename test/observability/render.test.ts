@@ -14,7 +14,7 @@ import { EXIT, memoryIo, UsageError } from '../../src/cli/io.js';
 import { PORTS } from '../../src/model/constants.js';
 import { tryResolve } from '../../src/model/load.js';
 import { cachedRoot } from '../../src/rehearsal/release-root.js';
-import { alertsOf, lagBoundBytes, slotCapBytes } from '../../src/render/alerts.js';
+import { alertsOf, lagBoundBytes, noLeaderBoundSeconds, slotCapBytes } from '../../src/render/alerts.js';
 import {
   awsAddressMap,
   dataMountOf,
@@ -105,6 +105,7 @@ describe.each(EXAMPLE_NAMES)('%s', (name) => {
     const names = new Set(alertsOf(t, mount).map((a) => a.name));
     for (const n of [
       'PgtopoNoWritableLeader',
+      'PgtopoNoWritableLeaderProlonged',
       'PgtopoMultipleLeaders',
       'PgtopoReplicaLagAboveBound',
       'PgtopoWalArchivingFailing',
@@ -164,6 +165,34 @@ describe('thresholds follow the spec', () => {
     expect(alertsOf(t, '/var/lib/pgtopo').find((a) => a.name === 'PgtopoReplicaLagAboveBound')?.expr).toMatch(
       new RegExp(`> ${bound}$`),
     );
+  });
+
+  // The writer outage fires after one loop_wait, well inside a failover, and is a ticket; the page comes only
+  // once no leader is back within what an automatic failover takes. A standby cluster has only the latter.
+  test.each([
+    ['conservative', { profile: 'conservative' }, 10],
+    ['balanced', { profile: 'balanced' }, 5],
+    ['fast', { profile: 'fast' }, 2],
+    ['custom timers', { profile: 'balanced', ttl: 25, loopWait: 3, retryTimeout: 5 }, 3],
+  ] as const)('no-leader alerts, %s: for loop_wait, then ttl + 2 x loop_wait', (_n, failover, loopWait) => {
+    const t = topo((s) => {
+      s.failover = failover;
+    });
+    expect(t.failover.timers.loopWait).toBe(loopWait);
+    const bound = t.failover.timers.ttl + 2 * loopWait;
+    expect(noLeaderBoundSeconds(t)).toBe(bound);
+    const by = new Map(alertsOf(t, '/var/lib/pgtopo').map((a) => [a.name, a]));
+    const outage = by.get('PgtopoNoWritableLeader')!;
+    const prolonged = by.get('PgtopoNoWritableLeaderProlonged')!;
+    expect([outage.forSeconds, outage.severity]).toEqual([loopWait, 'ticket']);
+    expect([prolonged.forSeconds, prolonged.severity]).toEqual([bound, 'page']);
+    expect(prolonged.expr).toBe(outage.expr);
+    // promtool runs the cases (test/observability/promtool.test.ts): the same failover gap fires the outage
+    // and not the page.
+    const gap = (a: typeof outage) => a.cases.find((c) => c.title?.startsWith('a failover'))!;
+    expect(gap(outage).fires).toHaveLength(1);
+    expect(gap(prolonged).fires).toEqual([]);
+    expect(gap(prolonged).series).toEqual(gap(outage).series);
   });
 
   test('an unbounded max_slot_wal_keep_size has no slot alert', () => {
