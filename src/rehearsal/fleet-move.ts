@@ -23,7 +23,7 @@ import { shardSql, slotPartitions, slotRepointSql } from '../render/shard-coordi
 import { CATALOG_SCHEMA } from '../render/shard-sql.js';
 import type { Progress } from './cluster.js';
 import { client, destroy } from './load.js';
-import { applyGroups, type LogicalSecrets } from './logical.js';
+import { applyGroups, type LogicalSecrets, type PlanBase, planWith } from './logical.js';
 import { round } from './measure.js';
 import type { Rehearsal } from './rehearse.js';
 import { waitFor } from './wait.js';
@@ -74,24 +74,16 @@ export function movePlans(
     env: rolePasswordEnv(MOVER_ROLE),
   };
   const tables = slotPartitions(f, slot).map((table) => ({ schema: 'public', table }));
-  const empty = {
+  const base = (cluster: string): PlanBase => ({
+    cluster,
     postgresMajor: o.postgresMajor,
-    slotOwner: 'postgres-failover' as const,
-    databases: [],
-    roles: [],
-    grants: [],
-    publications: [],
-    subscriptions: [],
-    feeds: [],
-    slots: [],
+    slotOwner: 'postgres-failover',
     parameters: {},
     synchronizedStandbySlots: {},
     hba: [],
-  };
+  });
   return {
-    publisher: {
-      ...empty,
-      cluster: o.sourceScope,
+    publisher: planWith(base(o.sourceScope), {
       roles: [{ name: MOVER_ROLE, login: true, replication: true, password: secret, path: [] }],
       grants: [
         {
@@ -115,10 +107,8 @@ export function movePlans(
           path: [],
         },
       ],
-    },
-    subscriber: {
-      ...empty,
-      cluster: o.targetScope,
+    }),
+    subscriber: planWith(base(o.targetScope), {
       subscriptions: [
         {
           name,
@@ -139,7 +129,7 @@ export function movePlans(
           path: [],
         },
       ],
-    },
+    }),
   };
 }
 

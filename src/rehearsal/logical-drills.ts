@@ -26,6 +26,7 @@ import {
   applyGroups,
   applyLogicalPlan,
   pgEnv,
+  planWith,
   primaryPlan,
   standInTables,
   waitSlotReady,
@@ -92,21 +93,6 @@ async function copySchema(
     if (r.code !== 0)
       throw new Error(`${st.command} ${st.args.join(' ')} failed (exit ${r.code}):\n${r.output}`);
   }
-}
-
-/** An empty plan of a cluster, to render one side's SQL from. */
-function planWith(base: LogicalPlan, part: Partial<LogicalPlan>): LogicalPlan {
-  return {
-    ...base,
-    databases: [],
-    roles: [],
-    grants: [],
-    publications: [],
-    subscriptions: [],
-    feeds: [],
-    slots: [],
-    ...part,
-  };
 }
 
 /** A replication role of the plan that may read the publication's database (the initial copy selects). */

@@ -272,3 +272,24 @@ export async function waitSlotReady(
     { timeoutMs, intervalMs: 500 },
   );
 }
+
+/** The cluster-wide part of a logical plan: what a plan keeps when its objects are left out. */
+export type PlanBase = Pick<
+  LogicalPlan,
+  'cluster' | 'postgresMajor' | 'slotOwner' | 'parameters' | 'synchronizedStandbySlots' | 'hba'
+>;
+
+/** A plan of `base`'s cluster with none of its objects but `part`'s: one side's SQL is rendered from it. */
+export function planWith(base: PlanBase, part: Partial<LogicalPlan>): LogicalPlan {
+  return {
+    ...base,
+    databases: [],
+    roles: [],
+    grants: [],
+    publications: [],
+    subscriptions: [],
+    feeds: [],
+    slots: [],
+    ...part,
+  };
+}
