@@ -104,7 +104,15 @@ describe('pgtopo rehearse (command line only: nothing boots)', () => {
   test('--help lists every drill and the alert drills', async () => {
     const r = await run('rehearse', '--help');
     expect(r.code).toBe(0);
-    for (const d of ['cdc-failover', 'subscription-failover', 'upgrade', 'lag-spike', 'packet-loss']) {
+    for (const d of [
+      'cdc-failover',
+      'subscription-failover',
+      'upgrade',
+      'lag-spike',
+      'packet-loss',
+      'shard-failover',
+      'shard-move',
+    ]) {
       expect(r.out).toContain(d);
     }
   });

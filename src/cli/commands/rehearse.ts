@@ -1,7 +1,7 @@
 import { tryLoad } from '../../model/load.js';
 import { analyzeFailures } from '../../policy/index.js';
 import { HostError } from '../../rehearsal/host.js';
-import { ALERT_DRILL_NAMES, DRILL_NAMES } from '../../rehearsal/measure.js';
+import { ALERT_DRILL_NAMES, DRILL_NAMES, FLEET_DRILL_NAMES } from '../../rehearsal/measure.js';
 import { parseDrills, rehearse } from '../../rehearsal/rehearse.js';
 import { formatTable } from '../../rehearsal/report.js';
 import { flag, oneOf, parse, str } from '../args.js';
@@ -26,6 +26,7 @@ export const command: Command = {
     `Drills: ${DRILL_NAMES.join(', ')}`,
     '        (region-promotion needs --region-standby: the first standby region boots too).',
     `Alert drills: ${ALERT_DRILL_NAMES.join(', ')} (need --alerts).`,
+    `Fleet documents (kind: fleet): ${FLEET_DRILL_NAMES.join(', ')}, in the order given, repeats allowed.`,
     '--alerts: a Prometheus scrapes the rehearsal with the rendered rules; every drill reports when each',
     '        alert went pending, fired and resolved, and `all` includes the alert drills.',
     '',
@@ -47,7 +48,9 @@ export const command: Command = {
     if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one spec file');
     const drillsText = str(parsed, 'drills');
     if (!drillsText) throw new UsageError('--drills is required: a comma-separated list, or all');
-    if (isFleetFile(parsed.positionals[0]!))
+    if (isFleetFile(parsed.positionals[0]!)) {
+      if (flag(parsed, 'alerts'))
+        throw new UsageError('--alerts rehearses a cluster spec, not a fleet document');
       return rehearseFleetFile(
         parsed.positionals[0]!,
         {
@@ -60,6 +63,7 @@ export const command: Command = {
         },
         io,
       );
+    }
     let drills: ReturnType<typeof parseDrills>;
     try {
       drills = parseDrills(drillsText, { alerts: flag(parsed, 'alerts') });
