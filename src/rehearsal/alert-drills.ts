@@ -96,9 +96,18 @@ async function readerCheck(ctx: DrillContext, m: MemberLayout, maxLagBytes: numb
   return r?.status === 200;
 }
 
-async function alertState(p: RehearsalPrometheus, name: string, member?: string) {
-  const all = await p.alerts().catch(() => []);
-  return all.find((a) => a.name === name && (!member || a.labels.member === member))?.state;
+/**
+ * The alert's state now: pending, firing, `inactive`, or `unknown` when Prometheus did not answer (a poll that
+ * fails under load is not an alert that resolved).
+ */
+export async function alertState(
+  p: RehearsalPrometheus,
+  name: string,
+  member?: string,
+): Promise<'pending' | 'firing' | 'inactive' | 'unknown'> {
+  const all = await p.alerts().catch(() => undefined);
+  if (!all) return 'unknown';
+  return all.find((a) => a.name === name && (!member || a.labels.member === member))?.state ?? 'inactive';
 }
 
 /** Rows of ~1.9 kB (below the TOAST threshold, so not compressed) the lag-spike writer inserts per round. */
@@ -265,7 +274,7 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
     if (p) {
       const resolved = await waitFor(
         `${LAG_ALERT} resolved`,
-        async () => (await alertState(p, LAG_ALERT, replica.name)) === undefined,
+        async () => (await alertState(p, LAG_ALERT, replica.name)) === 'inactive',
         { timeoutMs: ALERT_RESOLVE_MS, intervalMs: 1000 },
       ).catch(() => false);
       figures.alertResolvedAfterHealSeconds = resolved ? secondsSince(healedAt) : null;

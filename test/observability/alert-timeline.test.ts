@@ -4,7 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { alertState } from '../../src/rehearsal/alert-drills.js';
 import { type AlertSample, AlertTimeline } from '../../src/rehearsal/measure.js';
+import type { RehearsalPrometheus } from '../../src/rehearsal/prometheus.js';
 import { formatAlert } from '../../src/rehearsal/report.js';
 
 const LAG = 'PgtopoReplicaLagAboveBound';
@@ -163,5 +165,33 @@ describe('formatAlert', () => {
     ],
   ])('%j', (a, line) => {
     expect(formatAlert(a)).toBe(line);
+  });
+});
+
+describe('a drill asking for one alert’s state', () => {
+  const answering = (alerts: readonly AlertSample[]) =>
+    ({
+      alerts: async () =>
+        alerts.map((a) => ({
+          name: a.name,
+          state: a.state,
+          labels: { alertname: a.name, ...(a.member ? { member: a.member } : {}) },
+          activeAt: '',
+        })),
+    }) as unknown as RehearsalPrometheus;
+  const failing = {
+    alerts: async () => Promise.reject(new Error('timeout')),
+  } as unknown as RehearsalPrometheus;
+
+  test('a poll Prometheus does not answer is unknown, never a resolved alert', async () => {
+    expect(await alertState(failing, LAG, 'b')).toBe('unknown');
+  });
+
+  test('absent is inactive; otherwise the state of the member’s own alert', async () => {
+    const p = answering([firing(LAG, 'a'), pending(LAG, 'b')]);
+    expect(await alertState(p, LAG, 'a')).toBe('firing');
+    expect(await alertState(p, LAG, 'b')).toBe('pending');
+    expect(await alertState(p, LAG, 'c')).toBe('inactive');
+    expect(await alertState(answering([]), LAG, 'a')).toBe('inactive');
   });
 });
