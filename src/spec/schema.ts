@@ -798,11 +798,6 @@ const pgIdentifier = (what: string): z.ZodString => {
 
 /** A schema-qualified table name, `schema.table`. */
 export const QUALIFIED_TABLE = /^([a-z_][a-z0-9_]{0,62})\.([a-z_][a-z0-9_]{0,62})$/;
-const qualifiedTable = z
-  .string()
-  .regex(QUALIFIED_TABLE, 'a schema-qualified table name such as public.orders')
-  .describe('Schema-qualified table name, e.g. public.orders.');
-
 /** Table privileges PostgreSQL grants (GRANT ... ON TABLE). */
 export const TABLE_PRIVILEGES = [
   'SELECT',
@@ -816,191 +811,228 @@ export const TABLE_PRIVILEGES = [
 /** Schema privileges PostgreSQL grants (GRANT ... ON SCHEMA). */
 export const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE'] as const;
 
-export const LogicalDatabase = z
-  .strictObject({
-    name: pgIdentifier('database'),
-    owner: pgIdentifier('role').describe('Role that owns the database; one of `logical.roles`.'),
-    extensions: z
-      .array(pgIdentifier('extension'))
-      .max(32)
-      .default([])
-      .describe('Extensions created in the database (CREATE EXTENSION IF NOT EXISTS). Default: none.'),
-  })
-  .describe('An application database on the writable cluster.');
+/**
+ * The logical section's schemas, built on the first parse of a spec that has a `logical` section: zod builds
+ * every schema object (and clones it at each method call) when it is defined, and a spec without the section
+ * should not pay for it at start-up (`pgtopo check` of such a spec costs what it cost before the logical layer).
+ */
+function buildLogicalSchemas() {
+  const qualifiedTable = z
+    .string()
+    .regex(QUALIFIED_TABLE, 'a schema-qualified table name such as public.orders')
+    .describe('Schema-qualified table name, e.g. public.orders.');
 
-export const LogicalRole = z
-  .strictObject({
-    name: pgIdentifier('role'),
-    login: z.boolean().default(true).describe('The role may log in (LOGIN). Default true.'),
-    replication: z
-      .boolean()
-      .default(false)
-      .describe(
-        'REPLICATION attribute: needed by CDC users (Debezium) that stream a slot. Default false (subscriptions from other clusters connect as a replication role too).',
-      ),
-    password: secretRef
-      .default('generate')
-      .describe(
-        'Password source: `generate` (pgtopo creates a Secrets Manager secret pgtopo/<name>/logical/<role>) or the ARN of an existing secret. Never a value. Default generate.',
-      ),
-  })
-  .describe('A database role the logical layer creates.');
+  const LogicalDatabase = z
+    .strictObject({
+      name: pgIdentifier('database'),
+      owner: pgIdentifier('role').describe('Role that owns the database; one of `logical.roles`.'),
+      extensions: z
+        .array(pgIdentifier('extension'))
+        .max(32)
+        .default([])
+        .describe('Extensions created in the database (CREATE EXTENSION IF NOT EXISTS). Default: none.'),
+    })
+    .describe('An application database on the writable cluster.');
 
-export const LogicalGrant = z
-  .strictObject({
-    role: pgIdentifier('role').describe('Grantee; one of `logical.roles`.'),
-    database: pgIdentifier('database').describe('Database; one of `logical.databases`.'),
-    schema: pgIdentifier('schema').default('public').describe('Schema the grant covers. Default public.'),
-    tables: z
-      .array(z.enum(TABLE_PRIVILEGES))
-      .max(TABLE_PRIVILEGES.length * 2)
-      .default([])
-      .describe(
-        'Privileges on every table of the schema, now and created later by the database owner (ALTER DEFAULT PRIVILEGES). Default: none.',
-      ),
-    schemaPrivileges: z
-      .array(z.enum(SCHEMA_PRIVILEGES))
-      .max(SCHEMA_PRIVILEGES.length * 2)
-      .default(['USAGE'])
-      .describe('Privileges on the schema itself. Default [USAGE].'),
-  })
-  .describe('Privileges of a role on one schema of one database.');
-
-export const LogicalPublication = z
-  .strictObject({
-    name: pgIdentifier('publication'),
-    database: pgIdentifier('database').describe(
-      'Database the publication lives in; one of `logical.databases`.',
-    ),
-    tables: z
-      .array(qualifiedTable)
-      .min(1)
-      .max(1000)
-      .describe('Published tables, schema-qualified, sorted, each once (PGT-LOG-006).'),
-    subscriberSlots: z
-      .array(pgIdentifier('replication slot'))
-      .max(64)
-      .default([])
-      .describe(
-        'Logical slots that subscriptions in other clusters stream from (they subscribe with create_slot = false): this cluster creates and owns them so that they survive its failovers. Default: none.',
-      ),
-  })
-  .describe('A publication (CREATE PUBLICATION ... FOR TABLE ...).');
-
-export const LogicalSubscription = z
-  .strictObject({
-    name: pgIdentifier('subscription'),
-    database: pgIdentifier('database').describe(
-      'Subscriber database on this cluster; one of `logical.databases`.',
-    ),
-    publication: pgIdentifier('publication').describe("Publication name on the publisher's database."),
-    publisher: z
-      .union([
-        z
-          .strictObject({
-            cluster: name('cluster').describe('`name` of the publishing pgtopo spec.'),
-            dnsZone: z
-              .string()
-              .regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/, 'a DNS zone such as db.internal')
-              .optional()
-              .describe(
-                "The publisher's `endpoints.dnsZone`. Default `<cluster>.pgtopo.internal` (pgtopo's default zone).",
-              ),
-            database: pgIdentifier('database').describe("Publisher's database."),
-            user: pgIdentifier('role').describe(
-              'Replication role on the publisher the subscription connects as.',
-            ),
-            password: secretArn.describe(
-              "ARN of the Secrets Manager secret holding that role's password (the publisher's secret). Never a value.",
-            ),
-            os: z
-              .enum(RELEASE_NAMES)
-              .default(DEFAULT_RELEASE)
-              .describe(
-                `The publisher's node release (\`hosts.os\` of its spec): on a release with failover slots its slot is a failover slot, and the subscription says so (a PostgreSQL 17 subscriber sets the publisher slot's failover property to its own \`failover\` option). Default ${DEFAULT_RELEASE}.`,
-              ),
-          })
-          .describe(
-            'Another pgtopo cluster: the subscription connects to its global writer endpoint (writer.<zone>).',
-          ),
-        z
-          .strictObject({
-            host: z
-              .string()
-              .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a DNS name or IPv4 address')
-              .describe('Writer endpoint of the publisher.'),
-            port: z.number().int().min(1).max(65535).default(5432).describe('Port. Default 5432.'),
-            database: pgIdentifier('database').describe("Publisher's database."),
-            user: pgIdentifier('role').describe('Replication role on the publisher.'),
-            password: secretArn.describe("ARN of the secret holding that role's password. Never a value."),
-            slotFailover: z
-              .boolean()
-              .default(false)
-              .describe(
-                "Whether the publisher's slot is a PostgreSQL 17 failover slot (a PostgreSQL 17 subscriber sets the slot's failover property to this value). Default false.",
-              ),
-          })
-          .describe('An explicit publisher host.'),
-      ])
-      .describe('Where the publication lives.'),
-    slot: pgIdentifier('replication slot')
-      .optional()
-      .describe(
-        "Slot on the publisher (declared in the publisher's `subscriberSlots`, which owns it). Default: the subscription's name.",
-      ),
-    copyData: z.boolean().default(true).describe('copy_data: copy existing rows first. Default true.'),
-  })
-  .describe('A subscription on this cluster to a publication of another cluster.');
-
-export const CdcFeed = z
-  .strictObject({
-    name: pgIdentifier('CDC feed').describe('Feed name: the Debezium connector name and its topic.prefix.'),
-    database: pgIdentifier('database').describe('Database; one of `logical.databases`.'),
-    publication: pgIdentifier('publication').describe('Publication streamed; one of `logical.publications`.'),
-    slot: pgIdentifier('replication slot').describe(
-      'Logical slot (pgoutput) the feed reads; pgtopo owns it.',
-    ),
-    role: pgIdentifier('role').describe(
-      'Role Debezium connects as; one of `logical.roles`, with `replication: true`.',
-    ),
-    heartbeat: z
-      .strictObject({
-        table: qualifiedTable.describe(
-          'Heartbeat table Debezium writes to (heartbeat.action.query); must be in the publication. Created by pgtopo.',
+  const LogicalRole = z
+    .strictObject({
+      name: pgIdentifier('role'),
+      login: z.boolean().default(true).describe('The role may log in (LOGIN). Default true.'),
+      replication: z
+        .boolean()
+        .default(false)
+        .describe(
+          'REPLICATION attribute: needed by CDC users (Debezium) that stream a slot. Default false (subscriptions from other clusters connect as a replication role too).',
         ),
-        intervalMs: z
-          .number()
-          .int()
-          .min(1000)
-          .max(3_600_000)
-          .default(10_000)
-          .describe('heartbeat.interval.ms (1000-3600000). Default 10000.'),
-      })
-      .describe('Keeps the slot advancing while the published tables are idle.'),
-    maxRetainedWalGiB: z
-      .number()
-      .int()
-      .min(1)
-      .max(16384)
-      .default(5)
-      .describe(
-        'WAL the slot may hold back before PostgreSQL invalidates it (max_slot_wal_keep_size), in GiB. Default 5.',
-      ),
-  })
-  .describe('A change-data-capture feed for Debezium (PostgreSQL connector, pgoutput).');
+      password: secretRef
+        .default('generate')
+        .describe(
+          'Password source: `generate` (pgtopo creates a Secrets Manager secret pgtopo/<name>/logical/<role>) or the ARN of an existing secret. Never a value. Default generate.',
+        ),
+    })
+    .describe('A database role the logical layer creates.');
 
-export const Logical = z
-  .strictObject({
-    databases: z.array(LogicalDatabase).max(64).default([]).describe('Application databases. Default: none.'),
-    roles: z.array(LogicalRole).max(256).default([]).describe('Roles. Default: none.'),
-    grants: z.array(LogicalGrant).max(1024).default([]).describe('Grants. Default: none.'),
-    publications: z.array(LogicalPublication).max(64).default([]).describe('Publications. Default: none.'),
-    subscriptions: z.array(LogicalSubscription).max(64).default([]).describe('Subscriptions. Default: none.'),
-    cdc: z.array(CdcFeed).max(64).default([]).describe('CDC feeds for Debezium. Default: none.'),
-  })
-  .describe(
-    'Roles, databases, grants, publications, subscriptions and CDC feeds of the writable cluster, rendered as SQL and Debezium connector configuration. Default: empty.',
-  );
+  const LogicalGrant = z
+    .strictObject({
+      role: pgIdentifier('role').describe('Grantee; one of `logical.roles`.'),
+      database: pgIdentifier('database').describe('Database; one of `logical.databases`.'),
+      schema: pgIdentifier('schema').default('public').describe('Schema the grant covers. Default public.'),
+      tables: z
+        .array(z.enum(TABLE_PRIVILEGES))
+        .max(TABLE_PRIVILEGES.length * 2)
+        .default([])
+        .describe(
+          'Privileges on every table of the schema, now and created later by the database owner (ALTER DEFAULT PRIVILEGES). Default: none.',
+        ),
+      schemaPrivileges: z
+        .array(z.enum(SCHEMA_PRIVILEGES))
+        .max(SCHEMA_PRIVILEGES.length * 2)
+        .default(['USAGE'])
+        .describe('Privileges on the schema itself. Default [USAGE].'),
+    })
+    .describe('Privileges of a role on one schema of one database.');
+
+  const LogicalPublication = z
+    .strictObject({
+      name: pgIdentifier('publication'),
+      database: pgIdentifier('database').describe(
+        'Database the publication lives in; one of `logical.databases`.',
+      ),
+      tables: z
+        .array(qualifiedTable)
+        .min(1)
+        .max(1000)
+        .describe('Published tables, schema-qualified, sorted, each once (PGT-LOG-006).'),
+      subscriberSlots: z
+        .array(pgIdentifier('replication slot'))
+        .max(64)
+        .default([])
+        .describe(
+          'Logical slots that subscriptions in other clusters stream from (they subscribe with create_slot = false): this cluster creates and owns them so that they survive its failovers. Default: none.',
+        ),
+    })
+    .describe('A publication (CREATE PUBLICATION ... FOR TABLE ...).');
+
+  const LogicalSubscription = z
+    .strictObject({
+      name: pgIdentifier('subscription'),
+      database: pgIdentifier('database').describe(
+        'Subscriber database on this cluster; one of `logical.databases`.',
+      ),
+      publication: pgIdentifier('publication').describe("Publication name on the publisher's database."),
+      publisher: z
+        .union([
+          z
+            .strictObject({
+              cluster: name('cluster').describe('`name` of the publishing pgtopo spec.'),
+              dnsZone: z
+                .string()
+                .regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/, 'a DNS zone such as db.internal')
+                .optional()
+                .describe(
+                  "The publisher's `endpoints.dnsZone`. Default `<cluster>.pgtopo.internal` (pgtopo's default zone).",
+                ),
+              database: pgIdentifier('database').describe("Publisher's database."),
+              user: pgIdentifier('role').describe(
+                'Replication role on the publisher the subscription connects as.',
+              ),
+              password: secretArn.describe(
+                "ARN of the Secrets Manager secret holding that role's password (the publisher's secret). Never a value.",
+              ),
+              os: z
+                .enum(RELEASE_NAMES)
+                .default(DEFAULT_RELEASE)
+                .describe(
+                  `The publisher's node release (\`hosts.os\` of its spec): on a release with failover slots its slot is a failover slot, and the subscription says so (a PostgreSQL 17 subscriber sets the publisher slot's failover property to its own \`failover\` option). Default ${DEFAULT_RELEASE}.`,
+                ),
+            })
+            .describe(
+              'Another pgtopo cluster: the subscription connects to its global writer endpoint (writer.<zone>).',
+            ),
+          z
+            .strictObject({
+              host: z
+                .string()
+                .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a DNS name or IPv4 address')
+                .describe('Writer endpoint of the publisher.'),
+              port: z.number().int().min(1).max(65535).default(5432).describe('Port. Default 5432.'),
+              database: pgIdentifier('database').describe("Publisher's database."),
+              user: pgIdentifier('role').describe('Replication role on the publisher.'),
+              password: secretArn.describe("ARN of the secret holding that role's password. Never a value."),
+              slotFailover: z
+                .boolean()
+                .default(false)
+                .describe(
+                  "Whether the publisher's slot is a PostgreSQL 17 failover slot (a PostgreSQL 17 subscriber sets the slot's failover property to this value). Default false.",
+                ),
+            })
+            .describe('An explicit publisher host.'),
+        ])
+        .describe('Where the publication lives.'),
+      slot: pgIdentifier('replication slot')
+        .optional()
+        .describe(
+          "Slot on the publisher (declared in the publisher's `subscriberSlots`, which owns it). Default: the subscription's name.",
+        ),
+      copyData: z.boolean().default(true).describe('copy_data: copy existing rows first. Default true.'),
+    })
+    .describe('A subscription on this cluster to a publication of another cluster.');
+
+  const CdcFeed = z
+    .strictObject({
+      name: pgIdentifier('CDC feed').describe('Feed name: the Debezium connector name and its topic.prefix.'),
+      database: pgIdentifier('database').describe('Database; one of `logical.databases`.'),
+      publication: pgIdentifier('publication').describe(
+        'Publication streamed; one of `logical.publications`.',
+      ),
+      slot: pgIdentifier('replication slot').describe(
+        'Logical slot (pgoutput) the feed reads; pgtopo owns it.',
+      ),
+      role: pgIdentifier('role').describe(
+        'Role Debezium connects as; one of `logical.roles`, with `replication: true`.',
+      ),
+      heartbeat: z
+        .strictObject({
+          table: qualifiedTable.describe(
+            'Heartbeat table Debezium writes to (heartbeat.action.query); must be in the publication. Created by pgtopo.',
+          ),
+          intervalMs: z
+            .number()
+            .int()
+            .min(1000)
+            .max(3_600_000)
+            .default(10_000)
+            .describe('heartbeat.interval.ms (1000-3600000). Default 10000.'),
+        })
+        .describe('Keeps the slot advancing while the published tables are idle.'),
+      maxRetainedWalGiB: z
+        .number()
+        .int()
+        .min(1)
+        .max(16384)
+        .default(5)
+        .describe(
+          'WAL the slot may hold back before PostgreSQL invalidates it (max_slot_wal_keep_size), in GiB. Default 5.',
+        ),
+    })
+    .describe('A change-data-capture feed for Debezium (PostgreSQL connector, pgoutput).');
+
+  const Logical = z
+    .strictObject({
+      databases: z
+        .array(LogicalDatabase)
+        .max(64)
+        .default([])
+        .describe('Application databases. Default: none.'),
+      roles: z.array(LogicalRole).max(256).default([]).describe('Roles. Default: none.'),
+      grants: z.array(LogicalGrant).max(1024).default([]).describe('Grants. Default: none.'),
+      publications: z.array(LogicalPublication).max(64).default([]).describe('Publications. Default: none.'),
+      subscriptions: z
+        .array(LogicalSubscription)
+        .max(64)
+        .default([])
+        .describe('Subscriptions. Default: none.'),
+      cdc: z.array(CdcFeed).max(64).default([]).describe('CDC feeds for Debezium. Default: none.'),
+    })
+    .describe(
+      'Roles, databases, grants, publications, subscriptions and CDC feeds of the writable cluster, rendered as SQL and Debezium connector configuration. Default: empty.',
+    );
+  return {
+    LogicalDatabase,
+    LogicalRole,
+    LogicalGrant,
+    LogicalPublication,
+    LogicalSubscription,
+    CdcFeed,
+    Logical,
+  };
+}
+
+let logicalSchemas: ReturnType<typeof buildLogicalSchemas> | undefined;
+/** The logical section's schemas (built once, on first use). */
+export const logicalSchema = () => (logicalSchemas ??= buildLogicalSchemas());
+
+export const Logical = z.lazy(() => logicalSchema().Logical);
 
 export const TopologySpec = z
   .strictObject({
@@ -1021,7 +1053,15 @@ export const TopologySpec = z
       .array(Waiver)
       .default([])
       .describe('Accepted policy findings, each with a reason. Default: none.'),
-    logical: Logical.prefault({}),
+    // `.default`, not `.prefault`: an absent section is the empty plan without building the section's schemas.
+    logical: Logical.default(() => ({
+      databases: [],
+      roles: [],
+      grants: [],
+      publications: [],
+      subscriptions: [],
+      cdc: [],
+    })),
   })
   .describe('A multi-region PostgreSQL (Patroni + etcd) topology on AWS.');
 
