@@ -22,6 +22,7 @@ import type { MemberLayout } from './layout.js';
 import { WriteLoad } from './load.js';
 import type { AlertDrillName, Check, DrillResult, ObservedAlert } from './measure.js';
 import { round } from './measure.js';
+import { REHEARSAL_SCRAPE_SECONDS } from './plan.js';
 import type { RehearsalPrometheus } from './prometheus.js';
 import { request } from './rest.js';
 import { sleep, waitFor } from './wait.js';
@@ -272,9 +273,20 @@ export async function lagSpike(ctx: AlertDrillContext): Promise<DrillResult> {
     ).catch(() => false);
     figures.readerBackAfterHealSeconds = back ? secondsSince(healedAt) : null;
     if (p) {
+      // Resolved: inactive in every answered poll for more than one rule evaluation, so that an alert whose
+      // condition lapses for one evaluation and holds again is not taken for resolved.
+      let inactiveSince: number | undefined;
       const resolved = await waitFor(
         `${LAG_ALERT} resolved`,
-        async () => (await alertState(p, LAG_ALERT, replica.name)) === 'inactive',
+        async () => {
+          const state = await alertState(p, LAG_ALERT, replica.name);
+          if (state === 'unknown') return false;
+          if (state !== 'inactive') inactiveSince = undefined;
+          else inactiveSince ??= Date.now();
+          return (
+            inactiveSince !== undefined && Date.now() - inactiveSince > (REHEARSAL_SCRAPE_SECONDS + 1) * 1000
+          );
+        },
         { timeoutMs: ALERT_RESOLVE_MS, intervalMs: 1000 },
       ).catch(() => false);
       figures.alertResolvedAfterHealSeconds = resolved ? secondsSince(healedAt) : null;
