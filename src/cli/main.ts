@@ -3,6 +3,7 @@
  * only when it runs, so `pgtopo check` never loads cdktf or provider bindings.
  */
 import { readFileSync } from 'node:fs';
+import { config as configureZod } from 'zod/v4/core';
 import { SPEC_LIMITS } from '../spec/limits.js';
 import type { Command } from './command.js';
 import { type CliIo, EXIT, processIo, UsageError } from './io.js';
@@ -82,8 +83,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const { command } = await entry.load();
   // A run parses one spec: zod's JIT (one compiled parser per object schema) costs more than it saves,
   // about 5% of `pgtopo check` (bench/check.mjs --baseline). Set here, not in spec/: a library must not
-  // change its users' zod.
-  (await import('zod/v4/core')).config({ jitless: true });
+  // change its users' zod. A static import: a dynamic one is one more bundle chunk to load on every run.
+  configureZod({ jitless: true });
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(command.usage);
     return EXIT.ok;
