@@ -10,10 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Fleet } from '../model/fleet.js';
+import type { Fleet, Shard } from '../model/fleet.js';
 import { ownerOf } from '../model/fleet-route.js';
 import { catalogSchemaSql, catalogSeedSql } from '../render/shard-catalog.js';
-import { coordinatorSql, ROUTER_PASSWORD_VARIABLE, shardSql } from '../render/shard-coordinator.js';
+import {
+  coordinatorSql,
+  ROUTER_PASSWORD_VARIABLE,
+  type ShardEndpoint,
+  shardSql,
+} from '../render/shard-coordinator.js';
 import { CATALOG_SCHEMA } from '../render/shard-sql.js';
 import type { Progress } from './cluster.js';
 import { LogicalSecrets, pgEnv } from './logical.js';
@@ -95,8 +100,11 @@ export class FleetRehearsal {
         `fleet ${fleet.name}: the rehearsal needs the catalog on the coordinator (leave out \`coordinator\`), so a move flips both in one transaction`,
       );
     }
-    if (fleet.ownership.kind !== 'hash')
-      throw new RangeError(`fleet ${fleet.name}: the rehearsal moves hash slots`);
+    if (fleet.ownership.kind === 'directory') {
+      throw new RangeError(
+        `fleet ${fleet.name}: the write load writes each key once, so a tenant (one key) holds one row and gets no write after its move; the rehearsal moves hash slots and key ranges`,
+      );
+    }
     const load = fleet.tables[0]!;
     if (!['seq', 'sent_at'].every((c) => load.columns.some((x) => x.name === c)) || load.key !== 'seq') {
       throw new RangeError(
@@ -194,6 +202,27 @@ export class FleetRehearsal {
     return file;
   }
 
+  /**
+   * Where the coordinator and a move's subscription reach a shard's writer: straight to PostgreSQL through the
+   * shard's HAProxy (postgres_fdw prepares statements; a subscription streams), the rehearsal's stand-in
+   * for the AWS writer endpoint.
+   */
+  shardEndpoint(s: Shard): ShardEndpoint {
+    const c = this.shards[s.index]!.cluster;
+    const e = c.endpoint(c.primaryScope);
+    return { host: e.address, port: e.directPort };
+  }
+
+  /** verify-full when every shard speaks TLS (as in production), else disable. */
+  get sslmode(): 'verify-full' | 'disable' {
+    return this.shards.every((r) => r.topology.security.tls) ? 'verify-full' : 'disable';
+  }
+
+  /** The roles given a user mapping to each shard on the coordinator: the applying role and the app's. */
+  get mappedRoles(): readonly string[] {
+    return ['CURRENT_USER', this.coordinator.layout.app.user];
+  }
+
   private async setUp(): Promise<void> {
     const db = this.database;
     for (const r of this.all) {
@@ -211,19 +240,11 @@ export class FleetRehearsal {
     await this.psql(
       coord,
       'coordinator',
-      coordinatorSql(
-        this.fleet,
-        (s) => {
-          const e = this.shards[s.index]!.cluster.endpoint(this.shards[s.index]!.cluster.primaryScope);
-          // Straight to PostgreSQL through the shard's HAProxy: postgres_fdw prepares statements.
-          return { host: e.address, port: e.directPort };
-        },
-        {
-          sslmode: this.shards.every((r) => r.topology.security.tls) ? 'verify-full' : 'disable',
-          sslrootcert: (s) => this.trust(coord, this.shards[s.index]!),
-          mappedRoles: ['CURRENT_USER', app],
-        },
-      ),
+      coordinatorSql(this.fleet, (s) => this.shardEndpoint(s), {
+        sslmode: this.sslmode,
+        sslrootcert: (s) => this.trust(coord, this.shards[s.index]!),
+        mappedRoles: this.mappedRoles,
+      }),
     );
     for (const t of this.fleet.tables) {
       await coord.cluster.sql(
