@@ -287,9 +287,11 @@ export function renderMovePlan(
       'subscribe',
       on(b),
       [
-        `SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = true)', ${sqlString(name(a, b))}, ${sqlString(conninfo)} || quote_literal(:'${ROUTER_PASSWORD_VARIABLE}'), ${sqlString(name(a, b))}) \\gexec`,
+        `SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = true, synchronous_commit = on)', ${sqlString(name(a, b))}, ${sqlString(conninfo)} || quote_literal(:'${ROUTER_PASSWORD_VARIABLE}'), ${sqlString(name(a, b))}) \\gexec`,
       ],
-      `${shard(b).name} copies the rows from ${shard(a).name}, then streams their changes`,
+      // synchronous_commit on: the target flushes each applied transaction at once, so the flush position it
+      // reports (caught-up) is current, not up to wal_writer_delay behind while the lock holds writes.
+      `${shard(b).name} copies the rows from ${shard(a).name}, then streams their changes (each applied transaction flushed at once)`,
     );
   }
   for (const i of targets) {
