@@ -349,7 +349,10 @@ export async function fleetDrill(f: FleetRehearsal, name: FleetDrillName): Promi
   return r;
 }
 
-/** Boots the fleet once, runs the drills in the order given (names may repeat), reports, stops everything. */
+/**
+ * Boots the fleet once, runs the drills in the order given (names may repeat), reports, stops everything
+ * (unless `keep`: then every cluster is left running).
+ */
 export async function rehearseFleet(
   fleet: Fleet,
   drills: readonly FleetDrillName[],
@@ -364,7 +367,7 @@ export async function rehearseFleet(
     ownership = await f.catalogOwners();
   } finally {
     failed = results.some((r) => r.status !== 'passed');
-    await f.shutdown({ keepFiles: failed });
+    await f.shutdown({ keep: opts.keep ?? false, keepFiles: failed });
   }
-  return f.report(results, opts.spec ?? fleet.name, ownership);
+  return f.report(results, opts.spec ?? fleet.name, ownership, opts.keep ?? false);
 }

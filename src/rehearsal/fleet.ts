@@ -33,6 +33,8 @@ export interface FleetRehearsalOptions {
   /** Directory the clusters' run directories are created in. Default: the system temp directory. */
   readonly baseDir?: string;
   readonly progress?: Progress;
+  /** Leave every cluster running at the end, also when the boot fails (for poking), as a cluster's `keep`. */
+  readonly keep?: boolean;
 }
 
 /** Loopback host numbers per cluster: etcd from .1, members from .10, the endpoint and the spare after. */
@@ -63,6 +65,8 @@ export interface FleetRehearsalReport
   }[];
   /** The catalog generation current at the end, and each slot's owner under it. */
   readonly ownership: { readonly generation: number; readonly slots: readonly string[] };
+  /** Every cluster was left running (`--keep`). */
+  readonly kept: boolean;
 }
 
 /** What reading every shard directly found for a range of sequence numbers. */
@@ -121,6 +125,7 @@ export class FleetRehearsal {
           hostOffset: i * HOST_BLOCK,
           ...(opts.baseDir ? { baseDir: opts.baseDir } : {}),
           needIptables: false,
+          keep: opts.keep ?? false,
           progress: (line) => progress(`[${t.name}] ${line}`),
         }),
       ),
@@ -128,7 +133,7 @@ export class FleetRehearsal {
     const up = booted.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : []));
     const failed = booted.find((b): b is PromiseRejectedResult => b.status === 'rejected');
     if (failed) {
-      await Promise.all(up.map((r) => r.shutdown()));
+      await Promise.all(up.map((r) => r.shutdown({ keep: opts.keep ?? false })));
       throw failed.reason;
     }
     const f = new FleetRehearsal(
@@ -141,7 +146,7 @@ export class FleetRehearsal {
     try {
       await f.setUp();
     } catch (e) {
-      await f.shutdown();
+      await f.shutdown({ keep: opts.keep ?? false });
       throw e;
     }
     f.bootSeconds = round((Date.now() - started) / 1000, 1);
@@ -339,15 +344,18 @@ export class FleetRehearsal {
     return { generation: Number(g!.g), slots: rows.map((r) => r.shard) };
   }
 
-  /** Stops every cluster (also when one of them fails to stop). */
-  async shutdown(opts: { keepFiles?: boolean } = {}): Promise<void> {
-    await Promise.allSettled(this.all.map((r) => r.shutdown({ keepFiles: opts.keepFiles ?? false })));
+  /** Stops every cluster (also when one of them fails to stop), or leaves them all running (`keep`). */
+  async shutdown(opts: { keep?: boolean; keepFiles?: boolean } = {}): Promise<void> {
+    await Promise.allSettled(
+      this.all.map((r) => r.shutdown({ keep: opts.keep ?? false, keepFiles: opts.keepFiles ?? false })),
+    );
   }
 
   report(
     drills: readonly DrillResult[],
     spec: string,
     ownership: FleetRehearsalReport['ownership'],
+    kept = false,
   ): FleetRehearsalReport {
     const o = this.fleet.ownership;
     return {
@@ -372,6 +380,7 @@ export class FleetRehearsal {
       drills,
       passed: drills.every((d) => d.status === 'passed'),
       ownership,
+      kept,
     };
   }
 }
