@@ -9,8 +9,9 @@
  *   the plan says, or a value kept as a psql variable for later steps (`bindVariables`);
  * - the `flip` session's steps (lock, then re-point and catalog, COMMIT) run on one coordinator session.
  * A failure before the flip commits runs the plan's `abort` steps (the session's end rolls the flip back);
- * when the answer to the commit is lost, the plan's `committed` step decides. After the commit, a failed
- * clean-up is reported, not thrown: ownership moved, only litter is left.
+ * when the answer to the commit is lost, the plan's `committed` step decides (no answer: nothing is undone,
+ * the error says what to run). After the commit, a failed clean-up is reported, not thrown: ownership
+ * moved, only litter is left.
  */
 import type pg from 'pg';
 import type { Fleet, Ownership } from '../model/fleet.js';
@@ -60,6 +61,11 @@ export interface MoveOutcome {
   readonly cleanupError?: string;
 }
 
+/** What the runner needs of a database session: a simple query (no parameters) and its rows. */
+export interface MoveSession {
+  query(sql: string): Promise<{ readonly rows: readonly unknown[] }>;
+}
+
 export interface MoveContext {
   /** The fleet as deployed (before the move): its shard names place the plan's steps. */
   readonly fleet: Fleet;
@@ -68,6 +74,14 @@ export interface MoveContext {
   /** Applies a psql script (a plan step) on a booted cluster's writer, in the fleet database. */
   readonly psql: (r: Rehearsal, name: string, text: string) => Promise<void>;
   readonly progress: Progress;
+  /**
+   * Opens a session on a cluster's writer in the fleet database, and ends one without waiting (an unended
+   * flip session rolls back). Default: straight to PostgreSQL as the superuser.
+   */
+  readonly sessions?: {
+    readonly open: (r: Rehearsal) => Promise<MoveSession>;
+    readonly end: (c: MoveSession) => void;
+  };
 }
 
 /** A session on a cluster's writer, straight to PostgreSQL, in the fleet database. */
@@ -93,6 +107,8 @@ const FORWARD_ENDS = new Set(['abort', 'rollback', 'committed']);
 /** Runs a move plan's forward steps on the rehearsed clusters (see the module comment). */
 export async function runMovePlan(ctx: MoveContext, plan: MovePlan): Promise<MoveOutcome> {
   const db = ctx.fleet.router.database;
+  const open = ctx.sessions?.open ?? ((r: Rehearsal) => session(r, db));
+  const end = ctx.sessions?.end ?? ((c: MoveSession) => destroy(c as pg.Client));
   const g = plan.generation.to;
   const cluster = (o: MoveTarget): Rehearsal => {
     if (o.role !== 'shard') return ctx.coordinator;
@@ -102,18 +118,25 @@ export async function runMovePlan(ctx: MoveContext, plan: MovePlan): Promise<Mov
     return r;
   };
   const forward = plan.steps.filter((s) => !FORWARD_ENDS.has(s.phase));
+  const commitAt = forward.findIndex((s) => s.phase === 'flip-commit');
+  if (commitAt < 0 || forward[commitAt]!.session !== 'flip')
+    throw new RangeError('the move plan has no flip-commit on the flip session');
   const vars: Record<string, string> = {};
-  const sessions = new Map<Rehearsal, pg.Client>();
-  let flip: pg.Client | undefined;
+  const sessions = new Map<Rehearsal, MoveSession>();
+  let flip: MoveSession | undefined;
+  const endFlip = () => {
+    if (flip) end(flip);
+    flip = undefined;
+  };
   const sessionOn = async (r: Rehearsal) => {
     let c = sessions.get(r);
     if (!c) {
-      c = await session(r, db);
+      c = await open(r);
       sessions.set(r, c);
     }
     return c;
   };
-  const label = (s: MoveStep, i: number) => `step ${i + 1} [${s.phase}] on ${where(s.on)}`;
+  const label = (s: MoveStep) => `step ${plan.steps.indexOf(s) + 1} [${s.phase}] on ${where(s.on)}`;
   /** One answer of a query step: the first column of its one row. */
   const ask = async (s: MoveStep): Promise<unknown> => {
     const c = await sessionOn(cluster(s.on));
@@ -121,18 +144,21 @@ export async function runMovePlan(ctx: MoveContext, plan: MovePlan): Promise<Mov
     const row = res.rows[0] as Record<string, unknown> | undefined;
     return row ? Object.values(row)[0] : undefined;
   };
-  const run = async (s: MoveStep, i: number): Promise<void> => {
+  const run = async (s: MoveStep): Promise<void> => {
     const e = s.expect;
-    if (!e) return ctx.psql(cluster(s.on), `move-g${g}-${String(i + 1).padStart(2, '0')}-${s.phase}`, s.sql);
+    if (!e) {
+      const n = String(plan.steps.indexOf(s) + 1).padStart(2, '0');
+      return ctx.psql(cluster(s.on), `move-g${g}-${n}-${s.phase}`, s.sql);
+    }
     if (e.kind === 'value') {
       const v = await ask(s);
-      if (v === undefined || v === null) throw new Error(`${label(s, i)}: no value for ${e.variable}`);
+      if (v === undefined || v === null) throw new Error(`${label(s)}: no value for ${e.variable}`);
       vars[e.variable] = String(v);
     } else if (e.kind === 'check') {
       const v = await ask(s);
-      if (v !== true) throw new Error(`${label(s, i)}: ${s.note}: answered ${String(v)}`);
+      if (v !== true) throw new Error(`${label(s)}: ${s.note}: answered ${String(v)}`);
     } else {
-      await waitFor(`${label(s, i)}: ${s.note}`, async () => (await ask(s)) === true, {
+      await waitFor(`${label(s)}: ${s.note}`, async () => (await ask(s)) === true, {
         timeoutMs: e.timeoutSeconds * 1000,
         intervalMs: e.intervalMs,
       });
@@ -143,76 +169,72 @@ export async function runMovePlan(ctx: MoveContext, plan: MovePlan): Promise<Mov
     Record<'copyFrom' | 'copyTo' | 'lockRequested' | 'locked' | 'verified' | 'committed', number>
   > = {};
   let commitSent = false;
-  let committed = false;
   let ran = 0;
   let cleanupError: string | undefined;
   try {
+    // Up to the flip's COMMIT: any failure aborts the move (ownership unchanged).
     try {
-      for (const [i, s] of forward.entries()) {
-        if (committed) {
-          // Ownership moved: a failed clean-up step leaves litter, never a wrong owner; the rest still run.
-          try {
-            await run(s, i);
-          } catch (e) {
-            cleanupError ??= `${label(s, i)}: ${(e as Error).message}`;
-          }
-          ran++;
-          continue;
-        }
+      for (const [i, s] of forward.slice(0, commitAt + 1).entries()) {
         if (s.phase === 'subscribe') t.copyFrom ??= Date.now();
-        if (s.session === 'flip') {
-          if (s.phase === 'flip-lock') {
-            // Every session the steps under the lock need, opened before it.
-            const under = forward.slice(i + 1).filter((x) => x.expect && x.phase !== 'cleanup');
-            for (const x of under) await sessionOn(cluster(x.on));
-            flip = await session(cluster(s.on), db);
-            ctx.progress(`move g${g}: ${label(s, i)}: ${s.note}`);
-            t.lockRequested = Date.now();
-            await flip.query(s.sql);
-            t.locked = Date.now();
-          } else {
-            if (!flip) throw new Error(`${label(s, i)}: no open flip session`);
-            t.verified = Date.now();
-            commitSent = true;
-            await flip.query(s.sql);
-            t.committed = Date.now();
-            committed = true;
-            ctx.progress(`move g${g}: committed generation ${g}; cleaning up`);
-          }
+        if (s.phase === 'flip-lock' && s.session === 'flip') {
+          // Every session the steps under the lock need, opened before it.
+          for (const x of forward.slice(i + 1, commitAt)) if (x.expect) await sessionOn(cluster(x.on));
+          flip = await open(cluster(s.on));
+          ctx.progress(`move g${g}: ${label(s)}: ${s.note}`);
+          t.lockRequested = Date.now();
+          await flip.query(s.sql);
+          t.locked = Date.now();
+        } else if (s.session === 'flip') {
+          if (!flip) throw new Error(`${label(s)}: no open flip session`);
+          t.verified = Date.now();
+          commitSent = true;
+          await flip.query(s.sql);
+          t.committed = Date.now();
+          ctx.progress(`move g${g}: committed generation ${g}; cleaning up`);
         } else {
-          await run(s, i);
+          await run(s);
           if (s.phase === 'synced') t.copyTo = Date.now();
         }
         ran++;
       }
     } catch (e) {
-      if (commitSent && !committed) {
-        // The COMMIT's answer was lost: only the coordinator knows whether it happened.
-        const probe = plan.steps.find((s) => s.phase === 'committed');
-        destroy(flip);
-        flip = undefined;
-        sessions
-          .get(ctx.coordinator)
-          ?.end()
-          .catch(() => undefined);
+      endFlip();
+      // The COMMIT's answer was lost: the plan's committed step asks whether it happened.
+      const probe = plan.steps.find((s) => s.phase === 'committed');
+      let tookEffect: unknown = false;
+      if (commitSent && probe) {
+        const c = sessions.get(ctx.coordinator);
+        if (c) end(c);
         sessions.delete(ctx.coordinator);
-        if (probe && (await ask(probe).catch(() => undefined)) === true) {
-          t.committed = Date.now();
-          committed = true;
-          cleanupError = `the answer to flip-commit was lost (${(e as Error).message}); it took effect; the clean-up did not run`;
-        }
+        tookEffect = await ask(probe).catch(() => undefined);
       }
-      if (!committed) {
-        await abort(ctx, plan, cluster, () => {
-          destroy(flip);
-          flip = undefined;
-        });
+      if (tookEffect !== true && tookEffect !== false) {
+        // Unknown: aborting could drop the rows the coordinator now routes to. Leave it to the operator.
+        throw new Error(
+          `${(e as Error).message}; whether the flip committed is unknown: run the plan's committed step, then the clean-up (true) or abort (false)`,
+        );
+      }
+      if (!tookEffect) {
+        await abort(ctx, plan, cluster, endFlip);
         throw e;
+      }
+      t.committed = Date.now();
+      cleanupError = `the answer to flip-commit was lost (${(e as Error).message}); it took effect`;
+      ctx.progress(`move g${g}: ${cleanupError}; cleaning up`);
+      ran++;
+    }
+    // After the COMMIT: ownership moved; a failed step leaves litter, never a wrong owner; the rest still run.
+    for (const s of forward.slice(commitAt + 1)) {
+      try {
+        await run(s);
+        ran++;
+      } catch (e) {
+        cleanupError ??= `${label(s)}: ${(e as Error).message}`;
       }
     }
   } finally {
-    destroy(flip);
-    for (const c of sessions.values()) destroy(c);
+    endFlip();
+    for (const c of sessions.values()) end(c);
   }
   return {
     ...(cleanupError ? { cleanupError } : {}),

@@ -11,10 +11,12 @@ import { fleetMoves } from '../../src/model/fleet-moves.js';
 import { ownerOf } from '../../src/model/fleet-route.js';
 import { FleetRehearsal } from '../../src/rehearsal/fleet.js';
 import { nextMove, RANGE_MOVE_MARGIN, slotToMove } from '../../src/rehearsal/fleet-drills.js';
-import { movedOwnership, slotOwner } from '../../src/rehearsal/fleet-move.js';
+import { type MoveContext, movedOwnership, runMovePlan, slotOwner } from '../../src/rehearsal/fleet-move.js';
+import type { Rehearsal } from '../../src/rehearsal/rehearse.js';
+import { WaitTimeout } from '../../src/rehearsal/wait.js';
 import { cutoverSql, cutoverStatements } from '../../src/render/shard-catalog.js';
 import { coordinatorSql, serverName } from '../../src/render/shard-coordinator.js';
-import { bindVariables, digestRows, renderMovePlan } from '../../src/render/shard-move.js';
+import { bindVariables, digestRows, type MoveStep, renderMovePlan } from '../../src/render/shard-move.js';
 import { fleetOf } from './helpers.js';
 
 const fleet = fleetOf();
@@ -23,6 +25,7 @@ const hash = (f: Fleet) => {
   return f.ownership;
 };
 const endpoint = (s: Fleet['shards'][number]) => ({ host: `${s.name}.test`, port: 5432 });
+const where = (s: MoveStep) => (s.on.role === 'shard' ? s.on.shard : s.on.role);
 
 describe('the ownership after a move', () => {
   test('exactly the moved slot changes owner', () => {
@@ -259,5 +262,109 @@ describe('the fleet rehearsal refuses, before anything boots', () => {
   test.each(cases)('%s', async (_, f) => {
     expect(fleet.spec.coordinator).toBeUndefined();
     await expect(FleetRehearsal.boot(f)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('runMovePlan: the plan in order, its abort on failure, its committed check (sessions faked, no daemons)', () => {
+  const { to } = nextMove(fleet, 0);
+  const plan = renderMovePlan(fleet, to, fleetMoves(fleet, to).moves, {
+    endpoint,
+    copyTimeoutSeconds: 0.3,
+    catchUpTimeoutSeconds: 0.3,
+  });
+  const names = [...fleet.shards.map((s) => s.name), 'coordinator'];
+  const clusters = names.map((name) => ({ name }) as unknown as Rehearsal);
+  const nameOf = (r: Rehearsal) => (r as unknown as { name: string }).name;
+
+  /** Answers by what a query asks; `commit` answers the flip's COMMIT, `committed` the lost-answer check. */
+  function harness(o: { same?: boolean; commit?: Error; committed?: boolean | Error } = {}) {
+    const log: string[] = [];
+    let opened = 0;
+    const answer = (sql: string): unknown => {
+      if (sql.includes('AS committed')) {
+        if (o.committed instanceof Error) throw o.committed;
+        return o.committed;
+      }
+      if (sql.includes('COMMIT;') && o.commit) throw o.commit;
+      if (sql.includes('pg_current_wal_lsn')) return '0/1A';
+      if (sql.includes(' AS rows_')) return '5:123';
+      if (sql.includes(' AS same')) return o.same ?? true;
+      if (/AS (ok|synced|caught_up)\b/.test(sql)) return true;
+      return undefined;
+    };
+    const ctx: MoveContext = {
+      fleet,
+      shards: clusters.slice(0, -1),
+      coordinator: clusters.at(-1)!,
+      psql: async (r, name) => {
+        log.push(
+          `psql ${nameOf(r)} ${name.replace(/^move-g\d+-(abort-)?\d+-?/, (m) => (m.includes('abort') ? 'abort ' : ''))}`,
+        );
+      },
+      progress: () => undefined,
+      sessions: {
+        open: async (r) => {
+          const id = `${nameOf(r)}#${++opened}`;
+          return {
+            id,
+            query: async (sql: string) => {
+              log.push(
+                `query ${id} ${sql.trim().split(/\s/)[0]}${sql.includes('COMMIT;') ? ' ... COMMIT' : ''}`,
+              );
+              const a = answer(sql);
+              return { rows: a === undefined ? [] : [{ a }] };
+            },
+          };
+        },
+        end: (c) => log.push(`end ${(c as unknown as { id: string }).id}`),
+      },
+    };
+    return { ctx, log };
+  }
+  const psqlPhases = (log: string[]) =>
+    log.filter((l) => l.startsWith('psql ')).map((l) => l.split(' ').slice(1).join(' '));
+
+  test('every forward step runs once, in order: psql for scripts, one flip session from the lock to the COMMIT', async () => {
+    const { ctx, log } = harness();
+    const out = await runMovePlan(ctx, plan);
+    const forward = plan.steps.filter((s) => !['abort', 'rollback', 'committed'].includes(s.phase));
+    expect(out.steps).toBe(forward.length);
+    expect(out.rows).toBe(5);
+    expect(out.cleanupError).toBeUndefined();
+    expect(psqlPhases(log)).toEqual(
+      forward.filter((s) => !s.expect && !s.session).map((s) => `${where(s)} ${s.phase}`),
+    );
+    const flip = log.filter((l) => /^query coordinator#\d+ (BEGIN|DROP)/.test(l));
+    expect(flip).toHaveLength(2);
+    expect(flip[0]!.split(' ')[1]).toBe(flip[1]!.split(' ')[1]);
+    expect(flip[1]).toMatch(/\.\.\. COMMIT$/);
+  });
+
+  test('a target that never shows the same rows: the wait ends in time, the abort steps run, nothing is cleaned up', async () => {
+    const { ctx, log } = harness({ same: false });
+    await expect(runMovePlan(ctx, plan)).rejects.toBeInstanceOf(WaitTimeout);
+    const ran = psqlPhases(log);
+    expect(ran.filter((p) => p.endsWith('cleanup'))).toEqual([]);
+    expect(ran.filter((p) => p.includes('abort'))).toHaveLength(
+      plan.steps.filter((s) => s.phase === 'abort' && !s.session).length,
+    );
+    // The flip session (lock held) is ended without COMMIT: its transaction rolls back.
+    expect(log.some((l) => l.endsWith('COMMIT'))).toBe(false);
+    const flipId = log.find((l) => / BEGIN/.test(l))!.split(' ')[1];
+    expect(log).toContain(`end ${flipId}`);
+  });
+
+  test.each([
+    ['took effect: the clean-up runs, the lost answer is reported', true, 'cleanup'],
+    ['did not: the abort steps run and the error is thrown', false, 'abort'],
+    ['cannot be told: nothing is undone, the error says what to run', new Error('no route'), 'none'],
+  ])('a lost COMMIT answer, and the committed step says it %s', async (_, committed, then) => {
+    const { ctx, log } = harness({ commit: new Error('connection lost'), committed });
+    const run = runMovePlan(ctx, plan);
+    if (committed === true) expect((await run).cleanupError).toMatch(/flip-commit was lost/);
+    else await expect(run).rejects.toThrow(/connection lost/);
+    const ran = psqlPhases(log);
+    expect(ran.some((p) => p.endsWith('cleanup'))).toBe(then === 'cleanup');
+    expect(ran.some((p) => p.includes('abort'))).toBe(then === 'abort');
   });
 });
