@@ -21,8 +21,8 @@
  *    own transaction: `atomic` is false then).
  * 8. `cleanup` (targets, then sources): drop the subscriptions and publications, the moved rows at the
  *    source, the source's partitions it no longer owns.
- * If the answer to flip-commit is lost, `committed` (on the catalog) tells whether it took effect: true, go
- * on with the clean-up; false, abort.
+ * If the answer to flip-commit is lost, `committed` (on the coordinator) tells whether it took effect: true,
+ * go on with the clean-up; false, abort.
  * `abort` undoes 2-4 before the flip commits (nothing a client sees has changed); `rollback` points the
  * coordinator and the catalog back after the flip, valid until the first write reaches a target (after
  * that, declare the reverse move).
