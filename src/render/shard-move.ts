@@ -424,6 +424,13 @@ export function renderMovePlan(
       `the catalog names generation ${g1} (a second transaction: the catalog is not the coordinator)`,
     );
   }
+  // A source's move slots that outlived their subscription (DROP SUBSCRIPTION drops its slot when it reaches
+  // the source; one it could not reach, or a half-made subscription, leaves it holding WAL).
+  const leftSlots = (i: number) =>
+    `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN (${pairs
+      .filter(([a]) => a === i)
+      .map(([a, b]) => sqlString(name(a, b)))
+      .join(', ')}) AND NOT active;`;
   // Cleanup: replication objects, then what the sources no longer own.
   for (const [a, b] of pairs) {
     add('cleanup', on(b), [`DROP SUBSCRIPTION IF EXISTS ${name(a, b)};`], `${shard(b).name} stops streaming`);
@@ -431,6 +438,7 @@ export function renderMovePlan(
   for (const i of sources) {
     const lines = [
       ...pairs.filter(([a]) => a === i).map(([a, b]) => `DROP PUBLICATION IF EXISTS ${name(a, b)};`),
+      leftSlots(i),
       ...to.tables.flatMap((t) =>
         rangeLike
           ? [
@@ -482,6 +490,7 @@ export function renderMovePlan(
       on(i),
       [
         ...pairs.filter(([a]) => a === i).map(([a, b]) => `DROP PUBLICATION IF EXISTS ${name(a, b)};`),
+        leftSlots(i),
         `ALTER ROLE ${ROUTER_ROLE} NOREPLICATION;`,
       ],
       `${shard(i).name} stops publishing`,

@@ -212,6 +212,25 @@ describe('the move plan the shard-move drill runs (renderMovePlan of the fleet b
     expect(sub.sql).toContain(":'router_password'");
   });
 
+  test('clean-up and abort leave no replication slot on the source: the subscription drops it, a left one is dropped', () => {
+    const { plan } = plannedMove(fleet, 0);
+    const name = `pgtopo_move_g${plan.generation.to}_0_1`;
+    for (const phase of ['cleanup', 'abort'] as const) {
+      const target = plan.steps.find(
+        (s) => s.phase === phase && s.on.role === 'shard' && s.on.shard === fleet.shards[1]!.name,
+      )!;
+      const source = plan.steps.find(
+        (s) => s.phase === phase && s.on.role === 'shard' && s.on.shard === fleet.shards[0]!.name,
+      )!;
+      expect(target.sql).toContain(`DROP SUBSCRIPTION IF EXISTS ${name};`);
+      expect(source.sql).toContain(`DROP PUBLICATION IF EXISTS ${name};`);
+      expect(source.sql).toContain(
+        `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('${name}') AND NOT active;`,
+      );
+      expect(plan.steps.indexOf(target)).toBeLessThan(plan.steps.indexOf(source));
+    }
+  });
+
   test('bindVariables replaces the named psql variables with SQL literals, and nothing else', () => {
     expect(bindVariables("SELECT :'lsn_0'::pg_lsn, :'other'", { lsn_0: "0/1'A" })).toBe(
       "SELECT '0/1''A'::pg_lsn, :'other'",
