@@ -6,8 +6,8 @@
  * - shard-failover: a shard's primary is killed; RTO counts only the writes whose keys that shard owns
  *   (the other shards' keys never stop);
  * - coordinator-failover: the coordinator's primary is killed; RTO counts every write;
- * - shard-move: a hash slot moves to another shard by the move plan users run (`renderMovePlan`, run step
- *   by step by `fleet-move.ts`); the write pause is the longest stretch without an acknowledged write from
+ * - shard-move: a hash slot or a key range (`nextMove`) moves to another shard by the move plan users run
+ *   (`renderMovePlan`, run step by step by `fleet-move.ts`); the write pause is the longest stretch without an acknowledged write from
  *   the flip's lock request to the first write after its commit.
  */
 
@@ -16,7 +16,7 @@ import { describeMove, fleetMoves } from '../model/fleet-moves.js';
 import { ownerOf } from '../model/fleet-route.js';
 import { analyzeFailures } from '../policy/failures.js';
 import { partitions, serverName } from '../render/shard-coordinator.js';
-import { type MovePlan, renderMovePlan } from '../render/shard-move.js';
+import { forwardSteps, type MovePlan, renderMovePlan } from '../render/shard-move.js';
 import { type DrillObserver, predictedFor, result, runFault, unmeasured } from './drills.js';
 import { FleetRehearsal, type FleetRehearsalOptions, type FleetRehearsalReport } from './fleet.js';
 import { type MoveOutcome, movedOwnership, runMovePlan } from './fleet-move.js';
@@ -217,7 +217,7 @@ export async function shardMove(f: FleetRehearsal): Promise<DrillResult> {
     });
     const next = after;
     moving = (seq) => ownerOf(before.ownership, keyType, seq) !== ownerOf(next.ownership, keyType, seq);
-    fault = `${moves.map((m) => describeMove(m, (i) => before.shards[i]!.name)).join('; ')}, by the ${plan.steps.filter((s) => !PLAN_ENDS.has(s.phase)).length} steps of the move plan, under write load through the coordinator`;
+    fault = `${moves.map((m) => describeMove(m, (i) => before.shards[i]!.name)).join('; ')}, by the ${forwardSteps(plan).length} steps of the move plan, under write load through the coordinator`;
     ctx.progress(`shard-move: ${fault}`);
     moved = await runMovePlan(
       {
@@ -297,9 +297,6 @@ export async function shardMove(f: FleetRehearsal): Promise<DrillResult> {
     ...(error ? { error } : {}),
   });
 }
-
-/** The phases a forward run of a plan skips (run only when something fails). */
-const PLAN_ENDS = new Set(['abort', 'rollback', 'committed']);
 
 const shardIndex = (f: Fleet, name: string) => f.shards.findIndex((s) => s.name === name);
 

@@ -18,6 +18,7 @@ import type { Fleet, Ownership } from '../model/fleet.js';
 import {
   bindVariables,
   digestRows,
+  forwardSteps,
   type MovePlan,
   type MoveStep,
   type MoveTarget,
@@ -102,7 +103,6 @@ async function session(r: Rehearsal, db: string): Promise<pg.Client> {
 }
 
 const where = (o: MoveTarget) => (o.role === 'shard' ? o.shard : o.role);
-const FORWARD_ENDS = new Set(['abort', 'rollback', 'committed']);
 
 /** Runs a move plan's forward steps on the rehearsed clusters (see the module comment). */
 export async function runMovePlan(ctx: MoveContext, plan: MovePlan): Promise<MoveOutcome> {
@@ -117,7 +117,7 @@ export async function runMovePlan(ctx: MoveContext, plan: MovePlan): Promise<Mov
     if (!r) throw new RangeError(`the move plan names shard ${o.shard}, which the rehearsal did not boot`);
     return r;
   };
-  const forward = plan.steps.filter((s) => !FORWARD_ENDS.has(s.phase));
+  const forward = forwardSteps(plan);
   const commitAt = forward.findIndex((s) => s.phase === 'flip-commit');
   if (commitAt < 0 || forward[commitAt]!.session !== 'flip')
     throw new RangeError('the move plan has no flip-commit on the flip session');

@@ -21,7 +21,7 @@ import {
 } from '../render/shard-coordinator.js';
 import { CATALOG_SCHEMA } from '../render/shard-sql.js';
 import type { Progress } from './cluster.js';
-import { LogicalSecrets, pgEnv } from './logical.js';
+import { pgEnv } from './logical.js';
 import { type Check, type DrillResult, type FleetDrillName, round } from './measure.js';
 import { Rehearsal } from './rehearse.js';
 import { ensureReleaseRoot } from './release-root.js';
@@ -80,7 +80,6 @@ export class FleetRehearsal {
   /** Ownership and catalog generation as the last committed move left them. */
   fleet: Fleet;
   generation = 1;
-  readonly secrets = new LogicalSecrets();
   /** Boot to the fleet joined, seconds. */
   bootSeconds = 0;
   private runs = new Map<FleetDrillName, number>();

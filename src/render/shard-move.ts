@@ -149,6 +149,14 @@ export function digestRows(value: string): number {
   return value.split(' ').reduce((n, part) => n + Number(part.split(':')[0]), 0);
 }
 
+/** Phases a forward run skips: they are for failures (abort, a lost COMMIT answer) and for going back. */
+const FAILURE_PHASES: ReadonlySet<MovePhase> = new Set(['abort', 'rollback', 'committed']);
+
+/** The steps a move runs when nothing fails, in order (the plan's own order, without abort, rollback, committed). */
+export function forwardSteps(plan: MovePlan): MoveStep[] {
+  return plan.steps.filter((s) => !FAILURE_PHASES.has(s.phase));
+}
+
 /** The publication and subscription (and slot) of one (source, target) pair of a plan. */
 export function moveObjectName(from: number, to: number, generation: number): string {
   return `pgtopo_move_g${generation}_${from}_${to}`.slice(0, 63);

@@ -16,7 +16,13 @@ import type { Rehearsal } from '../../src/rehearsal/rehearse.js';
 import { WaitTimeout } from '../../src/rehearsal/wait.js';
 import { cutoverSql, cutoverStatements } from '../../src/render/shard-catalog.js';
 import { coordinatorSql, serverName } from '../../src/render/shard-coordinator.js';
-import { bindVariables, digestRows, type MoveStep, renderMovePlan } from '../../src/render/shard-move.js';
+import {
+  bindVariables,
+  digestRows,
+  forwardSteps,
+  type MoveStep,
+  renderMovePlan,
+} from '../../src/render/shard-move.js';
 import { fleetOf } from './helpers.js';
 
 const fleet = fleetOf();
@@ -346,7 +352,7 @@ describe('runMovePlan: the plan in order, its abort on failure, its committed ch
   test('every forward step runs once, in order: psql for scripts, one flip session from the lock to the COMMIT', async () => {
     const { ctx, log } = harness();
     const out = await runMovePlan(ctx, plan);
-    const forward = plan.steps.filter((s) => !['abort', 'rollback', 'committed'].includes(s.phase));
+    const forward = forwardSteps(plan);
     expect(out.steps).toBe(forward.length);
     expect(out.rows).toBe(5);
     expect(out.cleanupError).toBeUndefined();
