@@ -8,6 +8,7 @@ import { keptLine } from '../../src/cli/commands/rehearse-fleet.js';
 import { memoryIo, UsageError } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { FleetCheckReport } from '../../src/policy/fleet.js';
+import type { MovePlan } from '../../src/render/shard-move.js';
 import { FLEET_EXAMPLE, fleetVariant } from './helpers.js';
 
 async function run(...argv: string[]) {
@@ -135,6 +136,18 @@ describe('pgtopo render / review / synth <fleet>', () => {
     const files = readdirSync(join(out, 'moves'));
     expect(files).toContain('plan.sql');
     expect(files.filter((f) => /^\d\d-flip-commit-coordinator\.sql$/.test(f)).length).toBe(1);
+    // plan.json tells a runner what each answer means: the same plan the rehearsal runs.
+    const plan = JSON.parse(readFileSync(join(out, 'moves', 'plan.json'), 'utf8')) as MovePlan;
+    expect(plan.steps.filter((x) => x.expect?.kind === 'poll').map((x) => x.phase)).toEqual([
+      'synced',
+      'caught-up',
+      'verify',
+    ]);
+    expect(plan.steps.filter((x) => x.session === 'flip').map((x) => x.phase)).toEqual([
+      'flip-lock',
+      'flip-commit',
+      'abort',
+    ]);
     const bad = join(dir, 'moves-bad');
     const refused = await run('render', fleetFile(hashMoved([])), '--moves', FLEET_EXAMPLE, '--out', bad);
     expect(refused.code).toBe(1);
