@@ -17,6 +17,9 @@ export { type FleetCheckReport, fleetCheckReport } from './policy/fleet.js';
 export * from './policy/index.js';
 export * from './render/index.js';
 export {
+  bindVariables,
+  digestRows,
+  type MoveExpect,
   type MovePlan,
   type MovePlanOptions,
   type MoveStep,

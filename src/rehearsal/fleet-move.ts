@@ -1,40 +1,33 @@
 /**
- * A hash slot's move between two shards of a running fleet, as an operator runs it:
- *  1. the target shard gets the slot's partitions (the shard DDL of the new ownership, idempotent);
- *  2. the source publishes the slot's partitions and owns a failover slot; the target subscribes with
- *     `copy_data` (the logical layer's plans and psql scripts, `renderLogicalSql`), and the initial copy ends;
- *  3. cutover, one coordinator transaction: the partitioned tables locked (writes through the coordinator
- *     wait), the target shown to hold every row the source holds, the slot's partitions re-pointed to the
- *     target and the catalog's new generation made current; COMMIT releases the writes onto the new owner;
- *  4. clean-up: the subscription, the publication, the slot and the source's now stale partitions dropped.
- * A failure before COMMIT leaves ownership as it was, and drops what the move created on the target.
+ * The rehearsal runs the move plan users run: `renderMovePlan` (render/shard-move.ts) renders the steps from
+ * the fleet before and after the move, and `runMovePlan` runs them in order against the booted clusters, as
+ * a person with psql would:
+ * - a step without `expect` is a psql script (the fleet's `psql`, which sets `router_password` from the
+ *   environment: the subscription's password is never in a file or a command line);
+ * - a step with `expect` is one query on a session to that cluster's writer (opened before the flip's lock,
+ *   so the checks under the lock cost a query each, not a connection): a check, a poll bounded in time as
+ *   the plan says, or a value kept as a psql variable for later steps (`bindVariables`);
+ * - the `flip` session's steps (lock, then re-point and catalog, COMMIT) run on one coordinator session.
+ * A failure before the flip commits runs the plan's `abort` steps (the session's end rolls the flip back);
+ * when the answer to the commit is lost, the plan's `committed` step decides (no answer: nothing is undone,
+ * the error says what to run). After the commit, a failed clean-up is reported, not thrown: ownership
+ * moved, only litter is left.
  */
 import type pg from 'pg';
 import type { Fleet, Ownership } from '../model/fleet.js';
 import {
-  generatedRoleSecretName,
-  type LogicalPlan,
-  type LogicalSecret,
-  rolePasswordEnv,
-} from '../model/logical.js';
-import { renderLogicalSql } from '../render/logical-sql.js';
-import { cutoverStatements } from '../render/shard-catalog.js';
-import { shardSql, slotPartitions, slotRepointSql } from '../render/shard-coordinator.js';
-import { CATALOG_SCHEMA } from '../render/shard-sql.js';
+  bindVariables,
+  digestRows,
+  forwardSteps,
+  type MovePlan,
+  type MoveStep,
+  type MoveTarget,
+} from '../render/shard-move.js';
 import type { Progress } from './cluster.js';
 import { client, destroy } from './load.js';
-import { applyGroups, type LogicalSecrets, type PlanBase, planWith } from './logical.js';
 import { round } from './measure.js';
 import type { Rehearsal } from './rehearse.js';
 import { waitFor } from './wait.js';
-
-/** The role a target shard's subscription logs in to the source shard as. */
-export const MOVER_ROLE = 'pgtopo_mover';
-
-/** Publication, subscription and slot name of a slot's move. */
-export function moveName(slot: number): string {
-  return `pgtopo_move_p${slot}`;
-}
 
 /** The ownership after moving one hash slot to shard `to`. */
 export function movedOwnership(o: Ownership, slot: number, to: number): Ownership & { kind: 'hash' } {
@@ -51,144 +44,53 @@ export function slotOwner(o: Ownership, slot: number): number {
   return c[0]!;
 }
 
-/**
- * The logical plans of a move, for the logical layer's renderer: on the source, the mover role, its read
- * grant, the publication of the slot's partitions and a failover slot (it survives a source failover); on
- * the target, the subscription that copies the rows and follows the changes.
- */
-export function movePlans(
-  f: Fleet,
-  slot: number,
-  o: {
-    readonly sourceScope: string;
-    readonly targetScope: string;
-    readonly source: { readonly host: string; readonly port: number };
-    readonly postgresMajor: number;
-  },
-): { readonly publisher: LogicalPlan; readonly subscriber: LogicalPlan } {
-  const db = f.router.database;
-  const name = moveName(slot);
-  const secret: LogicalSecret = {
-    source: 'generate',
-    id: generatedRoleSecretName(f.name, MOVER_ROLE),
-    env: rolePasswordEnv(MOVER_ROLE),
-  };
-  const tables = slotPartitions(f, slot).map((table) => ({ schema: 'public', table }));
-  const base = (cluster: string): PlanBase => ({
-    cluster,
-    postgresMajor: o.postgresMajor,
-    slotOwner: 'postgres-failover',
-    parameters: {},
-    synchronizedStandbySlots: {},
-    hba: [],
-  });
-  return {
-    publisher: planWith(base(o.sourceScope), {
-      roles: [{ name: MOVER_ROLE, login: true, replication: true, password: secret, path: [] }],
-      grants: [
-        {
-          role: MOVER_ROLE,
-          database: db,
-          schema: 'public',
-          tablePrivileges: ['SELECT'],
-          schemaPrivileges: ['USAGE'],
-          path: [],
-        },
-      ],
-      publications: [{ name, database: db, tables, declaredTables: tables.map((t) => t.table), path: [] }],
-      slots: [
-        {
-          name,
-          database: db,
-          plugin: 'pgoutput',
-          owner: 'postgres-failover',
-          failover: true,
-          usedBy: { kind: 'subscriber', name },
-          path: [],
-        },
-      ],
-    }),
-    subscriber: planWith(base(o.targetScope), {
-      subscriptions: [
-        {
-          name,
-          database: db,
-          publication: name,
-          publisher: {
-            kind: 'host',
-            host: o.source.host,
-            port: o.source.port,
-            database: db,
-            user: MOVER_ROLE,
-            password: secret,
-            slotFailover: true,
-          },
-          slot: name,
-          copyData: true,
-          failover: true,
-          path: [],
-        },
-      ],
-    }),
-  };
-}
-
 export interface MoveOutcome {
-  readonly slot: number;
-  readonly from: string;
-  readonly to: string;
-  /** The fleet with the ownership after the move, and the catalog generation now current. */
-  readonly fleet: Fleet;
-  readonly generation: number;
-  /** Rows of the slot the target held at cutover. */
+  /** Rows of the moving keys the targets held at the flip (the plan's verify steps). */
   readonly rows: number;
-  /** Subscription created -> every partition's initial copy done. */
+  /** First subscription created -> every initial copy done. */
   readonly copySeconds: number;
-  /** Lock granted -> the target shown to hold every row of the source. */
+  /** Lock granted -> every target caught up and shown to hold the same rows. */
   readonly catchUpSeconds: number;
   /** Lock requested -> COMMIT returned: how long writes through the coordinator waited at most. */
   readonly lockSeconds: number;
-  /** ms epoch, client clock: lock requested, and cutover committed. */
+  /** ms epoch, client clock: lock requested, and the flip committed. */
   readonly lockRequestedAt: number;
   readonly committedAt: number;
+  /** How many of the plan's steps ran. */
+  readonly steps: number;
   /** The clean-up after COMMIT failed (the move itself took effect). */
   readonly cleanupError?: string;
 }
 
+/** What the runner needs of a database session: a simple query (no parameters) and its rows. */
+export interface MoveSession {
+  query(sql: string): Promise<{ readonly rows: readonly unknown[] }>;
+}
+
 export interface MoveContext {
+  /** The fleet as deployed (before the move): its shard names place the plan's steps. */
   readonly fleet: Fleet;
-  /** Catalog generation current before the move. */
-  readonly generation: number;
   readonly shards: readonly Rehearsal[];
   readonly coordinator: Rehearsal;
-  readonly secrets: LogicalSecrets;
-  /** The CA file `consumer`'s daemons verify `provider`'s certificates with (undefined without TLS). */
-  readonly trust: (consumer: Rehearsal, provider: Rehearsal) => string | undefined;
-  /** Applies a psql script (the fleet's DDL) on a booted cluster's writer, in the fleet database. */
+  /** Applies a psql script (a plan step) on a booted cluster's writer, in the fleet database. */
   readonly psql: (r: Rehearsal, name: string, text: string) => Promise<void>;
   readonly progress: Progress;
-}
-
-/** `count(*)` and an order-free digest of a partition's rows. */
-function digestSql(table: string): string {
-  return `SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(x::text, 0)::numeric), 0)::text AS h FROM public.${table} x`;
-}
-
-async function digest(c: pg.Client, tables: readonly string[]): Promise<string> {
-  const parts: string[] = [];
-  for (const t of tables) {
-    const [row] = (await c.query<{ n: string; h: string }>(digestSql(t))).rows;
-    parts.push(`${t}:${row!.n}:${row!.h}`);
-  }
-  return parts.join(' ');
+  /**
+   * Opens a session on a cluster's writer in the fleet database, and ends one without waiting (an unended
+   * flip session rolls back). Default: straight to PostgreSQL as the superuser.
+   */
+  readonly sessions?: {
+    readonly open: (r: Rehearsal) => Promise<MoveSession>;
+    readonly end: (c: MoveSession) => void;
+  };
 }
 
 /** A session on a cluster's writer, straight to PostgreSQL, in the fleet database. */
-async function session(r: Rehearsal, db: string, app: string): Promise<pg.Client> {
+async function session(r: Rehearsal, db: string): Promise<pg.Client> {
   const c = client(r.cluster.writerDirectConn(r.cluster.primaryScope, db), {
     connectMs: 3000,
     queryMs: 60_000,
-    app,
+    app: 'pgtopo-fleet-move',
   });
   c.on('error', () => undefined);
   try {
@@ -200,162 +102,169 @@ async function session(r: Rehearsal, db: string, app: string): Promise<pg.Client
   return c;
 }
 
-const rowsOf = (d: string) => d.split(' ').reduce((n, p) => n + Number(p.split(':')[1]), 0);
+const where = (o: MoveTarget) => (o.role === 'shard' ? o.shard : o.role);
 
-async function currentGeneration(r: Rehearsal, db: string): Promise<number> {
-  const [row] = await r.cluster.sql<{ g: string }>(
-    r.cluster.writerDirectConn(r.cluster.primaryScope, db),
-    `SELECT generation::text AS g FROM ${CATALOG_SCHEMA}.current_generation`,
-  );
-  return Number(row!.g);
-}
-
-/** Moves one hash slot to shard `to` under the write load (see the module comment). */
-export async function moveSlot(ctx: MoveContext, slot: number, to: number): Promise<MoveOutcome> {
-  const f = ctx.fleet;
-  const db = f.router.database;
-  const from = slotOwner(f.ownership, slot);
-  if (from === to) throw new RangeError(`slot ${slot} is already on ${f.shards[to]!.name}`);
-  const next: Fleet = { ...f, ownership: movedOwnership(f.ownership, slot, to) };
-  const source = ctx.shards[from]!;
-  const target = ctx.shards[to]!;
-  const name = moveName(slot);
-  const partitions = slotPartitions(f, slot);
-  const endpoint = source.cluster.endpoint(source.cluster.primaryScope);
-  const plans = movePlans(f, slot, {
-    sourceScope: source.cluster.primaryScope,
-    targetScope: target.cluster.primaryScope,
-    source: { host: endpoint.address, port: endpoint.directPort },
-    postgresMajor: source.topology.postgres.version,
-  });
-  // The target's subscription verifies the source's certificate as production does, with the source's CA.
-  const sourceCa = ctx.trust(target, source);
-  const apply = (r: Rehearsal, side: 'publisher' | 'subscriber', plan: LogicalPlan) =>
-    applyGroups(r.sup, {
-      name: `${name}-${side}`,
-      dir: r.layout.runDir,
-      psql: `${r.layout.binPath[0] ?? '/usr/bin'}/psql`,
-      conn: r.cluster.writerDirectConn(r.cluster.primaryScope),
-      ...(r.topology.security.tls && r.layout.tls ? { caFile: r.layout.tls.caFile } : {}),
-      env: ctx.secrets.env(plans.publisher),
-      groups: renderLogicalSql(
-        plan,
-        sourceCa ? { sslmode: 'verify-full', sslrootcert: sourceCa } : { sslmode: 'disable' },
-      ).filter((g) => g.side === side),
-    });
-  const onTarget = (sql: string) =>
-    target.cluster.sql(target.cluster.writerDirectConn(target.cluster.primaryScope, db), sql, [], 30_000);
-  const onSource = (sql: string) =>
-    source.cluster.sql(source.cluster.writerDirectConn(source.cluster.primaryScope, db), sql, [], 30_000);
-  const dropMove = async () => {
-    await onTarget(`DROP SUBSCRIPTION IF EXISTS ${name}`);
-    await onSource(`DROP PUBLICATION IF EXISTS ${name}`);
-    await onSource(
-      `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${name}' AND NOT active`,
-    );
+/** Runs a move plan's forward steps on the rehearsed clusters (see the module comment). */
+export async function runMovePlan(ctx: MoveContext, plan: MovePlan): Promise<MoveOutcome> {
+  const db = ctx.fleet.router.database;
+  const open = ctx.sessions?.open ?? ((r: Rehearsal) => session(r, db));
+  const end = ctx.sessions?.end ?? ((c: MoveSession) => destroy(c as pg.Client));
+  const g = plan.generation.to;
+  const cluster = (o: MoveTarget): Rehearsal => {
+    if (o.role !== 'shard') return ctx.coordinator;
+    const i = ctx.fleet.shards.findIndex((s) => s.name === o.shard);
+    const r = ctx.shards[i];
+    if (!r) throw new RangeError(`the move plan names shard ${o.shard}, which the rehearsal did not boot`);
+    return r;
+  };
+  const forward = forwardSteps(plan);
+  const commitAt = forward.findIndex((s) => s.phase === 'flip-commit');
+  if (commitAt < 0 || forward[commitAt]!.session !== 'flip')
+    throw new RangeError('the move plan has no flip-commit on the flip session');
+  const vars: Record<string, string> = {};
+  const sessions = new Map<Rehearsal, MoveSession>();
+  let flip: MoveSession | undefined;
+  const endFlip = () => {
+    if (flip) end(flip);
+    flip = undefined;
+  };
+  const sessionOn = async (r: Rehearsal) => {
+    let c = sessions.get(r);
+    if (!c) {
+      c = await open(r);
+      sessions.set(r, c);
+    }
+    return c;
+  };
+  const label = (s: MoveStep) => `step ${plan.steps.indexOf(s) + 1} [${s.phase}] on ${where(s.on)}`;
+  /** One answer of a query step: the first column of its one row. */
+  const ask = async (s: MoveStep): Promise<unknown> => {
+    const c = await sessionOn(cluster(s.on));
+    const res = await c.query(bindVariables(s.sql, vars));
+    const row = res.rows[0] as Record<string, unknown> | undefined;
+    return row ? Object.values(row)[0] : undefined;
+  };
+  const run = async (s: MoveStep): Promise<void> => {
+    const e = s.expect;
+    if (!e) {
+      const n = String(plan.steps.indexOf(s) + 1).padStart(2, '0');
+      return ctx.psql(cluster(s.on), `move-g${g}-${n}-${s.phase}`, s.sql);
+    }
+    if (e.kind === 'value') {
+      const v = await ask(s);
+      if (v === undefined || v === null) throw new Error(`${label(s)}: no value for ${e.variable}`);
+      vars[e.variable] = String(v);
+    } else if (e.kind === 'check') {
+      const v = await ask(s);
+      if (v !== true) throw new Error(`${label(s)}: ${s.note}: answered ${String(v)}`);
+    } else {
+      await waitFor(`${label(s)}: ${s.note}`, async () => (await ask(s)) === true, {
+        timeoutMs: e.timeoutSeconds * 1000,
+        intervalMs: e.intervalMs,
+      });
+    }
   };
 
-  ctx.progress(
-    `move slot ${slot}: ${f.shards[from]!.name} -> ${f.shards[to]!.name}: partitions on the target`,
-  );
-  await ctx.psql(target, `move-${slot}-target`, shardSql(next, next.shards[to]!));
-  let committed = false;
-  let generation: number | undefined;
+  const t: Partial<
+    Record<'copyFrom' | 'copyTo' | 'lockRequested' | 'locked' | 'verified' | 'committed', number>
+  > = {};
+  let commitSent = false;
+  let ran = 0;
+  let cleanupError: string | undefined;
   try {
-    await apply(source, 'publisher', plans.publisher);
-    const subscribed = Date.now();
-    await apply(target, 'subscriber', plans.subscriber);
-    await waitFor(
-      `the initial copy of slot ${slot} on ${target.topology.name}`,
-      async () => {
-        const rows = await onTarget(
-          `SELECT count(*) FILTER (WHERE sr.srsubstate <> 'r')::int AS busy, count(*)::int AS n FROM pg_subscription_rel sr JOIN pg_subscription s ON s.oid = sr.srsubid WHERE s.subname = '${name}'`,
-        );
-        const r = rows[0] as { busy: number; n: number };
-        return r.n === partitions.length && r.busy === 0;
-      },
-      { timeoutMs: 120_000, intervalMs: 100 },
-    );
-    const copySeconds = round((Date.now() - subscribed) / 1000);
-    ctx.progress(`move slot ${slot}: initial copy done in ${copySeconds} s; cutover`);
-
-    // The cutover: one transaction on the coordinator, which is also the catalog.
-    // Sessions opened before the lock: the catch-up checks under it cost a query each, not a connection.
-    const sessions: pg.Client[] = [];
-    const open = async (r: Rehearsal) => {
-      const c = await session(r, db, 'pgtopo-fleet-move');
-      sessions.push(c);
-      return c;
-    };
+    // Up to the flip's COMMIT: any failure aborts the move (ownership unchanged).
     try {
-      const c = await open(ctx.coordinator);
-      const sourceSession = await open(source);
-      const targetSession = await open(target);
-      generation = (await currentGeneration(ctx.coordinator, db)) + 1;
-      await c.query('BEGIN');
-      await c.query(`SET LOCAL lock_timeout = '10s'`);
-      const lockRequestedAt = Date.now();
-      await c.query(`LOCK TABLE ${f.tables.map((t) => t.name).join(', ')} IN ACCESS EXCLUSIVE MODE`);
-      const lockedAt = Date.now();
-      // Every write through the coordinator has committed or waits: the source's partitions are still.
-      const want = await digest(sourceSession, partitions);
-      await waitFor(
-        `${target.topology.name} to hold every row of slot ${slot}`,
-        async () => (await digest(targetSession, partitions)) === want,
-        { timeoutMs: 30_000, intervalMs: 20 },
-      );
-      const catchUpSeconds = round((Date.now() - lockedAt) / 1000, 3);
-      for (const s of [
-        ...slotRepointSql(next, slot),
-        ...cutoverStatements(
-          next,
-          next.ownership,
-          generation,
-          `move slot ${slot} from ${f.shards[from]!.name} to ${f.shards[to]!.name}`,
-        ),
-      ])
-        await c.query(s);
-      await c.query('COMMIT');
-      committed = true;
-      const committedAt = Date.now();
-      ctx.progress(`move slot ${slot}: committed generation ${generation}; cleaning up`);
-      // Ownership moved: a failed clean-up leaves litter (a subscription, the stale rows on the source,
-      // which no longer own the slot), never a wrong owner. It is reported, not thrown.
-      let cleanupError: string | undefined;
-      try {
-        await dropMove();
-        for (const p of partitions) await onSource(`DROP TABLE IF EXISTS public.${p}`);
-      } catch (e) {
-        cleanupError = (e as Error).message;
+      for (const [i, s] of forward.slice(0, commitAt + 1).entries()) {
+        if (s.phase === 'subscribe') t.copyFrom ??= Date.now();
+        if (s.phase === 'flip-lock' && s.session === 'flip') {
+          // Every session the steps under the lock need, opened before it.
+          for (const x of forward.slice(i + 1, commitAt)) if (x.expect) await sessionOn(cluster(x.on));
+          flip = await open(cluster(s.on));
+          ctx.progress(`move g${g}: ${label(s)}: ${s.note}`);
+          t.lockRequested = Date.now();
+          await flip.query(s.sql);
+          t.locked = Date.now();
+        } else if (s.session === 'flip') {
+          if (!flip) throw new Error(`${label(s)}: no open flip session`);
+          t.verified = Date.now();
+          commitSent = true;
+          await flip.query(s.sql);
+          t.committed = Date.now();
+          ctx.progress(`move g${g}: committed generation ${g}; cleaning up`);
+        } else {
+          await run(s);
+          if (s.phase === 'synced') t.copyTo = Date.now();
+        }
+        ran++;
       }
-      return {
-        ...(cleanupError ? { cleanupError } : {}),
-        slot,
-        from: f.shards[from]!.name,
-        to: f.shards[to]!.name,
-        fleet: next,
-        generation,
-        rows: rowsOf(want),
-        copySeconds,
-        catchUpSeconds,
-        lockSeconds: round((committedAt - lockRequestedAt) / 1000, 3),
-        lockRequestedAt,
-        committedAt,
-      };
-    } finally {
-      // Without COMMIT, the coordinator session's end rolls the cutover back.
-      for (const x of sessions) destroy(x);
+    } catch (e) {
+      endFlip();
+      // The COMMIT's answer was lost: the plan's committed step asks whether it happened.
+      const probe = plan.steps.find((s) => s.phase === 'committed');
+      let tookEffect: unknown = false;
+      if (commitSent && probe) {
+        const c = sessions.get(ctx.coordinator);
+        if (c) end(c);
+        sessions.delete(ctx.coordinator);
+        tookEffect = await ask(probe).catch(() => undefined);
+      }
+      if (tookEffect !== true && tookEffect !== false) {
+        // Unknown: aborting could drop the rows the coordinator now routes to. Leave it to the operator.
+        throw new Error(
+          `${(e as Error).message}; whether the flip committed is unknown: run the plan's committed step, then the clean-up (true) or abort (false)`,
+        );
+      }
+      if (!tookEffect) {
+        await abort(ctx, plan, cluster, endFlip);
+        throw e;
+      }
+      t.committed = Date.now();
+      cleanupError = `the answer to flip-commit was lost (${(e as Error).message}); it took effect`;
+      ctx.progress(`move g${g}: ${cleanupError}; cleaning up`);
+      ran++;
     }
-  } catch (e) {
-    // A COMMIT whose answer was lost may still have happened: only the catalog knows. Undo only what
-    // certainly did not take over (ownership unchanged): what the move created on the target.
-    const current = committed
-      ? generation
-      : await currentGeneration(ctx.coordinator, db).catch(() => undefined);
-    if (current !== undefined && current !== generation) {
-      await dropMove().catch(() => undefined);
-      for (const p of partitions) await onTarget(`DROP TABLE IF EXISTS public.${p}`).catch(() => undefined);
+    // After the COMMIT: ownership moved; a failed step leaves litter, never a wrong owner; the rest still run.
+    for (const s of forward.slice(commitAt + 1)) {
+      try {
+        await run(s);
+        ran++;
+      } catch (e) {
+        cleanupError ??= `${label(s)}: ${(e as Error).message}`;
+      }
     }
-    throw e;
+  } finally {
+    endFlip();
+    for (const c of sessions.values()) end(c);
+  }
+  return {
+    ...(cleanupError ? { cleanupError } : {}),
+    rows: plan.steps
+      .filter((s) => s.phase === 'verify' && s.expect?.kind === 'value')
+      .reduce((n, s) => n + digestRows(vars[(s.expect as { variable: string }).variable] ?? ''), 0),
+    copySeconds: round(((t.copyTo ?? 0) - (t.copyFrom ?? 0)) / 1000),
+    catchUpSeconds: round(((t.verified ?? 0) - (t.locked ?? 0)) / 1000, 3),
+    lockSeconds: round((t.committed! - t.lockRequested!) / 1000, 3),
+    lockRequestedAt: t.lockRequested!,
+    committedAt: t.committed!,
+    steps: ran,
+  };
+}
+
+/** The plan's abort steps, each tried once (a step whose object was never made fails harmlessly). */
+async function abort(
+  ctx: MoveContext,
+  plan: MovePlan,
+  cluster: (o: MoveTarget) => Rehearsal,
+  endFlip: () => void,
+): Promise<void> {
+  for (const [i, s] of plan.steps.entries()) {
+    if (s.phase !== 'abort') continue;
+    if (s.session === 'flip') {
+      endFlip();
+      continue;
+    }
+    await ctx
+      .psql(cluster(s.on), `move-g${plan.generation.to}-abort-${i + 1}`, s.sql)
+      .catch((e: Error) => ctx.progress(`move abort step ${i + 1} on ${where(s.on)}: ${e.message}`));
   }
 }

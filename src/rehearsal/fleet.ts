@@ -10,13 +10,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Fleet } from '../model/fleet.js';
+import type { Fleet, Shard } from '../model/fleet.js';
 import { ownerOf } from '../model/fleet-route.js';
 import { catalogSchemaSql, catalogSeedSql } from '../render/shard-catalog.js';
-import { coordinatorSql, ROUTER_PASSWORD_VARIABLE, shardSql } from '../render/shard-coordinator.js';
+import {
+  coordinatorSql,
+  ROUTER_PASSWORD_VARIABLE,
+  type ShardEndpoint,
+  shardSql,
+} from '../render/shard-coordinator.js';
 import { CATALOG_SCHEMA } from '../render/shard-sql.js';
 import type { Progress } from './cluster.js';
-import { LogicalSecrets, pgEnv } from './logical.js';
+import { pgEnv } from './logical.js';
 import { type Check, type DrillResult, type FleetDrillName, round } from './measure.js';
 import { Rehearsal } from './rehearse.js';
 import { ensureReleaseRoot } from './release-root.js';
@@ -28,6 +33,8 @@ export interface FleetRehearsalOptions {
   /** Directory the clusters' run directories are created in. Default: the system temp directory. */
   readonly baseDir?: string;
   readonly progress?: Progress;
+  /** Leave every cluster running at the end, also when the boot fails (for poking), as a cluster's `keep`. */
+  readonly keep?: boolean;
 }
 
 /** Loopback host numbers per cluster: etcd from .1, members from .10, the endpoint and the spare after. */
@@ -58,6 +65,8 @@ export interface FleetRehearsalReport
   }[];
   /** The catalog generation current at the end, and each slot's owner under it. */
   readonly ownership: { readonly generation: number; readonly slots: readonly string[] };
+  /** Every cluster was left running (`--keep`). */
+  readonly kept: boolean;
 }
 
 /** What reading every shard directly found for a range of sequence numbers. */
@@ -71,7 +80,6 @@ export class FleetRehearsal {
   /** Ownership and catalog generation as the last committed move left them. */
   fleet: Fleet;
   generation = 1;
-  readonly secrets = new LogicalSecrets();
   /** Boot to the fleet joined, seconds. */
   bootSeconds = 0;
   private runs = new Map<FleetDrillName, number>();
@@ -95,8 +103,11 @@ export class FleetRehearsal {
         `fleet ${fleet.name}: the rehearsal needs the catalog on the coordinator (leave out \`coordinator\`), so a move flips both in one transaction`,
       );
     }
-    if (fleet.ownership.kind !== 'hash')
-      throw new RangeError(`fleet ${fleet.name}: the rehearsal moves hash slots`);
+    if (fleet.ownership.kind === 'directory') {
+      throw new RangeError(
+        `fleet ${fleet.name}: the write load writes each key once, so a tenant (one key) holds one row and gets no write after its move; the rehearsal moves hash slots and key ranges`,
+      );
+    }
     const load = fleet.tables[0]!;
     if (!['seq', 'sent_at'].every((c) => load.columns.some((x) => x.name === c)) || load.key !== 'seq') {
       throw new RangeError(
@@ -113,6 +124,7 @@ export class FleetRehearsal {
           hostOffset: i * HOST_BLOCK,
           ...(opts.baseDir ? { baseDir: opts.baseDir } : {}),
           needIptables: false,
+          keep: opts.keep ?? false,
           progress: (line) => progress(`[${t.name}] ${line}`),
         }),
       ),
@@ -120,7 +132,7 @@ export class FleetRehearsal {
     const up = booted.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : []));
     const failed = booted.find((b): b is PromiseRejectedResult => b.status === 'rejected');
     if (failed) {
-      await Promise.all(up.map((r) => r.shutdown()));
+      await Promise.all(up.map((r) => r.shutdown({ keep: opts.keep ?? false })));
       throw failed.reason;
     }
     const f = new FleetRehearsal(
@@ -133,7 +145,7 @@ export class FleetRehearsal {
     try {
       await f.setUp();
     } catch (e) {
-      await f.shutdown();
+      await f.shutdown({ keep: opts.keep ?? false });
       throw e;
     }
     f.bootSeconds = round((Date.now() - started) / 1000, 1);
@@ -194,6 +206,27 @@ export class FleetRehearsal {
     return file;
   }
 
+  /**
+   * Where the coordinator and a move's subscription reach a shard's writer: straight to PostgreSQL through the
+   * shard's HAProxy (postgres_fdw prepares statements; a subscription streams), the rehearsal's stand-in
+   * for the AWS writer endpoint.
+   */
+  shardEndpoint(s: Shard): ShardEndpoint {
+    const c = this.shards[s.index]!.cluster;
+    const e = c.endpoint(c.primaryScope);
+    return { host: e.address, port: e.directPort };
+  }
+
+  /** verify-full when every shard speaks TLS (as in production), else disable. */
+  get sslmode(): 'verify-full' | 'disable' {
+    return this.shards.every((r) => r.topology.security.tls) ? 'verify-full' : 'disable';
+  }
+
+  /** The roles given a user mapping to each shard on the coordinator: the applying role and the app's. */
+  get mappedRoles(): readonly string[] {
+    return ['CURRENT_USER', this.coordinator.layout.app.user];
+  }
+
   private async setUp(): Promise<void> {
     const db = this.database;
     for (const r of this.all) {
@@ -211,19 +244,11 @@ export class FleetRehearsal {
     await this.psql(
       coord,
       'coordinator',
-      coordinatorSql(
-        this.fleet,
-        (s) => {
-          const e = this.shards[s.index]!.cluster.endpoint(this.shards[s.index]!.cluster.primaryScope);
-          // Straight to PostgreSQL through the shard's HAProxy: postgres_fdw prepares statements.
-          return { host: e.address, port: e.directPort };
-        },
-        {
-          sslmode: this.shards.every((r) => r.topology.security.tls) ? 'verify-full' : 'disable',
-          sslrootcert: (s) => this.trust(coord, this.shards[s.index]!),
-          mappedRoles: ['CURRENT_USER', app],
-        },
-      ),
+      coordinatorSql(this.fleet, (s) => this.shardEndpoint(s), {
+        sslmode: this.sslmode,
+        sslrootcert: (s) => this.trust(coord, this.shards[s.index]!),
+        mappedRoles: this.mappedRoles,
+      }),
     );
     for (const t of this.fleet.tables) {
       await coord.cluster.sql(
@@ -318,15 +343,18 @@ export class FleetRehearsal {
     return { generation: Number(g!.g), slots: rows.map((r) => r.shard) };
   }
 
-  /** Stops every cluster (also when one of them fails to stop). */
-  async shutdown(opts: { keepFiles?: boolean } = {}): Promise<void> {
-    await Promise.allSettled(this.all.map((r) => r.shutdown({ keepFiles: opts.keepFiles ?? false })));
+  /** Stops every cluster (also when one of them fails to stop), or leaves them all running (`keep`). */
+  async shutdown(opts: { keep?: boolean; keepFiles?: boolean } = {}): Promise<void> {
+    await Promise.allSettled(
+      this.all.map((r) => r.shutdown({ keep: opts.keep ?? false, keepFiles: opts.keepFiles ?? false })),
+    );
   }
 
   report(
     drills: readonly DrillResult[],
     spec: string,
     ownership: FleetRehearsalReport['ownership'],
+    kept = false,
   ): FleetRehearsalReport {
     const o = this.fleet.ownership;
     return {
@@ -351,6 +379,7 @@ export class FleetRehearsal {
       drills,
       passed: drills.every((d) => d.status === 'passed'),
       ownership,
+      kept,
     };
   }
 }

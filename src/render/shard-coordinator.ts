@@ -163,27 +163,6 @@ export function slotPartitions(f: Fleet, slot: number): string[] {
   return f.tables.map((t) => `${t.name}_${slotSuffix(slot)}`);
 }
 
-/**
- * The coordinator's half of a slot move, for a transaction that also holds the catalog cutover: each sharded
- * table's partition of the slot detached, and created again as a foreign table on the slot's owner under
- * `f`'s ownership (the new one). The caller locks the partitioned tables first (ACCESS EXCLUSIVE: writes
- * wait) and checks the new owner holds every row.
- */
-export function slotRepointSql(f: Fleet, slot: number): string[] {
-  if (f.ownership.kind !== 'hash')
-    throw new RangeError(`fleet ${f.name} is not hash-sharded: no slot ${slot}`);
-  return f.tables.flatMap((t) => {
-    const part = partitions(f, t).find(([suffix]) => suffix === slotSuffix(slot));
-    if (!part) throw new RangeError(`slot ${slot} of fleet ${f.name} has no single owner`);
-    const name = `${t.name}_${part[0]}`;
-    return [
-      `ALTER TABLE ${t.name} DETACH PARTITION ${name};`,
-      `DROP FOREIGN TABLE ${name};`,
-      foreignPartitionSql(f, t, part),
-    ];
-  });
-}
-
 /** A shard's DDL: the router role, and each table holding only the partitions this shard owns. */
 export function shardSql(f: Fleet, s: Shard): string {
   const lines = [

@@ -12,16 +12,24 @@
  * 3. `publish` (each source), then `subscribe` (each target).
  * 4. `synced` (each target): poll until true (every initial copy done).
  * 5. `flip-lock` (coordinator, in the session that commits the flip): BEGIN, lock the sharded tables.
- * 6. `source-lsn` (each source): the WAL position after the lock; then `caught-up` (each source, with
- *    `-v lsn=<that position>`): poll until true.
+ * 6. `source-lsn` (each source): the WAL position after the lock, kept as the psql variable `lsn_<shard
+ *    index>`; then `caught-up` (each source): poll until true, within `catchUpTimeoutSeconds` (the lock is held).
+ * 6b. `verify` (each pair): the source's count and digest of the moving rows, kept as `rows_<from>_<to>`;
+ *    then the target's, polled until it is the same (every moved row there, none doubled or changed).
  * 7. `flip-commit` (same coordinator session): re-point the partitions, write the catalog's new generation,
  *    COMMIT. With a catalog cluster apart from the coordinator, `catalog-cutover` follows on the catalog (its
  *    own transaction: `atomic` is false then).
  * 8. `cleanup` (targets, then sources): drop the subscriptions and publications, the moved rows at the
  *    source, the source's partitions it no longer owns.
+ * If the answer to flip-commit is lost, `committed` (on the coordinator) tells whether it took effect: true,
+ * go on with the clean-up; false, abort.
  * `abort` undoes 2-4 before the flip commits (nothing a client sees has changed); `rollback` points the
  * coordinator and the catalog back after the flip, valid until the first write reaches a target (after
  * that, declare the reverse move).
+ *
+ * A step's `expect` says what a runner does with its answer (a check, a poll bounded in time, a value kept
+ * as a psql variable for later steps); steps of one `session` run in one open session. A runner that is not
+ * psql binds the plan's variables with `bindVariables`.
  *
  * Secrets: the subscription's connection reads the router password from the psql variable
  * `router_password`, like the coordinator's user mappings; no value is written here.
@@ -31,7 +39,7 @@ import type { FleetMove } from '../model/fleet-moves.js';
 import { integerKey } from '../model/fleet-ownership.js';
 import type { ShardedTableSpec } from '../spec/fleet.js';
 import { compareBound } from '../spec/fleet-kind.js';
-import { ownershipRowsSql } from './shard-catalog.js';
+import { cutoverStatements } from './shard-catalog.js';
 import {
   awsShardEndpoint,
   foreignPartitionSql,
@@ -39,6 +47,7 @@ import {
   ROUTER_PASSWORD_VARIABLE,
   ROUTER_ROLE,
   type ShardEndpoint,
+  serverName,
   shardServerSql,
   shardSql,
 } from './shard-coordinator.js';
@@ -53,7 +62,9 @@ export const MOVE_PHASES = [
   'flip-lock',
   'source-lsn',
   'caught-up',
+  'verify',
   'flip-commit',
+  'committed',
   'catalog-cutover',
   'cleanup',
   'abort',
@@ -67,13 +78,27 @@ export type MoveTarget =
   | { readonly role: 'coordinator' }
   | { readonly role: 'catalog' };
 
+/**
+ * What a runner does with a step's answer (one row, one column). Without it, the step only has to succeed.
+ * - `check`: the answer must be true, once;
+ * - `poll`: run again every `intervalMs` until the answer is true; not true within `timeoutSeconds`: abort;
+ * - `value`: keep the answer as the psql variable `variable`, read by later steps (`:'variable'`).
+ */
+export type MoveExpect =
+  | { readonly kind: 'check' }
+  | { readonly kind: 'poll'; readonly timeoutSeconds: number; readonly intervalMs: number }
+  | { readonly kind: 'value'; readonly variable: string };
+
 export interface MoveStep {
   readonly phase: MovePhase;
   readonly on: MoveTarget;
-  /** A psql script (psql variables: `router_password`; `lsn` for caught-up). */
+  /** A psql script (psql variables: `router_password`, and those earlier `value` steps keep). */
   readonly sql: string;
   /** What the step does, for a person reading the plan. */
   readonly note: string;
+  readonly expect?: MoveExpect;
+  /** Steps naming the same session run in one open session, in order (the flip's transaction). */
+  readonly session?: 'flip';
 }
 
 export interface MovePlan {
@@ -92,6 +117,44 @@ export interface MovePlanOptions {
   /** Where a shard's writer is reached (the subscription's source and new shards' fdw servers). Default: AWS. */
   readonly endpoint?: (s: Shard) => ShardEndpoint;
   readonly sslmode?: 'verify-full' | 'disable';
+  /**
+   * CA file the reader (a target shard's subscription, or the coordinator for a new shard's server) verifies
+   * a shard's certificate with (verify-full). Default: libpq's own default.
+   */
+  readonly sslrootcert?: (shard: Shard, reader: MoveTarget) => string | undefined;
+  /** Roles given a user mapping to new shards on the coordinator. Default: the role applying the plan. */
+  readonly mappedRoles?: readonly string[];
+  /** How long the initial copy may take before the move is abandoned, seconds. Default 3600. */
+  readonly copyTimeoutSeconds?: number;
+  /**
+   * How long the targets may take to catch up and show the same rows while the lock holds writes, seconds.
+   * Default 30.
+   */
+  readonly catchUpTimeoutSeconds?: number;
+}
+
+/**
+ * A step's SQL with psql's `:'name'` variables replaced by their values as SQL literals, for a runner that
+ * is not psql. Only the variables given are replaced; the router password is never one of them here (the
+ * steps that read it need psql).
+ */
+export function bindVariables(sql: string, vars: Readonly<Record<string, string>>): string {
+  return sql.replace(/:'([a-z_][a-z0-9_]*)'/g, (whole, name: string) =>
+    Object.hasOwn(vars, name) ? sqlString(vars[name]!) : whole,
+  );
+}
+
+/** The row count in a `verify` step's answer (`<rows>:<digest>` per table, space separated). */
+export function digestRows(value: string): number {
+  return value.split(' ').reduce((n, part) => n + Number(part.split(':')[0]), 0);
+}
+
+/** Phases a forward run skips: they are for failures (abort, a lost COMMIT answer) and for going back. */
+const FAILURE_PHASES: ReadonlySet<MovePhase> = new Set(['abort', 'rollback', 'committed']);
+
+/** The steps a move runs when nothing fails, in order (the plan's own order, without abort, rollback, committed). */
+export function forwardSteps(plan: MovePlan): MoveStep[] {
+  return plan.steps.filter((s) => !FAILURE_PHASES.has(s.phase));
 }
 
 /** The publication and subscription (and slot) of one (source, target) pair of a plan. */
@@ -137,10 +200,29 @@ export function renderMovePlan(
   const newShards = to.shards.filter((s) => s.index >= from.shards.length);
   const name = (a: number, b: number) => moveObjectName(a, b, g1);
   const rangeLike = to.ownership.kind !== 'hash';
+  const copyTimeout = opts.copyTimeoutSeconds ?? 3600;
+  const catchUpTimeout = opts.catchUpTimeoutSeconds ?? 30;
   const steps: MoveStep[] = [];
-  const add = (phase: MovePhase, target: MoveTarget, lines: readonly string[], note: string) =>
-    steps.push({ phase, on: target, sql: sql(lines), note });
+  const add = (
+    phase: MovePhase,
+    target: MoveTarget,
+    lines: readonly string[],
+    note: string,
+    extra: Pick<MoveStep, 'expect' | 'session'> = {},
+  ) => steps.push({ phase, on: target, sql: sql(lines), note, ...extra });
+  const poll = (timeoutSeconds: number, intervalMs: number): Pick<MoveStep, 'expect'> => ({
+    expect: { kind: 'poll', timeoutSeconds, intervalMs },
+  });
 
+  // What a pair's publication carries: the moving slots' partitions, or each table filtered to the moving keys.
+  const publishedTables = (a: number, b: number): { table: string; where?: string }[] => {
+    const mine = moves.filter((m) => m.from === a && m.to === b);
+    return rangeLike
+      ? to.tables.map((t) => ({ table: t.name, where: mine.map((m) => `(${predicate(t, m)})`).join(' OR ') }))
+      : to.tables.flatMap((t) =>
+          mine.flatMap((m) => (m.kind === 'slots' ? m.slots : [])).map((s) => ({ table: `${t.name}_p${s}` })),
+        );
+  };
   // The partitions (suffix, bounds) of a shard under a map, per table.
   const own = (f: Fleet, t: ShardedTableSpec, i: number) => partitions(f, t).filter((p) => p[2] === i);
   const movedSlots = (i: number, dir: 'from' | 'to') =>
@@ -152,6 +234,7 @@ export function renderMovePlan(
       on(i),
       [`SELECT current_setting('wal_level') = 'logical' AS ok;`],
       `${shard(i).name} can publish: wal_level is logical (a restart sets it)`,
+      { expect: { kind: 'check' } },
     );
   }
   // Prepare: new shards get the fleet's tables; targets get what they receive.
@@ -176,7 +259,13 @@ export function renderMovePlan(
     add(
       'prepare',
       coordinator,
-      newShards.flatMap((s) => shardServerSql(to, s, endpoint(s), { sslmode })),
+      newShards.flatMap((s) =>
+        shardServerSql(to, s, endpoint(s), {
+          sslmode,
+          ...(opts.mappedRoles ? { mappedRoles: opts.mappedRoles } : {}),
+          sslrootcert: (x) => opts.sslrootcert?.(x, coordinator),
+        }),
+      ),
       'the coordinator reaches the new shards (postgres_fdw servers and user mappings)',
     );
   }
@@ -190,12 +279,7 @@ export function renderMovePlan(
   }
   // Copy: one publication per pair on the source, one subscription on the target.
   for (const [a, b] of pairs) {
-    const mine = moves.filter((m) => m.from === a && m.to === b);
-    const tables = rangeLike
-      ? to.tables.map((t) => `${t.name} WHERE (${mine.map((m) => `(${predicate(t, m)})`).join(' OR ')})`)
-      : to.tables.flatMap((t) =>
-          mine.flatMap((m) => (m.kind === 'slots' ? m.slots : [])).map((s) => `${t.name}_p${s}`),
-        );
+    const tables = publishedTables(a, b).map((p) => (p.where ? `${p.table} WHERE (${p.where})` : p.table));
     add(
       'publish',
       on(a),
@@ -205,27 +289,33 @@ export function renderMovePlan(
       `${shard(a).name} publishes the rows moving to ${shard(b).name}`,
     );
     const e = endpoint(shard(a));
-    const conninfo = `host=${e.host} port=${e.port} dbname=${to.router.database} user=${ROUTER_ROLE} sslmode=${sslmode} application_name=${name(a, b)} password=`;
+    const root = sslmode === 'verify-full' ? opts.sslrootcert?.(shard(a), on(b)) : undefined;
+    const conninfo = `host=${e.host} port=${e.port} dbname=${to.router.database} user=${ROUTER_ROLE} sslmode=${sslmode}${root ? ` sslrootcert=${root}` : ''} application_name=${name(a, b)} password=`;
     add(
       'subscribe',
       on(b),
       [
-        `SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = true)', ${sqlString(name(a, b))}, ${sqlString(conninfo)} || quote_literal(:'${ROUTER_PASSWORD_VARIABLE}'), ${sqlString(name(a, b))}) \\gexec`,
+        `SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = true, synchronous_commit = on)', ${sqlString(name(a, b))}, ${sqlString(conninfo)} || quote_literal(:'${ROUTER_PASSWORD_VARIABLE}'), ${sqlString(name(a, b))}) \\gexec`,
       ],
-      `${shard(b).name} copies the rows from ${shard(a).name}, then streams their changes`,
+      // synchronous_commit on: the target flushes each applied transaction at once, so the flush position it
+      // reports (caught-up) is current, not up to wal_writer_delay behind while the lock holds writes.
+      `${shard(b).name} copies the rows from ${shard(a).name}, then streams their changes (each applied transaction flushed at once)`,
     );
   }
   for (const i of targets) {
+    const mine = pairs.filter(([, b]) => b === i);
+    // Every published table has its row here (none missing) and is ready ('r').
+    const published = mine.reduce((n, [a, b]) => n + publishedTables(a, b).length, 0);
     add(
       'synced',
       on(i),
       [
-        `SELECT count(*) = 0 AS synced FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname IN (${pairs
-          .filter(([, b]) => b === i)
+        `SELECT count(*) FILTER (WHERE r.srsubstate <> 'r') = 0 AND count(*) = ${published} AS synced FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname IN (${mine
           .map(([a, b]) => sqlString(name(a, b)))
-          .join(', ')}) AND r.srsubstate <> 'r';`,
+          .join(', ')});`,
       ],
-      `poll until true: every initial copy into ${shard(i).name} is done`,
+      `poll until true (at most ${copyTimeout} s, else abort): every initial copy into ${shard(i).name} is done`,
+      poll(copyTimeout, 500),
     );
   }
   // Flip: lock through the coordinator, wait for the targets, re-point, write the generation, commit.
@@ -238,24 +328,52 @@ export function renderMovePlan(
       `LOCK TABLE ${to.tables.map((t) => t.name).join(', ')} IN ACCESS EXCLUSIVE MODE;`,
     ],
     'writes through the coordinator pause here (keep this session open until flip-commit)',
+    { session: 'flip' },
   );
   for (const i of sources) {
+    const lsn = `lsn_${i}`;
     add(
       'source-lsn',
       on(i),
-      ['SELECT pg_current_wal_lsn() AS lsn;'],
-      `${shard(i).name}'s WAL position after the lock`,
+      [`SELECT pg_current_wal_lsn() AS ${lsn};`],
+      `${shard(i).name}'s WAL position after the lock: keep it as the psql variable ${lsn}`,
+      { expect: { kind: 'value', variable: lsn } },
     );
     add(
       'caught-up',
       on(i),
       [
-        `SELECT bool_and(confirmed_flush_lsn >= :'lsn'::pg_lsn) AS caught_up FROM pg_replication_slots WHERE slot_name IN (${pairs
+        `SELECT coalesce(bool_and(confirmed_flush_lsn >= :'${lsn}'::pg_lsn), false) AS caught_up FROM pg_replication_slots WHERE slot_name IN (${pairs
           .filter(([a]) => a === i)
           .map(([a, b]) => sqlString(name(a, b)))
           .join(', ')});`,
       ],
-      `poll with -v lsn=<source-lsn> until true: every target applied what ${shard(i).name} committed before the lock`,
+      `poll until true (at most ${catchUpTimeout} s while writes wait, else abort): every target applied what ${shard(i).name} committed before the lock`,
+      poll(catchUpTimeout, 20),
+    );
+  }
+  // Verify: the same rows on both sides of each pair (count and an order-free digest per table).
+  for (const [a, b] of pairs) {
+    const rows = `rows_${a}_${b}`;
+    const digest = publishedTables(a, b)
+      .map(
+        (p) =>
+          `(SELECT count(*) || ':' || coalesce(sum(hashtextextended(x::text, 0)::numeric), 0) FROM ${p.table} x${p.where ? ` WHERE ${p.where}` : ''})`,
+      )
+      .join(` || ' ' || `);
+    add(
+      'verify',
+      on(a),
+      [`SELECT ${digest} AS ${rows};`],
+      `the rows moving from ${shard(a).name} (count:digest per table): keep them as the psql variable ${rows}`,
+      { expect: { kind: 'value', variable: rows } },
+    );
+    add(
+      'verify',
+      on(b),
+      [`SELECT ${digest} = :'${rows}' AS same;`],
+      `poll until true (at most ${catchUpTimeout} s, else abort): ${shard(b).name} holds exactly the rows ${shard(a).name} holds`,
+      poll(catchUpTimeout, 20),
     );
   }
   const repoint = (target: Fleet, source: Fleet) =>
@@ -277,9 +395,7 @@ export function renderMovePlan(
           `INSERT INTO ${S}.shard (name, index, cluster) VALUES\n  ${newShards.map((s) => `(${sqlString(s.name)}, ${s.index}, ${sqlString(s.topology.clusters[0]!.scope)})`).join(',\n  ')}\n  ON CONFLICT (name) DO NOTHING;`,
         ]
       : []),
-    `INSERT INTO ${S}.generation (generation, note) VALUES (${generation}, ${sqlString(note)});`,
-    ...ownershipRowsSql(target, target.ownership, generation),
-    `UPDATE ${S}.current_generation SET generation = ${generation};`,
+    ...cutoverStatements(target, target.ownership, generation, note),
   ];
   const note = `moves of fleet ${to.name}: ${moves.length} move(s) over ${pairs.length} shard pair(s)`;
   add(
@@ -290,6 +406,23 @@ export function renderMovePlan(
       ? 'the coordinator routes the moved rows to their targets and the catalog names generation ' +
           `${g1}, in one transaction (the catalog's coverage check runs at COMMIT)`
       : 'the coordinator routes the moved rows to their targets',
+    { session: 'flip' },
+  );
+  // Whether the flip took effect: the catalog's generation (atomic), or the first re-pointed partition's server.
+  const probe = to.tables.flatMap((t) =>
+    partitions(to, t)
+      .filter((p) => !partitions(from, t).some((q) => q[0] === p[0] && q[1] === p[1] && q[2] === p[2]))
+      .map((p) => [`${t.name}_${p[0]}`, serverName(to.shards[p[2]]!)] as const),
+  )[0];
+  add(
+    'committed',
+    coordinator,
+    [
+      atomic || !probe
+        ? `SELECT generation >= ${g1} AS committed FROM ${S}.current_generation;`
+        : `SELECT EXISTS (SELECT 1 FROM pg_foreign_table ft JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = to_regclass(${sqlString(probe[0])}) AND s.srvname = ${sqlString(probe[1])}) AS committed;`,
+    ],
+    'only when the answer to flip-commit was lost: true, it took effect (go on with the clean-up); false, abort',
   );
   if (!atomic) {
     add(
@@ -299,6 +432,13 @@ export function renderMovePlan(
       `the catalog names generation ${g1} (a second transaction: the catalog is not the coordinator)`,
     );
   }
+  // A source's move slots that outlived their subscription (DROP SUBSCRIPTION drops its slot when it reaches
+  // the source; one it could not reach, or a half-made subscription, leaves it holding WAL).
+  const leftSlots = (i: number) =>
+    `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN (${pairs
+      .filter(([a]) => a === i)
+      .map(([a, b]) => sqlString(name(a, b)))
+      .join(', ')}) AND NOT active;`;
   // Cleanup: replication objects, then what the sources no longer own.
   for (const [a, b] of pairs) {
     add('cleanup', on(b), [`DROP SUBSCRIPTION IF EXISTS ${name(a, b)};`], `${shard(b).name} stops streaming`);
@@ -306,6 +446,7 @@ export function renderMovePlan(
   for (const i of sources) {
     const lines = [
       ...pairs.filter(([a]) => a === i).map(([a, b]) => `DROP PUBLICATION IF EXISTS ${name(a, b)};`),
+      leftSlots(i),
       ...to.tables.flatMap((t) =>
         rangeLike
           ? [
@@ -328,7 +469,15 @@ export function renderMovePlan(
     }
   }
   // Abort (before flip-commit) and rollback (after it, before any write on a target).
-  add('abort', coordinator, ['ROLLBACK;'], 'end the flip session if it is open: nothing changed for clients');
+  add(
+    'abort',
+    coordinator,
+    ['ROLLBACK;'],
+    'end the flip session if it is open: nothing changed for clients',
+    {
+      session: 'flip',
+    },
+  );
   for (const [a, b] of pairs) {
     add('abort', on(b), [`DROP SUBSCRIPTION IF EXISTS ${name(a, b)};`], `${shard(b).name} stops copying`);
   }
@@ -349,6 +498,7 @@ export function renderMovePlan(
       on(i),
       [
         ...pairs.filter(([a]) => a === i).map(([a, b]) => `DROP PUBLICATION IF EXISTS ${name(a, b)};`),
+        leftSlots(i),
         `ALTER ROLE ${ROUTER_ROLE} NOREPLICATION;`,
       ],
       `${shard(i).name} stops publishing`,

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { memoryIo } from '../../src/cli/io.js';
+import { command as rehearseCommand } from '../../src/cli/commands/rehearse.js';
+import { keptLine } from '../../src/cli/commands/rehearse-fleet.js';
+import { memoryIo, UsageError } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { FleetCheckReport } from '../../src/policy/fleet.js';
+import type { MovePlan } from '../../src/render/shard-move.js';
 import { FLEET_EXAMPLE, fleetVariant } from './helpers.js';
 
 async function run(...argv: string[]) {
@@ -133,6 +136,18 @@ describe('pgtopo render / review / synth <fleet>', () => {
     const files = readdirSync(join(out, 'moves'));
     expect(files).toContain('plan.sql');
     expect(files.filter((f) => /^\d\d-flip-commit-coordinator\.sql$/.test(f)).length).toBe(1);
+    // plan.json tells a runner what each answer means: the same plan the rehearsal runs.
+    const plan = JSON.parse(readFileSync(join(out, 'moves', 'plan.json'), 'utf8')) as MovePlan;
+    expect(plan.steps.filter((x) => x.expect?.kind === 'poll').map((x) => x.phase)).toEqual([
+      'synced',
+      'caught-up',
+      'verify',
+    ]);
+    expect(plan.steps.filter((x) => x.session === 'flip').map((x) => x.phase)).toEqual([
+      'flip-lock',
+      'flip-commit',
+      'abort',
+    ]);
     const bad = join(dir, 'moves-bad');
     const refused = await run('render', fleetFile(hashMoved([])), '--moves', FLEET_EXAMPLE, '--out', bad);
     expect(refused.code).toBe(1);
@@ -207,5 +222,25 @@ describe('pgtopo render / review / synth <fleet>', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('tables[0].key [unknown_member]');
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('pgtopo rehearse <fleet> --keep', () => {
+  test('a kept cluster says where its files are and how to stop it: its cgroup killed, its groups and run directory removed', () => {
+    const line = keptLine({ runId: 'ab12', runDir: '/tmp/pgtopo-x' }, '/sys/fs/cgroup');
+    expect(line).toMatch(/^cluster left running; files and logs in \/tmp\/pgtopo-x; stop it with: /);
+    expect(line).toContain('echo 1 > /sys/fs/cgroup/pgtopo-ab12/cgroup.kill;');
+    expect(line).toContain(
+      'find /sys/fs/cgroup/pgtopo-ab12 -depth -type d -exec rmdir {} +; rm -rf /tmp/pgtopo-x',
+    );
+  });
+
+  test('--keep with --region-standby is still a usage error, before anything boots', async () => {
+    await expect(
+      rehearseCommand.run(
+        [FLEET_EXAMPLE, '--drills', 'shard-move', '--keep', '--region-standby'],
+        memoryIo(),
+      ),
+    ).rejects.toBeInstanceOf(UsageError);
   });
 });

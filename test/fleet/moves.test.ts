@@ -224,7 +224,8 @@ describe('the move plan', () => {
       ['subscribe', 'synced'],
       ['synced', 'flip-lock'],
       ['flip-lock', 'caught-up'],
-      ['caught-up', 'flip-commit'],
+      ['caught-up', 'verify'],
+      ['verify', 'flip-commit'],
       ['flip-commit', 'cleanup'],
     ]) {
       expect(first(a!)).toBeLessThan(first(b!));

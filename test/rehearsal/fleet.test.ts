@@ -24,7 +24,6 @@ describe('pgtopo rehearse <fleet>: command line', () => {
   test.each([
     [[SPEC, '--drills', 'shard-falover']],
     [[SPEC, '--drills', 'kill-primary']],
-    [[SPEC, '--drills', 'all', '--keep']],
     [[SPEC, '--drills', 'all', '--region-standby']],
     [[SPEC, '--drills', 'all', '--subnet', '10.0.0']],
   ])('%j is a usage error, before anything boots', async (args) => {

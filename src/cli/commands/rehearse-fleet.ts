@@ -11,6 +11,18 @@ import { EXIT, paint, UsageError } from '../io.js';
 import { printIssues } from './check.js';
 
 /**
+ * What a kept cluster's report says (the cluster rehearsal's words), with how to stop it: every process of
+ * its cgroup killed at once, then its cgroups and run directory removed.
+ */
+export function keptLine(
+  c: { readonly runId: string; readonly runDir: string },
+  cgroupRoot = '/sys/fs/cgroup',
+): string {
+  const group = `${cgroupRoot}/pgtopo-${c.runId}`;
+  return `cluster left running; files and logs in ${c.runDir}; stop it with: echo 1 > ${group}/cgroup.kill; sleep 1; find ${group} -depth -type d -exec rmdir {} +; rm -rf ${c.runDir}`;
+}
+
+/**
  * Whether the file is a fleet document (an unreadable or undecodable file is not: the cluster path reports
  * it; standard input is read once, by the cluster path).
  */
@@ -31,14 +43,19 @@ export interface FleetRehearseOptions {
 
 /** Runs the fleet drills of a fleet document; the exit codes of `pgtopo rehearse`. */
 export async function rehearseFleetFile(file: string, o: FleetRehearseOptions, io: CliIo): Promise<number> {
-  const [{ resolveFleetDecoded }, { rehearseFleet }, { FLEET_DRILL_NAMES }, { HostError }, { parseNames }] =
-    await Promise.all([
-      import('../../model/fleet.js'),
-      import('../../rehearsal/fleet-drills.js'),
-      import('../../rehearsal/measure.js'),
-      import('../../rehearsal/host.js'),
-      import('../../rehearsal/rehearse.js'),
-    ]);
+  const [
+    { resolveFleetDecoded },
+    { rehearseFleet },
+    { FLEET_DRILL_NAMES },
+    { HostError, cgroup2Root },
+    { parseNames },
+  ] = await Promise.all([
+    import('../../model/fleet.js'),
+    import('../../rehearsal/fleet-drills.js'),
+    import('../../rehearsal/measure.js'),
+    import('../../rehearsal/host.js'),
+    import('../../rehearsal/rehearse.js'),
+  ]);
   let names: (typeof FLEET_DRILL_NAMES)[number][];
   try {
     // In the order given, repeats allowed.
@@ -46,8 +63,7 @@ export async function rehearseFleetFile(file: string, o: FleetRehearseOptions, i
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (o.keep || o.regionStandby)
-    throw new UsageError('--keep and --region-standby are for a cluster spec, not a fleet');
+  if (o.regionStandby) throw new UsageError('--region-standby is for a cluster spec, not a fleet');
   if (o.subnet !== undefined && !/^127\.\d{1,3}\.\d{1,3}$/.test(o.subnet)) {
     throw new UsageError(
       `--subnet must be three loopback octets such as 127.0.10; got ${JSON.stringify(o.subnet)}`,
@@ -64,6 +80,7 @@ export async function rehearseFleetFile(file: string, o: FleetRehearseOptions, i
       spec: file,
       ...(o.subnet ? { subnet: o.subnet } : {}),
       ...(o.baseDir ? { baseDir: o.baseDir } : {}),
+      keep: o.keep,
       progress: (line) => io.err(paint(io, 'dim', `[rehearse] ${line}`)),
     });
     if (o.format === 'json') io.out(JSON.stringify(report, null, 2));
@@ -80,6 +97,9 @@ export async function rehearseFleetFile(file: string, o: FleetRehearseOptions, i
           })
           .join('\n'),
       );
+    // As a cluster's --keep: each cluster's line says where its files are (JSON: `kept`, clusters[].runDir).
+    if (o.format === 'text' && report.kept)
+      for (const c of report.clusters) io.out(`${c.name}: ${keptLine(c, cgroup2Root() ?? undefined)}`);
     return report.passed ? EXIT.ok : EXIT.findings;
   } catch (e) {
     const what = e instanceof HostError ? `cannot rehearse [${e.code}]` : 'rehearsal failed';
