@@ -1030,7 +1030,10 @@ function buildLogicalSchemas() {
 
 let logicalSchemas: ReturnType<typeof buildLogicalSchemas> | undefined;
 /** The logical section's schemas (built once, on first use). */
-export const logicalSchema = () => (logicalSchemas ??= buildLogicalSchemas());
+export function logicalSchema(): ReturnType<typeof buildLogicalSchemas> {
+  if (logicalSchemas === undefined) logicalSchemas = buildLogicalSchemas();
+  return logicalSchemas;
+}
 
 export const Logical = z.lazy(() => logicalSchema().Logical);
 
