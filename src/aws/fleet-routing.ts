@@ -1,0 +1,154 @@
+/**
+ * A fleet's routing tier on AWS: the network paths from the coordinator (and a separate catalog) to every
+ * shard's writer endpoint (model/fleet-network.ts `routingPaths`), one stack per region of the routing
+ * clusters, `<fleet>-routing-<region>`, deployed after the clusters' own stacks (it reads their outputs):
+ *   - a VPC peering from the routing cluster's VPC to the VPC of each shard's writer endpoint, accepted on
+ *     the shard's side (cross-region where the shard's writer runs elsewhere);
+ *   - routes for exactly the peer's CIDR in every private route table of both VPCs;
+ *   - ingress to the shard's load balancer security group on the writer port only (the port the
+ *     coordinator's postgres_fdw servers dial), from the routing VPC's CIDR only;
+ *   - the shard's private zone associated with the routing VPC, so the writer names resolve there.
+ */
+import type { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { Route53ZoneAssociation } from '@cdktf/provider-aws/lib/route53-zone-association/index.js';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Annotations, type TerraformLocal, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { NODE_TAGS } from '../model/constants.js';
+import type { Fleet } from '../model/fleet.js';
+import { type RoutingPath, routingPaths } from '../model/fleet-network.js';
+import type { Topology } from '../model/types.js';
+import { protect } from './guard.js';
+import { globalStackId, regionStackId } from './names.js';
+import { RegionPeering } from './network.js';
+import { type BackendFactory, localRef, offlinePlan, regionProvider, remoteOutputsOf } from './stack.js';
+import { GLOBAL_OUTPUTS, placeholderOutputs, REGION_OUTPUTS } from './topology.js';
+
+/** Active VPC peering connections per VPC: AWS's default quota, and the most it can be raised to. */
+export const PEERINGS_PER_VPC = { default: 50, max: 125 } as const;
+
+/** Stack id of the routing tier's stack in `region`. */
+export const routingStackId = (f: Fleet, region: string): string => `${f.name}-routing-${region}`;
+
+/** The regions that get a routing stack: every region of a routing cluster, in path order. */
+export function routingRegions(f: Fleet): string[] {
+  return [...new Set(routingPaths(f).map((p) => p.from.region))];
+}
+
+/** Every cluster of the fleet by name. */
+function topologies(f: Fleet): Map<string, Topology> {
+  return new Map([...f.shards.map((s) => s.topology), f.catalog, f.coordinator].map((t) => [t.name, t]));
+}
+
+/**
+ * The routing tier in one region: peering, routes, load balancer ingress and zone associations for every
+ * routing path that starts there. Reads the routing clusters' and the shards' stack outputs through their
+ * backends (placeholders with `offline_plan`).
+ */
+export class RoutingTierStack extends TerraformStack {
+  readonly paths: readonly RoutingPath[];
+
+  /**
+   * @param backendOf the state backend of a cluster's stacks; the routing stack keeps its own state with
+   * the coordinator's backend.
+   */
+  constructor(scope: Construct, f: Fleet, region: string, backendOf: (t: Topology) => BackendFactory) {
+    const id = routingStackId(f, region);
+    super(scope, id);
+    backendOf(f.coordinator)(this, id);
+    offlinePlan(this);
+    this.paths = routingPaths(f).filter((p) => p.from.region === region);
+    const clusters = topologies(f);
+    const providers = new Map<string, AwsProvider>();
+    const provider = (r: string) => {
+      let p = providers.get(r);
+      if (!p) {
+        p = regionProvider(this, r === region ? 'aws' : `aws-${r}`, {
+          region: r,
+          ...(r === region ? {} : { alias: r }),
+          tags: { 'pgtopo:fleet': f.name, [NODE_TAGS.region]: r, 'pgtopo:stack': id },
+        });
+        providers.set(r, p);
+      }
+      return p;
+    };
+    provider(region);
+    const reads = new Map<string, TerraformLocal>();
+    /** A region stack's (or with `global`, the global stack's) outputs. */
+    const outputs = (cluster: string, r: string | 'global') => {
+      const t = clusters.get(cluster)!;
+      const stackId = r === 'global' ? globalStackId(t) : regionStackId(t, r);
+      let local = reads.get(stackId);
+      if (!local) {
+        const placeholder =
+          r === 'global'
+            ? { [GLOBAL_OUTPUTS.zoneId]: `ZOFFLINE${cluster.replace(/[^a-z0-9]/g, '').toUpperCase()}` }
+            : placeholderOutputs(t, r, true);
+        local = remoteOutputsOf(this, stackId, { stackId, backend: backendOf(t) }, placeholder);
+        reads.set(stackId, local);
+      }
+      return local;
+    };
+    const side = (cluster: string, r: string, cidr: string, label: string) => {
+      const t = clusters.get(cluster)!;
+      const subnets = t.regions.find((x) => x.name === r)!.subnets;
+      const o = outputs(cluster, r);
+      return {
+        region: r,
+        label,
+        vpcId: localRef(o, REGION_OUTPUTS.vpcId),
+        cidr,
+        routeTableIds: subnets.map((_, i) => localRef(o, REGION_OUTPUTS.routeTables, i)),
+        provider: provider(r),
+      };
+    };
+
+    const perVpc = new Map<string, number>();
+    for (const p of this.paths) {
+      const key = `${p.from.cluster}-to-${p.to.cluster}`;
+      const from = side(p.from.cluster, region, p.from.cidr, p.from.cluster);
+      new RegionPeering(this, `peering-${key}`, {
+        requester: from,
+        accepter: side(p.to.cluster, p.to.region, p.to.cidr, p.to.cluster),
+      });
+      const shardProvider = provider(p.to.region);
+      new VpcSecurityGroupIngressRule(this, `ingress-${key}`, {
+        provider: shardProvider,
+        securityGroupId: localRef(
+          outputs(p.to.cluster, p.to.region),
+          REGION_OUTPUTS.endpointSecurityGroups,
+          p.to.scope,
+        ),
+        ipProtocol: 'tcp',
+        fromPort: p.port,
+        toPort: p.port,
+        cidrIpv4: p.from.cidr,
+        description: `Routing tier ${p.from.cluster} (${p.from.region}) to the writer of ${p.to.cluster}`,
+      });
+      const shard = clusters.get(p.to.cluster)!;
+      new Route53ZoneAssociation(this, `zone-${key}`, {
+        provider: provider(shard.primaryRegion),
+        zoneId: localRef(outputs(p.to.cluster, 'global'), GLOBAL_OUTPUTS.zoneId),
+        vpcId: from.vpcId,
+        vpcRegion: region,
+      });
+      perVpc.set(p.from.cluster, (perVpc.get(p.from.cluster) ?? 0) + 1);
+    }
+    for (const [cluster, n] of perVpc) {
+      // A cluster's own regions peer with each other too (its global stack): count them.
+      const own = clusters.get(cluster)!.regions.length - 1;
+      const total = n + own;
+      const message = `${cluster} in ${region}: ${total} VPC peering connection(s) (${n} to shards, ${own} between its own regions)`;
+      if (total > PEERINGS_PER_VPC.max) {
+        Annotations.of(this).addError(
+          `${message}; AWS allows at most ${PEERINGS_PER_VPC.max} active peerings per VPC: split the fleet or route through a transit gateway`,
+        );
+      } else if (total > PEERINGS_PER_VPC.default) {
+        Annotations.of(this).addWarning(
+          `${message}; above AWS's default quota of ${PEERINGS_PER_VPC.default} active peerings per VPC: raise it (at most ${PEERINGS_PER_VPC.max}) before deploying`,
+        );
+      }
+    }
+    protect(this);
+  }
+}
