@@ -12,7 +12,7 @@
 import type { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { Route53ZoneAssociation } from '@cdktf/provider-aws/lib/route53-zone-association/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { Annotations, type TerraformLocal, TerraformStack } from 'cdktf';
+import { type TerraformLocal, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { NODE_TAGS } from '../model/constants.js';
 import type { Fleet } from '../model/fleet.js';
@@ -23,9 +23,6 @@ import { globalStackId, regionStackId } from './names.js';
 import { RegionPeering } from './network.js';
 import { type BackendFactory, localRef, offlinePlan, regionProvider, remoteOutputsOf } from './stack.js';
 import { GLOBAL_OUTPUTS, placeholderOutputs, REGION_OUTPUTS } from './topology.js';
-
-/** Active VPC peering connections per VPC: AWS's default quota, and the most it can be raised to. */
-export const PEERINGS_PER_VPC = { default: 50, max: 125 } as const;
 
 /** Stack id of the routing tier's stack in `region`. */
 export const routingStackId = (f: Fleet, region: string): string => `${f.name}-routing-${region}`;
@@ -103,7 +100,6 @@ export class RoutingTierStack extends TerraformStack {
       };
     };
 
-    const perVpc = new Map<string, number>();
     for (const p of this.paths) {
       const key = `${p.from.cluster}-to-${p.to.cluster}`;
       const from = side(p.from.cluster, region, p.from.cidr, p.from.cluster);
@@ -111,43 +107,30 @@ export class RoutingTierStack extends TerraformStack {
         requester: from,
         accepter: side(p.to.cluster, p.to.region, p.to.cidr, p.to.cluster),
       });
-      const shardProvider = provider(p.to.region);
-      new VpcSecurityGroupIngressRule(this, `ingress-${key}`, {
-        provider: shardProvider,
-        securityGroupId: localRef(
-          outputs(p.to.cluster, p.to.region),
-          REGION_OUTPUTS.endpointSecurityGroups,
-          p.to.scope,
-        ),
-        ipProtocol: 'tcp',
-        fromPort: p.port,
-        toPort: p.port,
-        cidrIpv4: p.from.cidr,
-        description: `Routing tier ${p.from.cluster} (${p.from.region}) to the writer of ${p.to.cluster}`,
-      });
       const shard = clusters.get(p.to.cluster)!;
+      // A shard whose clients include exactly this CIDR has the rule already (its own stack opens every
+      // listener to it): AWS refuses a duplicate rule.
+      if (!shard.security.allowedCidrs.includes(p.from.cidr)) {
+        new VpcSecurityGroupIngressRule(this, `ingress-${key}`, {
+          provider: provider(p.to.region),
+          securityGroupId: localRef(
+            outputs(p.to.cluster, p.to.region),
+            REGION_OUTPUTS.endpointSecurityGroups,
+            p.to.scope,
+          ),
+          ipProtocol: 'tcp',
+          fromPort: p.port,
+          toPort: p.port,
+          cidrIpv4: p.from.cidr,
+          description: `Routing tier ${p.from.cluster} (${p.from.region}) to the writer of ${p.to.cluster}`,
+        });
+      }
       new Route53ZoneAssociation(this, `zone-${key}`, {
         provider: provider(shard.primaryRegion),
         zoneId: localRef(outputs(p.to.cluster, 'global'), GLOBAL_OUTPUTS.zoneId),
         vpcId: from.vpcId,
         vpcRegion: region,
       });
-      perVpc.set(p.from.cluster, (perVpc.get(p.from.cluster) ?? 0) + 1);
-    }
-    for (const [cluster, n] of perVpc) {
-      // A cluster's own regions peer with each other too (its global stack): count them.
-      const own = clusters.get(cluster)!.regions.length - 1;
-      const total = n + own;
-      const message = `${cluster} in ${region}: ${total} VPC peering connection(s) (${n} to shards, ${own} between its own regions)`;
-      if (total > PEERINGS_PER_VPC.max) {
-        Annotations.of(this).addError(
-          `${message}; AWS allows at most ${PEERINGS_PER_VPC.max} active peerings per VPC: split the fleet or route through a transit gateway`,
-        );
-      } else if (total > PEERINGS_PER_VPC.default) {
-        Annotations.of(this).addWarning(
-          `${message}; above AWS's default quota of ${PEERINGS_PER_VPC.default} active peerings per VPC: raise it (at most ${PEERINGS_PER_VPC.max}) before deploying`,
-        );
-      }
     }
     protect(this);
   }

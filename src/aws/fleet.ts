@@ -13,6 +13,7 @@ import { fleetFindings } from '../policy/fleet.js';
 import { SpecError } from '../spec/issues.js';
 import { writeStaged } from '../util/staged-output.js';
 import { RoutingTierStack, routingRegions } from './fleet-routing.js';
+import { formatGuardFinding, GuardError } from './guard.js';
 import { type BackendFactory, defaultBackend, s3Backend } from './stack.js';
 import {
   SynthesisError,
@@ -83,7 +84,12 @@ function synthesizeRouting(
   const stacks = routingRegions(result.fleet).map(
     (r) => new RoutingTierStack(app, result.fleet, r, (t) => clusterBackend(t, opts)),
   );
-  app.synth();
+  try {
+    app.synth();
+  } catch (e) {
+    if (!(e instanceof GuardError)) throw e;
+    throw new SynthesisError(e.findings.map(formatGuardFinding), [], e.findings, []);
+  }
   const errors = stacks.flatMap((s) =>
     s.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => String(m.data)),
   );

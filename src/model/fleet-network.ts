@@ -167,6 +167,9 @@ export function fleetOverlapIssues(vpcs: readonly FleetVpc[]): SpecIssue[] {
   return out;
 }
 
+/** Active VPC peering connections per VPC: AWS's default quota, and the most it can be raised to. */
+export const PEERINGS_PER_VPC = { default: 50, max: 125 } as const;
+
 /** A network path the routing tier needs: a routing cluster's VPC to a shard's writer endpoint. */
 export interface RoutingPath {
   /** The routing cluster (the coordinator, or the catalog when it is a separate cluster). */

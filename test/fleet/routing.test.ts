@@ -158,3 +158,26 @@ describe('the routing tier across regions (shards in us-west-2, the catalog in u
     ]);
   }, 120_000);
 });
+
+describe('a shard whose clients are exactly the coordinator CIDR', () => {
+  test('gets no second writer-port rule (its own stack has it; AWS refuses a duplicate rule)', () => {
+    const r = synthesizeFleet(
+      resolveFleet(
+        fleetVariant((s) => {
+          s.shards = 2;
+          s.template.security.allowedCidrs = ['10.20.0.0/16'];
+        }),
+      ),
+      join(dir, 'exact'),
+    );
+    expect(resources(read(r.routing.stacks[0]!.file), 'aws_vpc_security_group_ingress_rule')).toEqual([]);
+    const shard = read(r.clusters[0]!.stacks.find((s) => s.id === 'shop-s00-us-east-1')!.file);
+    const writer = resources(shard, 'aws_vpc_security_group_ingress_rule').filter(
+      (x) =>
+        x.cidr_ipv4 === '10.20.0.0/16' &&
+        x.from_port === 5432 &&
+        /endpoints-.*_sg_/.test(x.security_group_id),
+    );
+    expect(writer).toHaveLength(1);
+  }, 120_000);
+});
