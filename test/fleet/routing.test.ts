@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type FleetSynthResult, synthesizeFleet } from '../../src/aws/fleet.js';
+import { fleetReviewMarkdown } from '../../src/cli/fleet.js';
 import { resolveFleet } from '../../src/model/fleet.js';
 import { coordinatorSql } from '../../src/render/shard-coordinator.js';
 import { fleetVariant } from './helpers.js';
@@ -180,4 +181,16 @@ describe('a shard whose clients are exactly the coordinator CIDR', () => {
     );
     expect(writer).toHaveLength(1);
   }, 120_000);
+});
+
+describe('the fleet review lists the routing tier network', () => {
+  test('one row per peering: routing VPC, shard VPC, the writer port from the routing CIDR', () => {
+    const r = resolveFleet(fleetVariant((s) => (s.shards = 2)));
+    if (!r.ok) throw new Error('fleet');
+    const { markdown } = fleetReviewMarkdown(r, 'fleet.yaml');
+    expect(markdown).toContain('## Routing tier network');
+    expect(markdown).toContain(
+      '| coordinator shop-catalog | us-east-1 | 10.20.0.0/16 | shop-s01 | us-east-1 | 10.11.0.0/16 | tcp/5432 from 10.20.0.0/16 |',
+    );
+  });
 });
