@@ -194,3 +194,24 @@ describe('the fleet review lists the routing tier network', () => {
     );
   });
 });
+
+describe('remote state', () => {
+  test("the routing stack reads each cluster's outputs from the key that cluster's stack writes", () => {
+    const r = synthesizeFleet(resolveFleet(fleetVariant((s) => (s.shards = 2))), join(dir, 's3'), {
+      state: { bucket: 'pgtopo-state-test', prefix: 'teams/shop' },
+    });
+    const routing = JSON.parse(readFileSync(r.routing.stacks[0]!.file, 'utf8')) as Record<string, any>;
+    expect(routing.terraform.backend.s3.key).toBe('teams/shop/shop-routing-us-east-1.tfstate');
+    const reads = routing.data.terraform_remote_state as Record<string, { config: Record<string, unknown> }>;
+    const written = r.clusters.flatMap((c) =>
+      c.stacks.map((s) => JSON.parse(readFileSync(s.file, 'utf8')).terraform.backend.s3),
+    );
+    const read = Object.values(reads).map((x) => x.config);
+    expect(read).toHaveLength(5);
+    for (const config of read) {
+      const origin = written.find((w) => w.key === config.key);
+      expect(origin).toBeDefined();
+      expect([config.bucket, config.region]).toEqual([origin.bucket, origin.region]);
+    }
+  }, 120_000);
+});
