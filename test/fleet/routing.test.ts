@@ -215,3 +215,65 @@ describe('remote state', () => {
     }
   }, 120_000);
 });
+
+describe('a separate coordinator in two regions, beside the catalog', () => {
+  test('a routing stack per region; every routing VPC peers with each shard writer VPC, once', () => {
+    const r = synthesizeFleet(
+      resolveFleet(
+        fleetVariant((s) => {
+          s.shards = 2;
+          s.coordinator = structuredClone(s.catalog);
+          s.coordinator.name = 'shop-coord';
+          s.coordinator.regions[0].cidr = '10.30.0.0/16';
+          s.coordinator.regions[0].members = s.coordinator.regions[0].members.map((m: any) => ({
+            ...m,
+            name: `co-${m.name}`,
+          }));
+          s.coordinator.regions.push({
+            name: 'us-west-2',
+            role: 'standby',
+            cidr: '10.31.0.0/16',
+            azs: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+            members: [
+              { name: 'co-w-a', az: 'us-west-2a' },
+              { name: 'co-w-b', az: 'us-west-2b' },
+            ],
+          });
+        }),
+      ),
+      join(dir, 'coord'),
+    );
+    expect(r.routing.stacks.map((s) => s.id)).toEqual(['shop-routing-us-east-1', 'shop-routing-us-west-2']);
+    const [east, west] = r.routing.stacks.map((s) => read(s.file));
+    const pairs = (j: Json) =>
+      resources(j, 'aws_vpc_peering_connection')
+        .map((p) => `${p.vpc_id} ${p.peer_vpc_id} ${p.peer_region}`)
+        .sort();
+    expect(pairs(east!)).toEqual([
+      `${local('shop-catalog-us-east-1.vpc_id')} ${local('shop-s00-us-east-1.vpc_id')} us-east-1`,
+      `${local('shop-catalog-us-east-1.vpc_id')} ${local('shop-s01-us-east-1.vpc_id')} us-east-1`,
+      `${local('shop-coord-us-east-1.vpc_id')} ${local('shop-s00-us-east-1.vpc_id')} us-east-1`,
+      `${local('shop-coord-us-east-1.vpc_id')} ${local('shop-s01-us-east-1.vpc_id')} us-east-1`,
+    ]);
+    expect(pairs(west!)).toEqual([
+      `${local('shop-coord-us-west-2.vpc_id')} ${local('shop-s00-us-east-1.vpc_id')} us-east-1`,
+      `${local('shop-coord-us-west-2.vpc_id')} ${local('shop-s01-us-east-1.vpc_id')} us-east-1`,
+    ]);
+    expect(
+      resources(west!, 'aws_vpc_security_group_ingress_rule').map((x) => [
+        x.provider,
+        x.from_port,
+        x.cidr_ipv4,
+      ]),
+    ).toEqual([
+      ['aws.us-east-1', 5432, '10.31.0.0/16'],
+      ['aws.us-east-1', 5432, '10.31.0.0/16'],
+    ]);
+    // The west coordinator VPC: three route tables (three AZs), each with one route to each shard.
+    const westRoutes = resources(west!, 'aws_route').filter((x) => x.provider === 'aws');
+    expect(westRoutes.map((x) => x.destination_cidr_block).sort()).toEqual([
+      ...Array(3).fill('10.10.0.0/16'),
+      ...Array(3).fill('10.11.0.0/16'),
+    ]);
+  }, 120_000);
+});
