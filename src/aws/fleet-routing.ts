@@ -1,7 +1,8 @@
 /**
  * A fleet's routing tier on AWS: the network paths from the coordinator (and a separate catalog) to every
- * shard's writer endpoint (model/fleet-network.ts `routingPaths`), one stack per region of the routing
- * clusters, `<fleet>-routing-<region>`, deployed after the clusters' own stacks (it reads their outputs):
+ * shard's writer endpoint, and from the target of each declared move to its source shard's writer
+ * (model/fleet-network.ts `routingPaths`), one stack per region paths start in, `<fleet>-routing-<region>`,
+ * deployed after the clusters' own stacks (it reads their outputs):
  *   - a VPC peering from the routing cluster's VPC to the VPC of each shard's writer endpoint, accepted on
  *     the shard's side (cross-region where the shard's writer runs elsewhere);
  *   - routes for exactly the peer's CIDR in every private route table of both VPCs;
@@ -16,7 +17,7 @@ import { type TerraformLocal, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { NODE_TAGS } from '../model/constants.js';
 import type { Fleet } from '../model/fleet.js';
-import { type RoutingPath, routingPaths } from '../model/fleet-network.js';
+import { type RoutingPath, routingPaths, routingPeerings } from '../model/fleet-network.js';
 import type { Topology } from '../model/types.js';
 import { protect } from './guard.js';
 import { globalStackId, regionStackId } from './names.js';
@@ -27,7 +28,7 @@ import { GLOBAL_OUTPUTS, placeholderOutputs, REGION_OUTPUTS } from './topology.j
 /** Stack id of the routing tier's stack in `region`. */
 export const routingStackId = (f: Fleet, region: string): string => `${f.name}-routing-${region}`;
 
-/** The regions that get a routing stack: every region of a routing cluster, in path order. */
+/** The regions that get a routing stack: every region a path starts in (routing clusters, move targets), in path order. */
 export function routingRegions(f: Fleet): string[] {
   return [...new Set(routingPaths(f).map((p) => p.from.region))];
 }
@@ -100,13 +101,16 @@ export class RoutingTierStack extends TerraformStack {
       };
     };
 
-    for (const p of this.paths) {
-      const key = `${p.from.cluster}-to-${p.to.cluster}`;
-      const from = side(p.from.cluster, region, p.from.cidr, p.from.cluster);
-      new RegionPeering(this, `peering-${key}`, {
-        requester: from,
+    // Each peering lives in the stack of the path that first joins its two VPCs (see routingPeerings).
+    for (const p of routingPeerings(routingPaths(f)).filter((x) => x.from.region === region)) {
+      new RegionPeering(this, `peering-${p.from.cluster}-to-${p.to.cluster}`, {
+        requester: side(p.from.cluster, region, p.from.cidr, p.from.cluster),
         accepter: side(p.to.cluster, p.to.region, p.to.cidr, p.to.cluster),
       });
+    }
+    for (const p of this.paths) {
+      const key = `${p.from.cluster}-to-${p.to.cluster}`;
+      const fromVpcId = localRef(outputs(p.from.cluster, region), REGION_OUTPUTS.vpcId);
       const shard = clusters.get(p.to.cluster)!;
       // A shard whose clients include exactly this CIDR has the rule already (its own stack opens every
       // listener to it): AWS refuses a duplicate rule.
@@ -128,7 +132,7 @@ export class RoutingTierStack extends TerraformStack {
       new Route53ZoneAssociation(this, `zone-${key}`, {
         provider: provider(shard.primaryRegion),
         zoneId: localRef(outputs(p.to.cluster, 'global'), GLOBAL_OUTPUTS.zoneId),
-        vpcId: from.vpcId,
+        vpcId: fromVpcId,
         vpcRegion: region,
       });
     }

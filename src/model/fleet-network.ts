@@ -175,7 +175,8 @@ export interface RoutingPath {
   /** The routing cluster (the coordinator, or the catalog when it is a separate cluster). */
   readonly from: {
     readonly cluster: string;
-    readonly role: 'catalog' | 'coordinator';
+    /** `shard`: the target of a declared move, whose subscription dials the source shard's writer. */
+    readonly role: 'catalog' | 'coordinator' | 'shard';
     readonly region: string;
     readonly cidr: string;
   };
@@ -208,28 +209,68 @@ export function shardWriterEndpoint(t: Topology): {
   };
 }
 
+/** The VPC of a shard's writer endpoint, as the `to` side of a path. */
+function writerSide(s: { readonly index: number; readonly topology: Topology }): {
+  to: RoutingPath['to'];
+  port: number;
+} {
+  const e = shardWriterEndpoint(s.topology);
+  const cidr = s.topology.regions.find((x) => x.name === e.region)!.cidr;
+  return {
+    to: { shard: s.index, cluster: s.topology.name, scope: e.scope, region: e.region, cidr },
+    port: e.port,
+  };
+}
+
 /**
  * The routing tier's network paths: from every region of the coordinator (and of the catalog, when it is a
- * separate cluster) to the VPC of each shard's writer endpoint, on the writer port postgres_fdw dials.
+ * separate cluster) to the VPC of each shard's writer endpoint, on the writer port postgres_fdw dials;
+ * then, for each move the document declares, from the target shard's writer VPC to the source shard's
+ * (the target's subscription dials the source's writer), once per ordered pair of shards.
  */
 export function routingPaths(f: {
   readonly shards: readonly { readonly index: number; readonly topology: Topology }[];
   readonly catalog: Topology;
   readonly coordinator: Topology;
+  readonly spec: { readonly moves: readonly { readonly from: number; readonly to: number }[] };
 }): RoutingPath[] {
-  const routers: [RoutingPath['from']['role'], Topology][] = [['coordinator', f.coordinator]];
+  const routers: ['catalog' | 'coordinator', Topology][] = [['coordinator', f.coordinator]];
   if (f.catalog !== f.coordinator) routers.push(['catalog', f.catalog]);
-  return routers.flatMap(([role, t]) =>
+  const fromRouters = routers.flatMap(([role, t]) =>
     t.regions.flatMap((r) =>
-      f.shards.map((s) => {
-        const e = shardWriterEndpoint(s.topology);
-        const cidr = s.topology.regions.find((x) => x.name === e.region)!.cidr;
-        return {
-          from: { cluster: t.name, role, region: r.name, cidr: r.cidr },
-          to: { shard: s.index, cluster: s.topology.name, scope: e.scope, region: e.region, cidr },
-          port: e.port,
-        };
-      }),
+      f.shards.map((s) => ({
+        from: { cluster: t.name, role, region: r.name, cidr: r.cidr },
+        ...writerSide(s),
+      })),
     ),
   );
+  const pairs = new Map<string, [number, number]>();
+  for (const m of f.spec.moves) {
+    if (f.shards[m.from] && f.shards[m.to]) pairs.set(`${m.to} ${m.from}`, [m.to, m.from]);
+  }
+  const fromShards = [...pairs.values()].map(([subscriber, source]) => {
+    const sub = writerSide(f.shards[subscriber]!).to;
+    return {
+      from: { cluster: sub.cluster, role: 'shard' as const, region: sub.region, cidr: sub.cidr },
+      ...writerSide(f.shards[source]!),
+    };
+  });
+  return [...fromRouters, ...fromShards];
+}
+
+/** A VPC of a path's side, as `<cluster> <region>`. */
+export const vpcKey = (side: { readonly cluster: string; readonly region: string }): string =>
+  `${side.cluster} ${side.region}`;
+
+/**
+ * The VPC peerings the paths need: one per unordered pair of VPCs (AWS allows one active peering between
+ * two VPCs; a move each way between two shards shares it), requested by the first path that joins them.
+ */
+export function routingPeerings(paths: readonly RoutingPath[]): RoutingPath[] {
+  const seen = new Map<string, RoutingPath>();
+  for (const p of paths) {
+    const key = [vpcKey(p.from), vpcKey(p.to)].sort().join(' | ');
+    if (!seen.has(key)) seen.set(key, p);
+  }
+  return [...seen.values()];
 }

@@ -185,4 +185,25 @@ describe('the routing tier network paths', () => {
       },
     ]);
   });
+
+  test('each declared move adds one path from the target shard to the source shard writer, once per ordered pair', () => {
+    const f = fleetOf((s) => {
+      s.strategy.assignments = [
+        { shard: 0, slots: '0-4' },
+        { shard: 1, slots: '5-6' },
+        { shard: 0, slots: '7-15' },
+        { shard: 1, slots: '16-31' },
+        { shard: 2, slots: '32-47' },
+        { shard: 3, slots: '48-63' },
+      ];
+      s.moves = [
+        { slots: 5, from: 0, to: 1 },
+        { slots: 6, from: 0, to: 1 },
+      ];
+    });
+    const moves = routingPaths(f).filter((p) => p.from.role === 'shard');
+    expect(
+      moves.map((p) => `${p.from.cluster} ${p.from.cidr} -> ${p.to.cluster} ${p.to.cidr}:${p.port}`),
+    ).toEqual(['shop-s01 10.11.0.0/16 -> shop-s00 10.10.0.0/16:5432']);
+  });
 });

@@ -277,3 +277,69 @@ describe('a separate coordinator in two regions, beside the catalog', () => {
     ]);
   }, 120_000);
 });
+
+/** Slot 5 moves 0 -> 1, slots 16-19 move 1 -> 3 and slot 48 moves 3 -> 1 (a move each way between 1 and 3). */
+function withMoves(s: Record<string, any>) {
+  s.strategy.assignments = [
+    { shard: 0, slots: '0-4' },
+    { shard: 1, slots: 5 },
+    { shard: 0, slots: '6-15' },
+    { shard: 3, slots: '16-19' },
+    { shard: 1, slots: '20-31' },
+    { shard: 2, slots: '32-47' },
+    { shard: 1, slots: 48 },
+    { shard: 3, slots: '49-63' },
+  ];
+  s.moves = [
+    { slots: 5, from: 0, to: 1 },
+    { slots: '16-19', from: 1, to: 3 },
+    { slots: 48, from: 3, to: 1 },
+  ];
+}
+
+describe('declared moves: the target shard reaches the source shard writer', () => {
+  test('one peering per pair of shards (shared by a move each way), ingress and zone association per direction', () => {
+    const r = synthesizeFleet(resolveFleet(fleetVariant(withMoves)), join(dir, 'moves'));
+    expect(r.routing.stacks.map((s) => s.id)).toEqual(['shop-routing-us-east-1']);
+    const j = read(r.routing.stacks[0]!.file);
+    const peerings = resources(j, 'aws_vpc_peering_connection').map((p) => p.tags.Name);
+    expect(peerings.filter((n: string) => !n.startsWith('shop-catalog')).sort()).toEqual([
+      'shop-s01<->shop-s00',
+      'shop-s03<->shop-s01',
+    ]);
+    // The four coordinator peerings stay.
+    expect(peerings.filter((n: string) => n.startsWith('shop-catalog'))).toHaveLength(4);
+    const ingress = resources(j, 'aws_vpc_security_group_ingress_rule')
+      .filter((x) => x.cidr_ipv4 !== '10.20.0.0/16')
+      .map(
+        (x) =>
+          `${x.cidr_ipv4} -> ${x.security_group_id.replace(/^.*\./, '').replace(/\}$/, '')}:${x.from_port}`,
+      )
+      .sort();
+    expect(ingress).toEqual([
+      '10.11.0.0/16 -> shop-s00-us-east-1:5432',
+      '10.11.0.0/16 -> shop-s03-us-east-1:5432',
+      '10.13.0.0/16 -> shop-s01-us-east-1:5432',
+    ]);
+    const zones = resources(j, 'aws_route53_zone_association')
+      .map((a) => `${a.zone_id} ${a.vpc_id}`)
+      .filter((x) => !x.includes('shop-catalog'))
+      .sort();
+    expect(zones).toEqual([
+      `${local('shop-s00-global.zone_id')} ${local('shop-s01-us-east-1.vpc_id')}`,
+      `${local('shop-s01-global.zone_id')} ${local('shop-s03-us-east-1.vpc_id')}`,
+      `${local('shop-s03-global.zone_id')} ${local('shop-s01-us-east-1.vpc_id')}`,
+    ]);
+    // Routes of the shared peering: each side's route tables to exactly the other's CIDR, once.
+    const routes = resources(j, 'aws_route')
+      .filter((x) => x.vpc_peering_connection_id.includes('shop-s03-to-shop-s01'))
+      .map(
+        (x) =>
+          `${x.route_table_id.replace(/^\$\{local\.|\.private_route_table_ids\[\d\]\}$/g, '')} ${x.destination_cidr_block}`,
+      );
+    expect(routes.sort()).toEqual([
+      ...Array(3).fill('shop-s01-us-east-1 10.13.0.0/16'),
+      ...Array(3).fill('shop-s03-us-east-1 10.11.0.0/16'),
+    ]);
+  }, 120_000);
+});

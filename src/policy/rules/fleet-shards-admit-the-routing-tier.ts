@@ -10,11 +10,12 @@ export const rule: FleetRule = {
   severity: 'error',
   rationale:
     "The coordinator's postgres_fdw servers (and a separate catalog) connect to each shard's writer endpoint " +
-    'from their own VPC, and the load balancer preserves their address: the routing tier opens the path ' +
+    "from their own VPC, as a move's target shard connects to its source's, and the load balancer preserves " +
+    'their address: the routing tier opens the path ' +
     "(peering, routes, load balancer ingress on the writer port), but the shard's pg_hba admits only its " +
     '`security.allowedCidrs` (and its own VPC). A routing VPC outside them is refused at login: every routed ' +
     'query fails though the network is open.',
-  fix: "Add the routing clusters' VPC CIDRs (or a private range that holds them) to the template's `security.allowedCidrs`.",
+  fix: "Add the routing clusters' VPC CIDRs and, for moves, the shards' (or a private range that holds them) to the template's `security.allowedCidrs`.",
   check(f) {
     const out: Draft[] = [];
     const seen = new Set<string>();
