@@ -1,6 +1,6 @@
 /**
  * The routing tier against the real hashicorp/aws 5.100.0: `terraform validate` of the routing stack and
- * one shard stack of a 2-shard fleet (pgtopo/testing's toPassTerraformValidate, offline with the local
+ * one shard stack of a 2-shard fleet with a declared move (pgtopo/testing's toPassTerraformValidate, offline with the local
  * plugin mirror), and an offline `terraform plan -var offline_plan=true` of the routing stack (placeholder
  * credentials and outputs: no AWS account). One synthesis, one init per stack.
  */
@@ -24,10 +24,20 @@ const pluginDir = existsSync(PLUGIN_MIRROR) ? PLUGIN_MIRROR : undefined;
 
 let r: FleetSynthResult;
 beforeAll(() => {
-  r = synthesizeFleet(resolveFleet(fleetVariant((s) => (s.shards = 2))), join(tmp.dir, 'out'));
+  // Two shards, slot 0 moving from shard 0 to shard 1: coordinator paths and a shard-to-shard path.
+  const fleet = fleetVariant((s) => {
+    s.shards = 2;
+    s.strategy.assignments = [
+      { shard: 1, slots: 0 },
+      { shard: 0, slots: '1-31' },
+      { shard: 1, slots: '32-63' },
+    ];
+    s.moves = [{ slots: 0, from: 0, to: 1 }];
+  });
+  r = synthesizeFleet(resolveFleet(fleet), join(tmp.dir, 'out'));
 }, 120_000);
 
-describe('terraform: the routing tier of a 2-shard fleet', () => {
+describe('terraform: the routing tier of a 2-shard fleet with a declared move', () => {
   test('the routing stack and a shard region stack pass terraform validate', async () => {
     const shard = r.clusters[0]!.stacks.find((s) => s.id === 'shop-s00-us-east-1')!;
     await expect({ stacks: [r.routing.stacks[0]!, shard] }).toPassTerraformValidate(
@@ -46,8 +56,9 @@ describe('terraform: the routing tier of a 2-shard fleet', () => {
     );
     const json = JSON.parse(readFileSync(s.file, 'utf8')) as { resource: Record<string, object> };
     const count = Object.values(json.resource).reduce((n, byName) => n + Object.keys(byName).length, 0);
-    // 2 peerings + 2 accepters + 12 routes + 2 ingress rules + 2 zone associations.
-    expect(count).toBe(20);
+    // 3 peerings (coordinator to each shard, shard 1 to shard 0) + 3 accepters + 18 routes (3 route
+    // tables each side) + 3 ingress rules + 3 zone associations.
+    expect(count).toBe(30);
     expect(plan.stdout).toContain(`Plan: ${count} to add, 0 to change, 0 to destroy.`);
   }, 600_000);
 });
