@@ -36,8 +36,13 @@ describe('a fleet numbers every shard its own VPC CIDRs', () => {
       'shop-s01 10.11.0.0/16',
       'shop-s02 10.12.0.0/16',
       'shop-s03 10.13.0.0/16',
-      'shop-catalog 10.20.0.0/16',
+      'shop-catalog 10.9.0.0/16',
     ]);
+  });
+
+  test('the example grows to 246 shards (10.10.0.0/16 up to 10.255.0.0/16) and no further', () => {
+    expect(shardCapacity('10.10.0.0/16')).toBe(246);
+    expect(fleetProblems((s) => (s.shards = 247))).toEqual(['cidr_too_small template.regions[0].cidr']);
   });
 
   test('adding shards keeps every existing shard its CIDRs (growth renumbers nothing)', () => {
@@ -87,8 +92,8 @@ describe('a fleet numbers every shard its own VPC CIDRs', () => {
       'cidr_too_small template.regions[0].cidr',
     ],
     [
-      'a catalog CIDR inside the shards numbered range (shard 10 would be 10.20.0.0/16)',
-      (s: any) => (s.shards = 11),
+      'a catalog CIDR inside the shards numbered range (shard 3 is 10.13.0.0/16)',
+      (s: any) => (s.catalog.regions[0].cidr = '10.13.0.0/16'),
       'cidr_overlap catalog.regions[0].cidr',
     ],
     [
@@ -162,7 +167,7 @@ describe('the routing tier network paths', () => {
     const f = fleetOf((s) => (s.shards = 2));
     expect(routingPaths(f)).toEqual([
       {
-        from: { cluster: 'shop-catalog', role: 'coordinator', region: 'us-east-1', cidr: '10.20.0.0/16' },
+        from: { cluster: 'shop-catalog', role: 'coordinator', region: 'us-east-1', cidr: '10.9.0.0/16' },
         to: {
           shard: 0,
           cluster: 'shop-s00',
@@ -173,7 +178,7 @@ describe('the routing tier network paths', () => {
         port: 5432,
       },
       {
-        from: { cluster: 'shop-catalog', role: 'coordinator', region: 'us-east-1', cidr: '10.20.0.0/16' },
+        from: { cluster: 'shop-catalog', role: 'coordinator', region: 'us-east-1', cidr: '10.9.0.0/16' },
         to: {
           shard: 1,
           cluster: 'shop-s01',

@@ -49,7 +49,7 @@ describe('the routing tier of a 2-shard fleet (catalog coordinates, all in us-ea
       const region = read(c.stacks.find((s) => s.id.endsWith('us-east-1'))!.file);
       return `${c.name} ${resources(region, 'aws_vpc').map((v) => v.cidr_block)}`;
     });
-    expect(cidrs).toEqual(['shop-s00 10.10.0.0/16', 'shop-s01 10.11.0.0/16', 'shop-catalog 10.20.0.0/16']);
+    expect(cidrs).toEqual(['shop-s00 10.10.0.0/16', 'shop-s01 10.11.0.0/16', 'shop-catalog 10.9.0.0/16']);
   });
 
   test('one peering per shard, from the coordinator VPC to the shard VPC, accepted on the shard side', () => {
@@ -72,8 +72,8 @@ describe('the routing tier of a 2-shard fleet (catalog coordinates, all in us-ea
     // Three AZs, one private route table each.
     expect(count('shop-catalog-us-east-1 -> 10.10.0.0/16')).toBe(3);
     expect(count('shop-catalog-us-east-1 -> 10.11.0.0/16')).toBe(3);
-    expect(count('shop-s00-us-east-1 -> 10.20.0.0/16')).toBe(3);
-    expect(count('shop-s01-us-east-1 -> 10.20.0.0/16')).toBe(3);
+    expect(count('shop-s00-us-east-1 -> 10.9.0.0/16')).toBe(3);
+    expect(count('shop-s01-us-east-1 -> 10.9.0.0/16')).toBe(3);
     expect(routes).toHaveLength(12);
     expect(resources(routing, 'aws_route').every((x) => x.vpc_peering_connection_id)).toBe(true);
   });
@@ -88,14 +88,14 @@ describe('the routing tier of a 2-shard fleet (catalog coordinates, all in us-ea
         'tcp',
         5432,
         5432,
-        '10.20.0.0/16',
+        '10.9.0.0/16',
       ],
       [
         local('shop-s01-us-east-1.endpoint_security_group_ids.shop-s01-us-east-1'),
         'tcp',
         5432,
         5432,
-        '10.20.0.0/16',
+        '10.9.0.0/16',
       ],
     ]);
     // The port is the one the coordinator's postgres_fdw servers name.
@@ -146,7 +146,7 @@ describe('the routing tier across regions (shards in us-west-2, the catalog in u
       'aws.us-west-2',
       'aws.us-west-2',
     ]);
-    const shardRoutes = resources(j, 'aws_route').filter((x) => x.destination_cidr_block === '10.20.0.0/16');
+    const shardRoutes = resources(j, 'aws_route').filter((x) => x.destination_cidr_block === '10.9.0.0/16');
     expect(shardRoutes).toHaveLength(6);
     expect(shardRoutes.every((x) => x.provider === 'aws.us-west-2')).toBe(true);
     expect(resources(j, 'aws_vpc_security_group_ingress_rule').map((x) => x.provider)).toEqual([
@@ -166,7 +166,7 @@ describe('a shard whose clients are exactly the coordinator CIDR', () => {
       resolveFleet(
         fleetVariant((s) => {
           s.shards = 2;
-          s.template.security.allowedCidrs = ['10.20.0.0/16'];
+          s.template.security.allowedCidrs = ['10.9.0.0/16'];
         }),
       ),
       join(dir, 'exact'),
@@ -175,9 +175,7 @@ describe('a shard whose clients are exactly the coordinator CIDR', () => {
     const shard = read(r.clusters[0]!.stacks.find((s) => s.id === 'shop-s00-us-east-1')!.file);
     const writer = resources(shard, 'aws_vpc_security_group_ingress_rule').filter(
       (x) =>
-        x.cidr_ipv4 === '10.20.0.0/16' &&
-        x.from_port === 5432 &&
-        /endpoints-.*_sg_/.test(x.security_group_id),
+        x.cidr_ipv4 === '10.9.0.0/16' && x.from_port === 5432 && /endpoints-.*_sg_/.test(x.security_group_id),
     );
     expect(writer).toHaveLength(1);
   }, 120_000);
@@ -190,7 +188,7 @@ describe('the fleet review lists the routing tier network', () => {
     const { markdown } = fleetReviewMarkdown(r, 'fleet.yaml');
     expect(markdown).toContain('## Routing tier network');
     expect(markdown).toContain(
-      '| coordinator shop-catalog | us-east-1 | 10.20.0.0/16 | shop-s01 | us-east-1 | 10.11.0.0/16 | tcp/5432 from 10.20.0.0/16 |',
+      '| coordinator shop-catalog | us-east-1 | 10.9.0.0/16 | shop-s01 | us-east-1 | 10.11.0.0/16 | tcp/5432 from 10.9.0.0/16 |',
     );
   });
 });
@@ -310,7 +308,7 @@ describe('declared moves: the target shard reaches the source shard writer', () 
     // The four coordinator peerings stay.
     expect(peerings.filter((n: string) => n.startsWith('shop-catalog'))).toHaveLength(4);
     const ingress = resources(j, 'aws_vpc_security_group_ingress_rule')
-      .filter((x) => x.cidr_ipv4 !== '10.20.0.0/16')
+      .filter((x) => x.cidr_ipv4 !== '10.9.0.0/16')
       .map(
         (x) =>
           `${x.cidr_ipv4} -> ${x.security_group_id.replace(/^.*\./, '').replace(/\}$/, '')}:${x.from_port}`,

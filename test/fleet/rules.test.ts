@@ -322,12 +322,8 @@ describe('fleet rules over the routing tier', () => {
   };
   test.each<[string, (s: Record<string, any>) => void, string[]]>([
     ['a private range holding the coordinator VPC', clients(['10.0.0.0/8']), []],
-    ['exactly the coordinator VPC', clients(['10.20.0.0/16']), []],
-    [
-      'half of the coordinator VPC',
-      clients(['10.20.0.0/17']),
-      ['PGT-SHD-008 template.security.allowedCidrs'],
-    ],
+    ['exactly the coordinator VPC', clients(['10.9.0.0/16']), []],
+    ['half of the coordinator VPC', clients(['10.9.0.0/17']), ['PGT-SHD-008 template.security.allowedCidrs']],
     ['another range', clients(['192.168.0.0/16']), ['PGT-SHD-008 template.security.allowedCidrs']],
     ['no client CIDR', clients([]), ['PGT-SHD-008 template.security.allowedCidrs']],
   ])('PGT-SHD-008 %s', (_, edit, expected) => {
