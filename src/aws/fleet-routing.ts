@@ -17,7 +17,7 @@ import { type TerraformLocal, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { NODE_TAGS } from '../model/constants.js';
 import type { Fleet } from '../model/fleet.js';
-import { type RoutingPath, routingPaths, routingPeerings } from '../model/fleet-network.js';
+import { clustersByName, type RoutingPath, routingPaths, routingPeerings } from '../model/fleet-network.js';
 import type { Topology } from '../model/types.js';
 import { protect } from './guard.js';
 import { globalStackId, regionStackId } from './names.js';
@@ -31,11 +31,6 @@ export const routingStackId = (f: Fleet, region: string): string => `${f.name}-r
 /** The regions that get a routing stack: every region a path starts in (routing clusters, move targets), in path order. */
 export function routingRegions(f: Fleet): string[] {
   return [...new Set(routingPaths(f).map((p) => p.from.region))];
-}
-
-/** Every cluster of the fleet by name. */
-function topologies(f: Fleet): Map<string, Topology> {
-  return new Map([...f.shards.map((s) => s.topology), f.catalog, f.coordinator].map((t) => [t.name, t]));
 }
 
 /**
@@ -56,7 +51,7 @@ export class RoutingTierStack extends TerraformStack {
     backendOf(f.coordinator)(this, id);
     offlinePlan(this);
     this.paths = routingPaths(f).filter((p) => p.from.region === region);
-    const clusters = topologies(f);
+    const clusters = clustersByName(f);
     const providers = new Map<string, AwsProvider>();
     const provider = (r: string) => {
       let p = providers.get(r);

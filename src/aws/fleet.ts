@@ -27,7 +27,7 @@ export interface FleetSynthResult {
   readonly outdir: string;
   /** One synthesis per cluster, shards in order, then the catalog and the coordinator. */
   readonly clusters: readonly (SynthResult & { readonly name: string; readonly role: string })[];
-  /** The routing tier: one stack per region of the coordinator (and a separate catalog), under `<outdir>/<fleet>-routing/`. */
+  /** The routing tier: one stack per region a path starts in (the coordinator's, a separate catalog's, a move target's), under `<outdir>/<fleet>-routing/`. */
   readonly routing: { readonly outdir: string; readonly stacks: readonly SynthesizedStack[] };
 }
 

@@ -178,7 +178,7 @@ export function fleetReviewMarkdown(
   };
 }
 
-/** The routing tier's network on AWS: one row per peering (`<fleet>-routing-<region>` stacks). */
+/** The routing tier's network on AWS: one row per path (`<fleet>-routing-<region>` stacks; a move each way between two shards shares one peering). */
 function routingTierMarkdown(f: Fleet): string[] {
   const rows = routingPaths(f).map(
     (p) =>

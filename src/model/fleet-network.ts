@@ -258,6 +258,15 @@ export function routingPaths(f: {
   return [...fromRouters, ...fromShards];
 }
 
+/** Every cluster of a fleet (shards, catalog, coordinator) by name: the clusters paths name. */
+export function clustersByName(f: {
+  readonly shards: readonly { readonly topology: Topology }[];
+  readonly catalog: Topology;
+  readonly coordinator: Topology;
+}): Map<string, Topology> {
+  return new Map([...f.shards.map((s) => s.topology), f.catalog, f.coordinator].map((t) => [t.name, t]));
+}
+
 /** A VPC of a path's side, as `<cluster> <region>`. */
 export const vpcKey = (side: { readonly cluster: string; readonly region: string }): string =>
   `${side.cluster} ${side.region}`;

@@ -1,5 +1,10 @@
-import { PEERINGS_PER_VPC, routingPaths, routingPeerings, vpcKey } from '../../model/fleet-network.js';
-import type { Topology } from '../../model/types.js';
+import {
+  clustersByName,
+  PEERINGS_PER_VPC,
+  routingPaths,
+  routingPeerings,
+  vpcKey,
+} from '../../model/fleet-network.js';
 import type { Draft } from '../types.js';
 import type { FleetRule } from './fleet-rule.js';
 
@@ -16,9 +21,7 @@ export const rule: FleetRule = {
     'maximum it cannot be deployed.',
   fix: `Raise the "Active VPC peering connections per VPC" quota before deploying (at most ${PEERINGS_PER_VPC.max}); past that, split the fleet, move fewer shard pairs at once, or route through a transit gateway.`,
   check(f) {
-    const clusters = new Map<string, Topology>(
-      [...f.shards.map((s) => s.topology), f.catalog, f.coordinator].map((t) => [t.name, t]),
-    );
+    const clusters = clustersByName(f);
     const perVpc = new Map<string, { cluster: string; region: string; role: string; fleet: number }>();
     for (const p of routingPeerings(routingPaths(f))) {
       for (const [end, role] of [
