@@ -97,6 +97,23 @@ describe('a fleet numbers every shard its own VPC CIDRs', () => {
       'cidr_overlap catalog.regions[0].cidr',
     ],
     [
+      "template regions one block apart: shard 1's first region is shard 0's second",
+      (s: any) => {
+        s.shards = 2;
+        s.template.regions.push({
+          name: 'us-west-2',
+          role: 'standby',
+          cidr: '10.11.0.0/16',
+          azs: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+          members: [
+            { name: 'usw2-a', az: 'us-west-2a' },
+            { name: 'usw2-b', az: 'us-west-2b' },
+          ],
+        });
+      },
+      'cidr_overlap template.regions[1].cidr',
+    ],
+    [
       'a coordinator overlapping the catalog',
       (s: any) => {
         s.coordinator = { ...structuredClone(s.catalog), name: 'shop-router' };
