@@ -54,6 +54,14 @@ export function shardCapacity(templateCidr: string): number {
 /** A template region whose CIDR gets numbered per shard. */
 interface TemplateRegion {
   readonly index: number;
+  readonly name: unknown;
+  readonly cidr: string;
+}
+
+/** A shard's CIDR in one region that replaces its numbered block (the fleet's `addresses`). */
+export interface ShardAddressOverride {
+  readonly shard: number;
+  readonly region: string;
   readonly cidr: string;
 }
 
@@ -61,8 +69,8 @@ function templateRegions(template: Readonly<Record<string, unknown>>): TemplateR
   const regions = template.regions;
   if (!Array.isArray(regions)) return [];
   return regions.flatMap((r, index) => {
-    const cidr = (r as { cidr?: unknown } | null)?.cidr;
-    return typeof cidr === 'string' && tryParseIpv4Cidr(cidr) ? [{ index, cidr }] : [];
+    const { cidr, name } = (r ?? {}) as { cidr?: unknown; name?: unknown };
+    return typeof cidr === 'string' && tryParseIpv4Cidr(cidr) ? [{ index, name, cidr }] : [];
   });
 }
 
@@ -74,12 +82,14 @@ function templateRegions(template: Readonly<Record<string, unknown>>): TemplateR
 export function numberedTemplate(
   template: Readonly<Record<string, unknown>>,
   index: number,
+  addresses: readonly ShardAddressOverride[] = [],
 ): Readonly<Record<string, unknown>> {
   const numbered = templateRegions(template);
-  if (numbered.length === 0 || index === 0) return template;
+  const own = addresses.filter((a) => a.shard === index);
+  if (numbered.length === 0 || (index === 0 && own.length === 0)) return template;
   const regions = (template.regions as unknown[]).map((r, i) => {
     const t = numbered.find((x) => x.index === i);
-    const cidr = t ? shardCidr(t.cidr, index) : undefined;
+    const cidr = t ? (own.find((a) => a.region === t.name)?.cidr ?? shardCidr(t.cidr, index)) : undefined;
     return cidr ? { ...(r as Record<string, unknown>), cidr } : r;
   });
   return { ...template, regions };
@@ -89,10 +99,14 @@ export function numberedTemplate(
 export function fleetNumberingIssues(
   template: Readonly<Record<string, unknown>>,
   shards: number,
+  addresses: readonly ShardAddressOverride[] = [],
 ): SpecIssue[] {
-  return templateRegions(template).flatMap(({ index, cidr }) => {
+  return templateRegions(template).flatMap(({ index, name, cidr }) => {
     const capacity = shardCapacity(cidr);
-    if (capacity >= shards) return [];
+    // Shards whose address in this region is given need no numbered block.
+    let needed = shards;
+    while (needed > 0 && addresses.some((a) => a.shard === needed - 1 && a.region === name)) needed--;
+    if (capacity >= needed) return [];
     const block = addressBlockOf(cidr);
     const prefix = parseCidr(cidr).prefix;
     return [
@@ -100,9 +114,9 @@ export function fleetNumberingIssues(
         code: 'cidr_too_small' as const,
         path: ['template', 'regions', index, 'cidr'],
         found: block
-          ? `${cidr} numbers ${capacity} shard(s) before leaving ${block}; the fleet has ${shards}`
+          ? `${cidr} numbers ${capacity} shard(s) before leaving ${block}; the fleet numbers ${needed}`
           : `${cidr}, outside private address space (${FLEET_ADDRESS_BLOCKS.join(', ')}): only shard 0 can use it`,
-        expected: `a template CIDR from which ${shards} consecutive /${prefix} blocks stay inside one of ${FLEET_ADDRESS_BLOCKS.join(', ')} (lower the template CIDR, or make the VPCs smaller)`,
+        expected: `a template CIDR from which ${needed} consecutive /${prefix} blocks stay inside one of ${FLEET_ADDRESS_BLOCKS.join(', ')} (lower the template CIDR, make the VPCs smaller, or give the last shards \`addresses\`)`,
       },
     ];
   });
@@ -118,13 +132,17 @@ export interface FleetVpc {
   readonly path: readonly PathSegment[];
 }
 
-/** Every VPC of the clusters, in cluster order. */
+/**
+ * Every VPC of the clusters, in cluster order. `given` names the spec path of a CIDR the fleet's
+ * `addresses` set, by `<cluster> <region>`.
+ */
 export function fleetVpcs(
   clusters: readonly {
     readonly role: FleetVpc['role'];
     readonly topology: Topology;
     readonly specPath: readonly PathSegment[];
   }[],
+  given: ReadonlyMap<string, readonly PathSegment[]> = new Map(),
 ): FleetVpc[] {
   return clusters.flatMap((c) =>
     c.topology.regions.map((r) => ({
@@ -132,7 +150,7 @@ export function fleetVpcs(
       role: c.role,
       region: r.name,
       cidr: r.cidr,
-      path: [...c.specPath, ...r.path, 'cidr'],
+      path: given.get(`${c.topology.name} ${r.name}`) ?? [...c.specPath, ...r.path, 'cidr'],
     })),
   );
 }
@@ -149,7 +167,9 @@ export function fleetOverlapIssues(vpcs: readonly FleetVpc[]): SpecIssue[] {
   parsed.forEach((a, i) => {
     for (const b of parsed.slice(i + 1)) {
       if (a.v.cluster === b.v.cluster || !overlaps(a.c, b.c)) continue;
-      const [at, other] = b.v.role !== 'shard' ? [b.v, a.v] : [a.v, b.v];
+      // Report at the CIDR someone wrote down: an address, the catalog's or coordinator's, else the template's.
+      const explicit = (v: FleetVpc) => v.role !== 'shard' || v.path[0] === 'addresses';
+      const [at, other] = explicit(b.v) ? [b.v, a.v] : [a.v, b.v];
       const key = `${at.path.join('.')} ${other.cluster}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -158,7 +178,7 @@ export function fleetOverlapIssues(vpcs: readonly FleetVpc[]): SpecIssue[] {
         path: at.path,
         found: `${at.cidr} (${at.cluster}, ${at.region}) overlaps ${other.cidr} (${other.cluster}, ${other.region})`,
         expected:
-          at.role === 'shard'
+          at.role === 'shard' && at.path[0] !== 'addresses'
             ? 'shard VPCs disjoint from every other VPC of the fleet (shard i is numbered from the template CIDR plus i blocks)'
             : `a CIDR disjoint from every other VPC of the fleet (shards use ${other.role === 'shard' ? 'consecutive blocks from the template CIDR' : 'their own'})`,
       });

@@ -152,13 +152,15 @@ export function resolveFleet(input: FleetSpecInput | unknown, locate?: Locator):
   if (!own.ok) return located(own.issues);
   const spec = own.spec;
   // Every shard gets its own VPC CIDRs (see fleet-network.ts); a fleet that cannot be numbered stops here.
-  const numbering = fleetNumberingIssues(spec.template, spec.shards);
+  const numbering = fleetNumberingIssues(spec.template, spec.shards, spec.addresses);
   if (numbering.length > 0) return located(numbering);
   const issues: SpecIssue[] = [];
   const shards: Shard[] = [];
   for (let index = 0; index < spec.shards; index++) {
     const name = shardName(spec.name, index, spec.shards);
-    const r = resolveEmbedded(shardInput(numberedTemplate(spec.template, index), name), ['template']);
+    const r = resolveEmbedded(shardInput(numberedTemplate(spec.template, index, spec.addresses), name), [
+      'template',
+    ]);
     if (!r.ok) {
       issues.push(...r.issues);
       break;
@@ -194,7 +196,12 @@ export function resolveFleet(input: FleetSpecInput | unknown, locate?: Locator):
       ? [{ role: 'coordinator' as const, topology: coordinator.topology, specPath: ['coordinator'] }]
       : []),
   ];
-  const overlapping = fleetOverlapIssues(fleetVpcs(clusters));
+  const given = new Map(
+    spec.addresses.flatMap((a, i) =>
+      shards[a.shard] ? [[`${shards[a.shard]!.name} ${a.region}`, ['addresses', i, 'cidr']] as const] : [],
+    ),
+  );
+  const overlapping = fleetOverlapIssues(fleetVpcs(clusters, given));
   if (overlapping.length > 0) return located(overlapping);
   const fleet: Fleet = {
     name: spec.name,

@@ -128,6 +128,70 @@ describe('a fleet numbers every shard its own VPC CIDRs', () => {
     expect(fleetProblems(edit)).toContain(expected);
   });
 
+  test("an address replaces one shard's numbered block in one region; the others keep theirs", () => {
+    const cidrs = vpcs((s) => {
+      s.addresses = [{ shard: 2, region: 'us-east-1', cidr: '10.99.0.0/16' }];
+    }).map((v) => `${v.cluster} ${v.cidr}`);
+    expect(cidrs.slice(0, 4)).toEqual([
+      'shop-s00 10.10.0.0/16',
+      'shop-s01 10.11.0.0/16',
+      'shop-s02 10.99.0.0/16',
+      'shop-s03 10.13.0.0/16',
+    ]);
+  });
+
+  test('the last shards given addresses need no numbered block', () => {
+    const edit = (s: any) => {
+      s.shards = 7;
+      s.template.regions[0].cidr = '10.250.0.0/16';
+    };
+    expect(fleetProblems(edit)).toEqual(['cidr_too_small template.regions[0].cidr']);
+    expect(
+      fleetProblems((s) => {
+        edit(s);
+        s.addresses = [{ shard: 6, region: 'us-east-1', cidr: '10.100.0.0/16' }];
+      }),
+    ).toEqual([]);
+  });
+
+  test.each([
+    [
+      'an address overlapping another shard',
+      [{ shard: 2, region: 'us-east-1', cidr: '10.11.0.0/16' }],
+      'cidr_overlap addresses[0].cidr',
+    ],
+    [
+      'an address overlapping the catalog',
+      [{ shard: 0, region: 'us-east-1', cidr: '10.9.0.0/16' }],
+      'cidr_overlap catalog.regions[0].cidr',
+    ],
+    [
+      'a shard the fleet does not have',
+      [{ shard: 4, region: 'us-east-1', cidr: '10.99.0.0/16' }],
+      'invalid_value addresses[0].shard',
+    ],
+    [
+      'a region the template does not have',
+      [{ shard: 1, region: 'us-west-2', cidr: '10.99.0.0/16' }],
+      'unknown_region addresses[0].region',
+    ],
+    [
+      'a shard and region given twice',
+      [
+        { shard: 1, region: 'us-east-1', cidr: '10.98.0.0/16' },
+        { shard: 1, region: 'us-east-1', cidr: '10.99.0.0/16' },
+      ],
+      'duplicate_name addresses[1]',
+    ],
+    [
+      'not a CIDR',
+      [{ shard: 1, region: 'us-east-1', cidr: '10.99.0.0' }],
+      'invalid_format addresses[0].cidr',
+    ],
+  ])('%s: an issue with its code and path', (_, addresses, expected) => {
+    expect(fleetProblems((s) => (s.addresses = addresses))).toContain(expected);
+  });
+
   test('the numbering issue says what was found and what is expected', () => {
     const r = resolveFleet(
       fleetVariant((s) => {
