@@ -5,8 +5,9 @@
  * up from the template CIDR itself (template 10.10.0.0/16: shard 0 10.10.0.0/16, shard 1 10.11.0.0/16, ...).
  * A shard's address depends only on its index and the template, never on the shard count, so growing the
  * fleet keeps every existing shard's VPC (a VPC's CIDR cannot change in place). Blocks stay inside the
- * private block (RFC 1918 or shared CGNAT space) that holds the template CIDR; the catalog and the
- * coordinator keep the CIDRs their own specs give. Every VPC of the fleet must be disjoint from every other:
+ * private block (RFC 1918 or shared CGNAT space) that holds the template CIDR; an entry of the fleet's
+ * `addresses` replaces one shard's block in one region (an adopted VPC); the catalog and the coordinator
+ * keep the CIDRs their own specs give. Every VPC of the fleet must be disjoint from every other:
  * the routing tier peers them, and a peering or a route cannot join overlapping ranges.
  */
 import { contains, formatCidr, overlaps, parseCidr, size, tryParseIpv4Cidr } from '../spec/cidr.js';
