@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { resolveFleet } from '../../src/model/fleet.js';
 import { routingPaths, shardCapacity, shardCidr } from '../../src/model/fleet-network.js';
 import { overlaps, parseCidr } from '../../src/spec/cidr.js';
-import { fleetOf, fleetProblems, fleetVariant } from './helpers.js';
+import { fleetOf, fleetProblems, fleetVariant, westStandby } from './helpers.js';
 
 /** Every VPC CIDR of a resolved fleet, as `cluster region cidr`. */
 function vpcs(edit: (s: Record<string, any>) => void): { cluster: string; region: string; cidr: string }[] {
@@ -55,16 +55,7 @@ describe('a fleet numbers every shard its own VPC CIDRs', () => {
   test('every region of a multi-region template is numbered on its own', () => {
     const two = vpcs((s) => {
       s.shards = 3;
-      s.template.regions.push({
-        name: 'us-west-2',
-        role: 'standby',
-        cidr: '10.128.0.0/16',
-        azs: ['us-west-2a', 'us-west-2b'],
-        members: [
-          { name: 'usw2-a', az: 'us-west-2a' },
-          { name: 'usw2-b', az: 'us-west-2b' },
-        ],
-      });
+      s.template.regions.push(westStandby('10.128.0.0/16'));
     });
     expect(two.filter((v) => v.region === 'us-west-2').map((v) => `${v.cluster} ${v.cidr}`)).toEqual([
       'shop-s00 10.128.0.0/16',
@@ -100,16 +91,7 @@ describe('a fleet numbers every shard its own VPC CIDRs', () => {
       "template regions one block apart: shard 1's first region is shard 0's second",
       (s: any) => {
         s.shards = 2;
-        s.template.regions.push({
-          name: 'us-west-2',
-          role: 'standby',
-          cidr: '10.11.0.0/16',
-          azs: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
-          members: [
-            { name: 'usw2-a', az: 'us-west-2a' },
-            { name: 'usw2-b', az: 'us-west-2b' },
-          ],
-        });
+        s.template.regions.push(westStandby('10.11.0.0/16'));
       },
       'cidr_overlap template.regions[1].cidr',
     ],

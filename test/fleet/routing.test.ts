@@ -6,7 +6,7 @@ import { type FleetSynthResult, synthesizeFleet } from '../../src/aws/fleet.js';
 import { fleetReviewMarkdown } from '../../src/cli/fleet.js';
 import { resolveFleet } from '../../src/model/fleet.js';
 import { coordinatorSql } from '../../src/render/shard-coordinator.js';
-import { fleetVariant } from './helpers.js';
+import { fleetVariant, westStandby } from './helpers.js';
 
 type Json = {
   resource?: Record<string, Record<string, Record<string, any>>>;
@@ -227,16 +227,7 @@ describe('a separate coordinator in two regions, beside the catalog', () => {
             ...m,
             name: `co-${m.name}`,
           }));
-          s.coordinator.regions.push({
-            name: 'us-west-2',
-            role: 'standby',
-            cidr: '10.31.0.0/16',
-            azs: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
-            members: [
-              { name: 'co-w-a', az: 'us-west-2a' },
-              { name: 'co-w-b', az: 'us-west-2b' },
-            ],
-          });
+          s.coordinator.regions.push(westStandby('10.31.0.0/16', 'co-w'));
         }),
       ),
       join(dir, 'coord'),
