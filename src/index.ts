@@ -10,6 +10,7 @@ export {
   type UndeclaredMove,
   undeclaredMoves,
 } from './model/fleet-moves.js';
+export { type RoutingPath, routingPaths, shardCidr } from './model/fleet-network.js';
 export { fleetRouter, ownerOf } from './model/fleet-route.js';
 export { loadTopology, type ResolveResult, topologyFrom, tryLoad, tryResolve } from './model/load.js';
 export type * from './model/types.js';

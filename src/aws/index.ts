@@ -27,6 +27,7 @@ export {
 } from './endpoints.js';
 export { EtcdQuorum, type EtcdQuorumProps } from './etcd.js';
 export { type FleetSynthResult, synthesizeFleet } from './fleet.js';
+export { RoutingTierStack, routingRegions, routingStackId } from './fleet-routing.js';
 export {
   checkSynthesized,
   formatGuardFinding,

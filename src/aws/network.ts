@@ -321,6 +321,11 @@ export interface PeeringSide {
   readonly routeTableIds: readonly string[];
   /** Provider of the side's region. */
   readonly provider: TerraformProvider;
+  /**
+   * Names the side in construct ids and tags (two sides in one region need different labels).
+   * @default the region
+   */
+  readonly label?: string;
 }
 
 export interface RegionPeeringProps {
@@ -330,30 +335,34 @@ export interface RegionPeeringProps {
   readonly accepter: PeeringSide;
 }
 
-/** Cross-region VPC peering, accepted on the other side, with routes from every private route table. */
+/**
+ * VPC peering (across regions, or within one), accepted on the other side, with routes from every private
+ * route table of each side to exactly the other side's CIDR.
+ */
 export class RegionPeering extends Construct {
   readonly connection: VpcPeeringConnection;
 
   constructor(scope: Construct, id: string, props: RegionPeeringProps) {
     super(scope, id);
     const { requester: a, accepter: b } = props;
+    const [la, lb] = [a.label ?? a.region, b.label ?? b.region];
     this.connection = new VpcPeeringConnection(this, 'connection', {
       provider: a.provider,
       vpcId: a.vpcId,
       peerVpcId: b.vpcId,
       peerRegion: b.region,
       autoAccept: false,
-      tags: { Name: `${a.region}<->${b.region}` },
+      tags: { Name: `${la}<->${lb}` },
     });
     const connectionId = this.connection.id;
     const accepter = new VpcPeeringConnectionAccepterA(this, 'accepter', {
       provider: b.provider,
       vpcPeeringConnectionId: connectionId,
       autoAccept: true,
-      tags: { Name: `${a.region}<->${b.region}` },
+      tags: { Name: `${la}<->${lb}` },
     });
     a.routeTableIds.forEach((rt, i) => {
-      new Route(this, `${a.region}-${i}`, {
+      new Route(this, `${la}-${i}`, {
         provider: a.provider,
         routeTableId: rt,
         destinationCidrBlock: b.cidr,
@@ -362,7 +371,7 @@ export class RegionPeering extends Construct {
       });
     });
     b.routeTableIds.forEach((rt, i) => {
-      new Route(this, `${b.region}-${i}`, {
+      new Route(this, `${lb}-${i}`, {
         provider: b.provider,
         routeTableId: rt,
         destinationCidrBlock: a.cidr,

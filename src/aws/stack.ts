@@ -7,6 +7,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import {
+  App,
   LocalBackend,
   S3Backend,
   type TerraformBackend,
@@ -241,10 +242,35 @@ export function remoteOutputs(
   origin: TerraformStack,
   placeholder: Readonly<Record<string, unknown>>,
 ): TerraformLocal {
-  const backend = origin.ensureBackendExists();
-  const state = backend.getRemoteStateDataSource(scope, `${id}-state`, origin.node.path);
-  state.addOverride('count', ifOffline(scope, 0, 1));
   TerraformStack.of(scope).addDependency(origin);
+  return outputsLocal(scope, id, origin.ensureBackendExists(), origin.node.path, placeholder);
+}
+
+/**
+ * `remoteOutputs` for a stack of another App (a fleet synthesizes each cluster in an App of its own): the
+ * state is found through `backend`, the factory the other stack was built with, called on a detached stack
+ * of the same id, so it reads the same file or key. cdktf knows no dependency across Apps: deploy the
+ * origin first.
+ */
+export function remoteOutputsOf(
+  scope: Construct,
+  id: string,
+  origin: { readonly stackId: string; readonly backend: BackendFactory },
+  placeholder: Readonly<Record<string, unknown>>,
+): TerraformLocal {
+  const detached = new TerraformStack(new App({ skipValidation: true }), origin.stackId);
+  return outputsLocal(scope, id, origin.backend(detached, origin.stackId), origin.stackId, placeholder);
+}
+
+function outputsLocal(
+  scope: Construct,
+  id: string,
+  backend: TerraformBackend,
+  fromStack: string,
+  placeholder: Readonly<Record<string, unknown>>,
+): TerraformLocal {
+  const state = backend.getRemoteStateDataSource(scope, `${id}-state`, fromStack);
+  state.addOverride('count', ifOffline(scope, 0, 1));
   const stateAddress = `data.terraform_remote_state.${state.friendlyUniqueId}`;
   return new TerraformLocal(
     scope,

@@ -67,6 +67,8 @@ export interface SynthesizeOptions {
   readonly backend?: BackendFactory;
   /** Image per region. @default the spec's `hosts.imageId`, else the node release's image via SSM */
   readonly images?: Readonly<Record<string, string>>;
+  /** Other stacks reach the endpoints (a fleet's clusters; see PostgresTopologyProps.routable). @default false */
+  readonly routable?: boolean;
 }
 
 /**

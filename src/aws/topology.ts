@@ -22,6 +22,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import type { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone/index.js';
+import { Route53ZoneAssociation } from '@cdktf/provider-aws/lib/route53-zone-association/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { Annotations, App, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
@@ -81,6 +82,14 @@ export interface PostgresTopologyProps {
    * @default the spec's `hosts.imageId` where set, else the node release's image from Debian's public SSM parameter in every region
    */
   readonly images?: Readonly<Record<string, string>>;
+  /**
+   * Other stacks reach this topology's endpoints (a fleet's routing tier, see fleet-routing.ts): the private
+   * zone keeps only its first VPC inline and associates the others as separate resources (ignoring inline
+   * changes, so another stack's association of its own VPC is not undone), and the stacks output what the
+   * routing tier reads: the zone id (global stack) and each load balancer's security group (region stacks).
+   * @default false
+   */
+  readonly routable?: boolean;
 }
 
 /** One policy finding as an annotation message: the rule id, spec path, found/expected and fix of `pgtopo check`. */
@@ -96,7 +105,12 @@ export const REGION_OUTPUTS = {
   endpoints: 'endpoints',
   archiveKeyArn: 'archive_key_arn',
   caCertificate: 'tls_ca_certificate',
+  /** Routable topologies only: each cluster's load balancer security group by scope. */
+  endpointSecurityGroups: 'endpoint_security_group_ids',
 } as const;
+
+/** Names of a global stack's outputs a fleet's routing tier reads (routable topologies only). */
+export const GLOBAL_OUTPUTS = { zoneId: 'zone_id' } as const;
 
 /** Everything of one region. */
 export class RegionStack extends TerraformStack {
@@ -113,7 +127,14 @@ export class RegionStack extends TerraformStack {
   /** The region's AWS Private CA (`security.ca.mode: aws-private-ca` only). */
   readonly certificateAuthority?: RegionCertificateAuthority;
 
-  constructor(scope: Construct, t: Topology, region: string, backend: BackendFactory, imageId?: string) {
+  constructor(
+    scope: Construct,
+    t: Topology,
+    region: string,
+    backend: BackendFactory,
+    imageId?: string,
+    routable = false,
+  ) {
     const id = regionStackId(t, region);
     super(scope, id);
     backend(this, id);
@@ -237,6 +258,11 @@ export class RegionStack extends TerraformStack {
         ]),
       ),
     });
+    if (routable) {
+      new TerraformOutput(this, REGION_OUTPUTS.endpointSecurityGroups, {
+        value: Object.fromEntries(Object.entries(endpoints).map(([scope, e]) => [scope, e.securityGroup.id])),
+      });
+    }
     if (this.archive) new TerraformOutput(this, REGION_OUTPUTS.archiveKeyArn, { value: this.archive.keyArn });
     if (this.certificateAuthority) {
       new TerraformOutput(this, REGION_OUTPUTS.caCertificate, {
@@ -247,7 +273,7 @@ export class RegionStack extends TerraformStack {
 }
 
 /** Placeholder outputs of a region stack for offline plans (shape of the real ones). */
-function placeholderOutputs(t: Topology, region: string): Record<string, unknown> {
+export function placeholderOutputs(t: Topology, region: string, routable = false): Record<string, unknown> {
   const r = t.regions.find((x) => x.name === region)!;
   const slug = region.replace(/-/g, '');
   return {
@@ -262,6 +288,15 @@ function placeholderOutputs(t: Topology, region: string): Record<string, unknown
         ]),
     ),
     [REGION_OUTPUTS.archiveKeyArn]: `arn:aws:kms:${region}:000000000000:key/00000000-0000-0000-0000-000000000000`,
+    ...(routable
+      ? {
+          [REGION_OUTPUTS.endpointSecurityGroups]: Object.fromEntries(
+            t.clusters
+              .filter((c) => c.regions[0] === region)
+              .map((c, i) => [c.scope, `sg-offline${slug}${i}`]),
+          ),
+        }
+      : {}),
     ...(usesPrivateCa(t)
       ? {
           [REGION_OUTPUTS.caCertificate]: `-----BEGIN CERTIFICATE-----\nOFFLINE ${region}\n-----END CERTIFICATE-----`,
@@ -282,6 +317,7 @@ export class GlobalStack extends TerraformStack {
     t: Topology,
     regionStacks: Readonly<Record<string, RegionStack>>,
     backend: BackendFactory,
+    routable = false,
   ) {
     const id = globalStackId(t);
     super(scope, id);
@@ -320,12 +356,23 @@ export class GlobalStack extends TerraformStack {
       new RegionPeering(this, `peering-${a}-${b}`, { requester: side(a), accepter: side(b) });
     }
 
+    const zoneVpcs = t.regions.map((r) => ({ vpcId: out(r.name, REGION_OUTPUTS.vpcId), vpcRegion: r.name }));
     this.zone = new Route53Zone(this, 'zone', {
       provider: home,
       name: t.endpoints.zone,
       comment: `pgtopo ${t.name}: writer and reader names of every cluster`,
-      vpc: t.regions.map((r) => ({ vpcId: out(r.name, REGION_OUTPUTS.vpcId), vpcRegion: r.name })),
+      // Routable: a private zone is created with one VPC; the rest are associations of their own, and other
+      // stacks' associations (the fleet's routing tier) are not undone by this stack's next apply.
+      vpc: routable ? zoneVpcs.slice(0, 1) : zoneVpcs,
+      ...(routable ? { lifecycle: { ignoreChanges: ['vpc'] } } : {}),
     });
+    if (routable) {
+      const zoneId = this.zone.zoneId;
+      for (const v of zoneVpcs.slice(1)) {
+        new Route53ZoneAssociation(this, `zone-${v.vpcRegion}`, { provider: home, zoneId, ...v });
+      }
+      new TerraformOutput(this, GLOBAL_OUTPUTS.zoneId, { value: zoneId });
+    }
     for (const c of t.clusters) {
       const region = c.regions[0]!;
       endpointRecords(this, `records-${c.scope}`, {
@@ -426,9 +473,9 @@ export class PostgresTopology extends Construct {
     const app = App.of(this);
     const stacks: Record<string, RegionStack> = {};
     for (const r of t.regions)
-      stacks[r.name] = new RegionStack(app, t, r.name, backend, props.images?.[r.name]);
+      stacks[r.name] = new RegionStack(app, t, r.name, backend, props.images?.[r.name], props.routable);
     this.regionStacks = stacks;
-    this.globalStack = new GlobalStack(app, t, stacks, backend);
+    this.globalStack = new GlobalStack(app, t, stacks, backend, props.routable);
 
     const all: TerraformStack[] = [...Object.values(stacks), this.globalStack];
     for (const f of this.policy.findings) {

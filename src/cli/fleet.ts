@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Fleet, type FleetResult, resolveFleetDecoded } from '../model/fleet.js';
 import { fleetMoves, undeclaredMoves } from '../model/fleet-moves.js';
+import { routingPaths } from '../model/fleet-network.js';
 import type { Topology } from '../model/types.js';
 import { fleetCheckReport } from '../policy/fleet.js';
 import { catalogSchemaSql, catalogSeedSql } from '../render/shard-catalog.js';
@@ -130,7 +131,7 @@ export function renderMoves(
   return EXIT.ok;
 }
 
-/** `pgtopo synth <fleet>`: every cluster's stacks under `<out>/<cluster>/`. */
+/** `pgtopo synth <fleet>`: every cluster's stacks under `<out>/<cluster>/`, the routing tier's under `<out>/<fleet>-routing/`. */
 export async function synthFleet(
   r: FleetResult,
   outdir: string,
@@ -142,6 +143,8 @@ export async function synthFleet(
   for (const c of result.clusters)
     for (const s of c.stacks)
       io.out(`${paint(io, 'green', 'synthesized')} ${c.role} ${c.name} ${s.id}: ${s.file}`);
+  for (const s of result.routing.stacks)
+    io.out(`${paint(io, 'green', 'synthesized')} routing ${s.id}: ${s.file}`);
   return EXIT.ok;
 }
 
@@ -169,9 +172,28 @@ export function fleetReviewMarkdown(
       mermaid.trimEnd(),
       '```',
       '',
+      ...routingTierMarkdown(f),
     ].join('\n'),
     mermaid,
   };
+}
+
+/** The routing tier's network on AWS: one row per path (`<fleet>-routing-<region>` stacks; a move each way between two shards shares one peering). */
+function routingTierMarkdown(f: Fleet): string[] {
+  const rows = routingPaths(f).map(
+    (p) =>
+      `| ${p.from.role} ${p.from.cluster} | ${p.from.region} | ${p.from.cidr} | ${p.to.cluster} | ${p.to.region} | ${p.to.cidr} | tcp/${p.port} from ${p.from.cidr} |`,
+  );
+  return [
+    '## Routing tier network',
+    '',
+    "VPC peering with routes for exactly the peer CIDR on both sides, load balancer ingress on the writer port only, and the shard's private zone associated with the routing VPC.",
+    '',
+    '| From | Region | CIDR | To shard | Region | CIDR | Ingress |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ];
 }
 
 /** The routing tier as a Mermaid flowchart: clients -> coordinator -> each shard; the catalog beside. */

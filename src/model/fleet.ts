@@ -12,6 +12,7 @@ import {
 import { slotClaims } from '../spec/fleet-kind.js';
 import type { PathSegment, SpecIssue } from '../spec/issues.js';
 import { type Decoded, type Locator, parseSpec } from '../spec/parse.js';
+import { fleetNumberingIssues, fleetOverlapIssues, fleetVpcs, numberedTemplate } from './fleet-network.js';
 import { type ResolveResult, resolveParsed } from './load.js';
 import type { Topology } from './types.js';
 
@@ -150,11 +151,16 @@ export function resolveFleet(input: FleetSpecInput | unknown, locate?: Locator):
   });
   if (!own.ok) return located(own.issues);
   const spec = own.spec;
+  // Every shard gets its own VPC CIDRs (see fleet-network.ts); a fleet that cannot be numbered stops here.
+  const numbering = fleetNumberingIssues(spec.template, spec.shards, spec.addresses);
+  if (numbering.length > 0) return located(numbering);
   const issues: SpecIssue[] = [];
   const shards: Shard[] = [];
   for (let index = 0; index < spec.shards; index++) {
     const name = shardName(spec.name, index, spec.shards);
-    const r = resolveEmbedded(shardInput(spec.template, name), ['template']);
+    const r = resolveEmbedded(shardInput(numberedTemplate(spec.template, index, spec.addresses), name), [
+      'template',
+    ]);
     if (!r.ok) {
       issues.push(...r.issues);
       break;
@@ -183,6 +189,20 @@ export function resolveFleet(input: FleetSpecInput | unknown, locate?: Locator):
     names.set(r.topology.name, role);
   }
   if (issues.length > 0 || !catalog.ok || (coordinator && !coordinator.ok)) return located(issues);
+  const clusters: FleetCluster[] = [
+    ...shards.map((s) => ({ role: 'shard' as const, topology: s.topology, specPath: ['template'] })),
+    { role: 'catalog', topology: catalog.topology, specPath: ['catalog'] },
+    ...(coordinator?.ok
+      ? [{ role: 'coordinator' as const, topology: coordinator.topology, specPath: ['coordinator'] }]
+      : []),
+  ];
+  const given = new Map(
+    spec.addresses.flatMap((a, i) =>
+      shards[a.shard] ? [[`${shards[a.shard]!.name} ${a.region}`, ['addresses', i, 'cidr']] as const] : [],
+    ),
+  );
+  const overlapping = fleetOverlapIssues(fleetVpcs(clusters, given));
+  if (overlapping.length > 0) return located(overlapping);
   const fleet: Fleet = {
     name: spec.name,
     shards,
@@ -194,13 +214,6 @@ export function resolveFleet(input: FleetSpecInput | unknown, locate?: Locator):
     router: spec.router,
     spec,
   };
-  const clusters: FleetCluster[] = [
-    ...shards.map((s) => ({ role: 'shard' as const, topology: s.topology, specPath: ['template'] })),
-    { role: 'catalog', topology: catalog.topology, specPath: ['catalog'] },
-    ...(coordinator?.ok
-      ? [{ role: 'coordinator' as const, topology: coordinator.topology, specPath: ['coordinator'] }]
-      : []),
-  ];
   return { ok: true, fleet, clusters, ...(locate ? { locate } : {}) };
 }
 

@@ -10,8 +10,8 @@
  * The router role's password is never written here: the USER MAPPINGs and the role read the psql variable
  * `router_password`, which the apply step fills from the secret the spec names (`router.passwordSecret`).
  */
-import { PORTS } from '../model/constants.js';
 import type { Fleet, Shard } from '../model/fleet.js';
+import { shardWriterEndpoint } from '../model/fleet-network.js';
 import type { ShardedTableSpec, ShardKeyType } from '../spec/fleet.js';
 import { sqlString, sqlValue } from './shard-sql.js';
 
@@ -28,8 +28,8 @@ export interface ShardEndpoint {
 
 /** The AWS endpoint of a shard: its writable cluster's writer DNS name on the writer port. */
 export function awsShardEndpoint(s: Shard): ShardEndpoint {
-  const scope = s.topology.clusters.find((c) => c.role === 'primary')!.scope;
-  return { host: s.topology.endpoints.names[scope]!.writer, port: PORTS.writer };
+  const { host, port } = shardWriterEndpoint(s.topology);
+  return { host, port };
 }
 
 /** The postgres_fdw server name of a shard. */

@@ -16,6 +16,7 @@ import {
   type SpecIssue,
 } from './issues.js';
 import { type JsonSchema, knownKeysAt, SCHEMA_ID, topologyJsonSchema } from './json-schema.js';
+import { Ipv4Cidr, REGION } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { fromZodIssues } from './zod-issues.js';
 
@@ -207,6 +208,24 @@ export const Move = z
 
 export type MoveSpec = z.output<typeof Move>;
 
+export const ShardAddress = z
+  .strictObject({
+    shard: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SHARDS - 1)
+      .describe('The shard index.'),
+    region: z
+      .string()
+      .regex(REGION, 'an AWS region name such as us-east-1')
+      .describe('A region of the template.'),
+    cidr: Ipv4Cidr.describe("The shard's VPC CIDR in that region."),
+  })
+  .describe(
+    "One shard's VPC CIDR in one region, instead of its numbered block (the template CIDR plus the shard index in blocks of its size): to adopt an existing VPC.",
+  );
+
 export const FleetSpec = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors. Ignored.'),
@@ -234,6 +253,13 @@ export const FleetSpec = z
         'The coordinator cluster (a full topology spec) of the routing tier. Default: the catalog cluster coordinates.',
       ),
     router: Router.prefault({}),
+    addresses: z
+      .array(ShardAddress)
+      .max(MAX_SHARDS * 8)
+      .default([])
+      .describe(
+        "Shard VPC CIDRs that replace numbered blocks. Shard i's VPC is otherwise the template region's CIDR plus i blocks of its size, so adding shards never renumbers one. Default: none.",
+      ),
     moves: z
       .array(Move)
       .max(MAX_SLOTS)
@@ -426,7 +452,48 @@ function fleetCrossReferences(spec: ParsedFleetSpec): SpecIssue[] {
     });
   });
   moveReferences(spec, add);
+  addressReferences(spec, add);
   return issues;
+}
+
+/** Each address names a shard of the fleet and a region of the template, once per (shard, region). */
+function addressReferences(spec: ParsedFleetSpec, add: ReturnType<typeof issueCollector>['add']): void {
+  const regions = Array.isArray(spec.template.regions)
+    ? spec.template.regions.flatMap((r) => {
+        const name = (r as { name?: unknown } | null)?.name;
+        return typeof name === 'string' ? [name] : [];
+      })
+    : [];
+  const seen = new Set<string>();
+  spec.addresses.forEach((a, i) => {
+    if (a.shard >= spec.shards) {
+      add(
+        'invalid_value',
+        ['addresses', i, 'shard'],
+        describeValue(a.shard),
+        `a shard index from 0 to ${spec.shards - 1}`,
+      );
+    }
+    if (!regions.includes(a.region)) {
+      add(
+        'unknown_region',
+        ['addresses', i, 'region'],
+        describeValue(a.region),
+        `a region of the template (${regions.join(', ')})`,
+        didYouMean(a.region, regions),
+      );
+    }
+    const key = `${a.shard} ${a.region}`;
+    if (seen.has(key)) {
+      add(
+        'duplicate_name',
+        ['addresses', i],
+        `shard ${a.shard} in ${a.region} again`,
+        'one address per shard and region',
+      );
+    }
+    seen.add(key);
+  });
 }
 
 const MOVE_UNIT = { hash: 'slots', range: 'range', directory: 'tenant' } as const;

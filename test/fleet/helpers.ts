@@ -26,3 +26,17 @@ export function fleetProblems(edit: (s: Record<string, any>) => void): string[] 
   const r = resolveFleet(fleetVariant(edit));
   return r.ok ? [] : r.issues.map((i) => `${i.code} ${formatPath(i.path)}`);
 }
+
+/** A standby region us-west-2 with two members (`<prefix>-a`, `<prefix>-b`) over three AZs. */
+export function westStandby(cidr: string, prefix = 'usw2'): Record<string, unknown> {
+  return {
+    name: 'us-west-2',
+    role: 'standby',
+    cidr,
+    azs: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+    members: [
+      { name: `${prefix}-a`, az: 'us-west-2a' },
+      { name: `${prefix}-b`, az: 'us-west-2b' },
+    ],
+  };
+}

@@ -315,3 +315,41 @@ describe('the review slot map', () => {
     expect(moved).toContain('| shop-s01 | 3 | 15-31 | 26.6 % |');
   });
 });
+
+describe('fleet rules over the routing tier', () => {
+  const clients = (cidrs: string[]) => (s: Record<string, any>) => {
+    s.template.security.allowedCidrs = cidrs;
+  };
+  test.each<[string, (s: Record<string, any>) => void, string[]]>([
+    ['a private range holding the coordinator VPC', clients(['10.0.0.0/8']), []],
+    ['exactly the coordinator VPC', clients(['10.9.0.0/16']), []],
+    ['half of the coordinator VPC', clients(['10.9.0.0/17']), ['PGT-SHD-008 template.security.allowedCidrs']],
+    ['another range', clients(['192.168.0.0/16']), ['PGT-SHD-008 template.security.allowedCidrs']],
+    ['no client CIDR', clients([]), ['PGT-SHD-008 template.security.allowedCidrs']],
+  ])('PGT-SHD-008 %s', (_, edit, expected) => {
+    expect(findings('PGT-SHD-008', edit)).toEqual(expected);
+  });
+
+  const shards = (n: number) => (s: Record<string, any>) => {
+    s.shards = n;
+    s.strategy = { kind: 'hash', slots: 256 };
+    s.template.regions[0].cidr = '10.0.0.0/20';
+  };
+  const severities = (n: number) =>
+    FLEET_RULES.find((r) => r.id === 'PGT-SHD-009')!
+      .check(fleetOf(shards(n)))
+      .map((d) => d.severity);
+  test.each<[number, string[]]>([
+    [4, []],
+    [50, []],
+    [51, ['warning']],
+    [125, ['warning']],
+    [126, ['error']],
+  ])(
+    'PGT-SHD-009 %i shards: one peering each from the coordinator VPC',
+    (n, expected) => {
+      expect(severities(n)).toEqual(expected);
+    },
+    60_000,
+  );
+});
