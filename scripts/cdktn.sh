@@ -39,7 +39,10 @@ if [ "$(cat "$work/.installed" 2>/dev/null)" != "$manifest" ] || [ ! -d "$work/n
   (cd "$work" && npm install --no-audit --no-fund --ignore-scripts --legacy-peer-deps --prefer-offline --silent)
   printf '%s\n' "$manifest" >"$work/.installed"
 fi
-# Everything else pgtopo and its build use comes from the repo's node_modules (none of it imports cdktf).
+# Everything else pgtopo and its build use comes from this checkout's node_modules (none of it imports
+# cdktf). Links are re-pointed on every run: the work directory outlives checkouts, and a link left by
+# another (since deleted) checkout dangles.
+find "$work/node_modules" -maxdepth 2 -type l -not -path "$work/node_modules/.bin/*" -delete
 for entry in "$repo"/node_modules/* "$repo"/node_modules/@*/*; do
   name=${entry#"$repo/node_modules/"}
   case $name in cdktf | constructs | @cdktf/provider-aws | @cdktf | .bin) continue ;; esac
