@@ -1030,7 +1030,7 @@ function buildLogicalSchemas() {
 
 let logicalSchemas: ReturnType<typeof buildLogicalSchemas> | undefined;
 /** The logical section's schemas (built once, on first use). */
-export function logicalSchema(): ReturnType<typeof buildLogicalSchemas> {
+function logicalSchema(): ReturnType<typeof buildLogicalSchemas> {
   if (logicalSchemas === undefined) logicalSchemas = buildLogicalSchemas();
   return logicalSchemas;
 }
