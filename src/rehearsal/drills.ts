@@ -131,6 +131,11 @@ export async function runFault(
   const scope = cluster.primaryScope;
   const t = layout.topology;
   const oldPrimary = await cluster.waitHealthy(scope, HEAL_MS);
+  // Every cluster sound before the fault, not only the drill's: a standby cluster may still be recovering
+  // from the previous drill's failover (its standby leader had replayed the old timeline's archived WAL past
+  // the new timeline's branch point and pg_rewinds from the new primary). A fault in that window (the
+  // region going dark mid-rewind) measures the drill order, not the topology.
+  for (const c of layout.clusters) if (c.scope !== scope) await cluster.waitHealthy(c.scope, HEAL_MS);
   const leader = cluster.member(oldPrimary);
   const p = plan(leader);
   const watch = ctx.prometheus?.watch();
